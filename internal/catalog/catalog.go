@@ -1,0 +1,206 @@
+// Package catalog is the shop's product catalog: categories, products with
+// options and variants, search with facets, and the rules for what a valid
+// search is. It knows nothing of SQL or HTTP: adapters implement Store.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/ocean"
+)
+
+// Category is a node in the category tree.
+type Category struct {
+	ID          int64       `json:"-"`
+	Slug        string      `json:"slug"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	ParentID    int64       `json:"-"`
+	Position    int         `json:"-"`
+	Children    []*Category `json:"children,omitempty"`
+}
+
+// Option is a product dimension such as size or colour, with its values in
+// display order.
+type Option struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+// Variant is one buyable thing: a product in one combination of option
+// values, with its own SKU, price and stock.
+type Variant struct {
+	ID        int64             `json:"-"`
+	ProductID int64             `json:"-"`
+	SKU       string            `json:"sku"`
+	Options   map[string]string `json:"options"`
+	Price     ocean.Money       `json:"price"`
+	Stock     int               `json:"-"`
+	Position  int               `json:"-"`
+}
+
+// Available reports how many units can be bought now.
+func (v Variant) Available() int {
+	if v.Stock < 0 {
+		return 0
+	}
+	return v.Stock
+}
+
+// Product is a catalog entry with its variants.
+type Product struct {
+	ID          int64
+	Slug        string
+	Name        string
+	Description string
+	CategoryID  int64
+	Options     []Option
+	Variants    []Variant
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// PriceRange returns the lowest and highest variant price.
+func (p *Product) PriceRange() (lo, hi ocean.Money) {
+	for i, v := range p.Variants {
+		if i == 0 || v.Price.Amount < lo.Amount {
+			lo = v.Price
+		}
+		if i == 0 || v.Price.Amount > hi.Amount {
+			hi = v.Price
+		}
+	}
+	return lo, hi
+}
+
+// InStock reports whether any variant can be bought.
+func (p *Product) InStock() bool {
+	for _, v := range p.Variants {
+		if v.Available() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Card is what a listing shows of a product.
+type Card struct {
+	ID         int64
+	Slug       string
+	Name       string
+	Summary    string
+	CategoryID int64
+	PriceMin   ocean.Money
+	PriceMax   ocean.Money
+	InStock    bool
+	CreatedAt  time.Time
+}
+
+// ImageURL is the path of the product picture, drawn by package web from the
+// slug, so every product has one without any upload or network.
+func ImageURL(slug string) string { return "/images/products/" + slug + ".svg" }
+
+// Facets summarise a search result so people can narrow it.
+type Facets struct {
+	Total      int                       // products matching
+	InStock    int                       // of those, how many can be bought now
+	Categories map[int64]int             // category id → matching products directly in it
+	PriceMin   int64                     // lowest variant price among matches (minor units)
+	PriceMax   int64                     // highest
+	Options    map[string]map[string]int // option name → value → matching products
+}
+
+// Hit is one search result: the product id and the key it sorted by, from
+// which the next cursor is made.
+type Hit struct {
+	ID  int64
+	Key Cursor
+}
+
+// Filter is a validated search as the store runs it.
+type Filter struct {
+	Terms       []string // lowercased words, all must match (prefix match on each)
+	CategoryIDs []int64  // a product's category must be one of these (a subtree)
+	MinPrice    *int64   // some variant costs at least this
+	MaxPrice    *int64   // ... and at most this
+	InStock     bool     // ... and is in stock
+	Options     map[string][]string
+	Sort        Sort
+	Limit       int     // the store returns up to Limit+1 hits so the caller knows there is more
+	After       *Cursor // keyset position: hits strictly after this
+}
+
+// Store is what the catalog needs from a database. Methods return *ocean.Error
+// with ENOTFOUND for missing things and EINVALID/ECONFLICT for rejected writes.
+type Store interface {
+	// Categories returns every category ordered by parent, position, name.
+	Categories(ctx context.Context) ([]Category, error)
+	// Search returns up to f.Limit+1 hits in f.Sort order after f.After.
+	Search(ctx context.Context, f Filter) ([]Hit, error)
+	// Facets counts the products matching f (sort, limit and cursor ignored).
+	Facets(ctx context.Context, f Filter) (Facets, error)
+	// Cards returns cards for the ids that exist, in no particular order.
+	Cards(ctx context.Context, ids []int64) ([]Card, error)
+	// ProductBySlug returns the product with its variants or ENOTFOUND.
+	ProductBySlug(ctx context.Context, slug string) (*Product, error)
+	// CreateCategory inserts c and sets c.ID. ECONFLICT if the slug is taken.
+	CreateCategory(ctx context.Context, c *Category) error
+	// CreateProduct inserts p with its variants and sets the ids. ECONFLICT
+	// if the slug or a SKU is taken.
+	CreateProduct(ctx context.Context, p *Product) error
+	// UpdateProduct changes the product's descriptive fields. ENOTFOUND if
+	// it does not exist, ECONFLICT if the new slug is taken.
+	UpdateProduct(ctx context.Context, id int64, u ProductUpdate) error
+	// CountProducts returns how many products exist.
+	CountProducts(ctx context.Context) (int, error)
+}
+
+// ProductUpdate holds the fields to change; nil means leave as is.
+type ProductUpdate struct {
+	Name        *string
+	Description *string
+	Slug        *string
+}
+
+// Validate checks a product before it is written.
+func (p *Product) Validate() error {
+	var fe []ocean.FieldError
+	if !validSlug(p.Slug) {
+		fe = append(fe, ocean.FieldError{Field: "slug", Message: "must be 1-80 lowercase letters, digits and dashes"})
+	}
+	if p.Name == "" || len(p.Name) > 200 {
+		fe = append(fe, ocean.FieldError{Field: "name", Message: "must be 1-200 characters"})
+	}
+	if len(p.Variants) == 0 {
+		fe = append(fe, ocean.FieldError{Field: "variants", Message: "a product needs at least one variant"})
+	}
+	for i, v := range p.Variants {
+		if v.SKU == "" || len(v.SKU) > 64 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].sku", i), Message: "must be 1-64 characters"})
+		}
+		if v.Price.Amount < 0 || len(v.Price.Currency) != 3 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", i), Message: "must be a non-negative amount with a 3-letter currency"})
+		}
+		if v.Stock < 0 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].stock", i), Message: "cannot be negative"})
+		}
+	}
+	if len(fe) > 0 {
+		return ocean.Invalid("The product is not valid.", fe...)
+	}
+	return nil
+}
+
+func validSlug(s string) bool {
+	if len(s) == 0 || len(s) > 80 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,4 @@
+DROP TABLE variant_options;
+DROP TABLE variants;
+DROP TABLE products;
+DROP TABLE categories;

@@ -1,0 +1,64 @@
+// Package postgres opens Ocean's scaled-out database: PostgreSQL 15+ through
+// pgx. The SQL is shared with SQLite in package sqldb; this package owns the
+// connection pool, the migrations and the PostgreSQL-only pieces (tsvector
+// search, advisory locks).
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the schema steps this binary knows.
+func Migrations() ([]migrate.Migration, error) { return migrate.Load(migrationFS, "migrations") }
+
+// Open connects to the database at url (postgres://…) and checks it answers.
+func Open(ctx context.Context, url string) (*sqldb.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("OCEAN_DATABASE_URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique}, nil
+}
+
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// migrationLock is the advisory lock key that serialises migrations when
+// several instances start at once.
+const migrationLock = 0x6f6365616e // "ocean"
+
+// Locked runs fn while holding the migration advisory lock, so only one
+// instance migrates at a time; the others wait and then find nothing to do.
+func Locked(ctx context.Context, db *sqldb.DB, fn func() error) error {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck
+	return fn()
+}

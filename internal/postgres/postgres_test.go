@@ -1,0 +1,40 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/postgres"
+	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/sqldb"
+	"github.com/oceanshop/ocean/internal/storetest"
+)
+
+func open(t *testing.T) (*sqldb.DB, []migrate.Migration) {
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ms, err := postgres.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ms
+}
+
+func TestCatalogContract(t *testing.T) {
+	storetest.Catalog(t, func(t *testing.T) catalog.Store {
+		db, ms := open(t)
+		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return db.Catalog()
+	})
+}
+
+func TestMigrationsDownAndUp(t *testing.T) {
+	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
+}

@@ -1,0 +1,330 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/ocean"
+)
+
+// CatalogStore implements catalog.Store.
+type CatalogStore struct{ db *DB }
+
+// Catalog returns the catalog store over db.
+func (db *DB) Catalog() *CatalogStore { return &CatalogStore{db: db} }
+
+var _ catalog.Store = (*CatalogStore)(nil)
+
+func (s *CatalogStore) Categories(ctx context.Context) ([]catalog.Category, error) {
+	rows, err := s.db.query(ctx, `SELECT id, slug, name, description, COALESCE(parent_id, 0), position FROM categories ORDER BY COALESCE(parent_id, 0), position, name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Category
+	for rows.Next() {
+		var c catalog.Category
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.ParentID, &c.Position); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s *CatalogStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.Hit, error) {
+	q, args := Search(s.db.Dialect, f)
+	rows, err := s.db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []catalog.Hit
+	for rows.Next() {
+		h := catalog.Hit{Key: catalog.Cursor{Sort: f.Sort}}
+		var k any
+		switch f.Sort {
+		case catalog.SortPriceAsc, catalog.SortPriceDesc:
+			k = &h.Key.Price
+		case catalog.SortNewest:
+			if s.db.Dialect == Postgres {
+				var t time.Time
+				if err := rows.Scan(&h.ID, &t); err != nil {
+					return nil, err
+				}
+				h.Key.Time, h.Key.ID = t.UnixMicro(), h.ID
+				hits = append(hits, h)
+				continue
+			}
+			k = &h.Key.Time
+		default:
+			k = &h.Key.Rank
+		}
+		if err := rows.Scan(&h.ID, k); err != nil {
+			return nil, err
+		}
+		h.Key.ID = h.ID
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+func (s *CatalogStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Facets, error) {
+	q, args := Facets(s.db.Dialect, f)
+	rows, err := s.db.query(ctx, q, args...)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	defer rows.Close()
+	var fr []FacetRow
+	for rows.Next() {
+		var r FacetRow
+		if err := rows.Scan(&r.Kind, &r.Name, &r.Value, &r.N, &r.Lo, &r.Hi); err != nil {
+			return catalog.Facets{}, err
+		}
+		fr = append(fr, r)
+	}
+	return Collect(fr), rows.Err()
+}
+
+func (s *CatalogStore) Cards(ctx context.Context, ids []int64) ([]catalog.Card, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.query(ctx, `SELECT p.id, p.slug, p.name, p.description, p.category_id, p.price_min, p.price_max, p.currency, p.created_at,
+  EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stock > 0)
+FROM products p WHERE p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Card
+	for rows.Next() {
+		var c catalog.Card
+		var desc, cur string
+		var created timeValue
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &desc, &c.CategoryID, &c.PriceMin.Amount, &c.PriceMax.Amount, &cur, &created, &c.InStock); err != nil {
+			return nil, err
+		}
+		c.PriceMin.Currency, c.PriceMax.Currency = cur, cur
+		c.Summary = summary(desc)
+		c.CreatedAt = created.t
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// summary is the first sentence of a description, at most 160 bytes.
+func summary(desc string) string {
+	if i := strings.Index(desc, ". "); i >= 0 {
+		desc = desc[:i+1]
+	}
+	if len(desc) > 160 {
+		cut := strings.LastIndex(desc[:157], " ")
+		if cut < 0 {
+			cut = 157
+		}
+		desc = desc[:cut] + "…"
+	}
+	return desc
+}
+
+func (s *CatalogStore) ProductBySlug(ctx context.Context, slug string) (*catalog.Product, error) {
+	p := &catalog.Product{}
+	var opts string
+	var created, updated timeValue
+	err := s.db.queryRow(ctx, `SELECT id, slug, name, description, category_id, options, created_at, updated_at FROM products WHERE slug = ?`, slug).
+		Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.CategoryID, &opts, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no product at this address.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = created.t, updated.t
+	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
+		return nil, fmt.Errorf("product %d options: %w", p.ID, err)
+	}
+	rows, err := s.db.query(ctx, `SELECT id, sku, options, price, currency, stock, position FROM variants WHERE product_id = ? ORDER BY position, id`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v := catalog.Variant{ProductID: p.ID}
+		var vo string
+		if err := rows.Scan(&v.ID, &v.SKU, &vo, &v.Price.Amount, &v.Price.Currency, &v.Stock, &v.Position); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(vo), &v.Options); err != nil {
+			return nil, fmt.Errorf("variant %d options: %w", v.ID, err)
+		}
+		p.Variants = append(p.Variants, v)
+	}
+	return p, rows.Err()
+}
+
+func (s *CatalogStore) CreateCategory(ctx context.Context, c *catalog.Category) error {
+	var parent any
+	if c.ParentID != 0 {
+		parent = c.ParentID
+	}
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		id, err := tx.insertID(ctx, `INSERT INTO categories (slug, name, description, parent_id, position) VALUES (?, ?, ?, ?, ?)`,
+			c.Slug, c.Name, c.Description, parent, c.Position)
+		if s.db.IsUnique(err) {
+			return ocean.Errorf(ocean.ECONFLICT, "A category with the slug %q already exists.", c.Slug)
+		}
+		c.ID = id
+		return err
+	})
+}
+
+func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product) error {
+	now := time.Now().UTC()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.CreatedAt = p.CreatedAt.UTC().Truncate(time.Microsecond)
+	p.UpdatedAt = now.Truncate(time.Microsecond)
+	lo, hi := p.PriceRange()
+	opts, err := json.Marshal(p.Options)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		id, err := tx.insertID(ctx, `INSERT INTO products (slug, name, description, category_id, options, price_min, price_max, currency, created_at, updated_at, search_extra)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Slug, p.Name, p.Description, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency,
+			s.db.timeArg(p.CreatedAt), s.db.timeArg(p.UpdatedAt), searchExtra(p))
+		if s.db.IsUnique(err) {
+			return ocean.Errorf(ocean.ECONFLICT, "A product with the slug %q already exists.", p.Slug)
+		}
+		if err != nil {
+			return fmt.Errorf("insert product: %w", err)
+		}
+		p.ID = id
+		for i := range p.Variants {
+			v := &p.Variants[i]
+			v.ProductID = id
+			vo, err := json.Marshal(v.Options)
+			if err != nil {
+				return err
+			}
+			v.ID, err = tx.insertID(ctx, `INSERT INTO variants (product_id, sku, options, price, currency, stock, position) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, v.SKU, string(vo), v.Price.Amount, v.Price.Currency, v.Stock, v.Position)
+			if s.db.IsUnique(err) {
+				return ocean.Errorf(ocean.ECONFLICT, "A variant with the SKU %q already exists.", v.SKU)
+			}
+			if err != nil {
+				return fmt.Errorf("insert variant: %w", err)
+			}
+			for name, val := range v.Options {
+				if _, err := tx.exec(ctx, `INSERT INTO variant_options (variant_id, name, value) VALUES (?, ?, ?)`, v.ID, name, val); err != nil {
+					return fmt.Errorf("insert variant option: %w", err)
+				}
+			}
+		}
+		return s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), false)
+	})
+}
+
+func (s *CatalogStore) UpdateProduct(ctx context.Context, id int64, u catalog.ProductUpdate) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		var sets []string
+		var args []any
+		if u.Name != nil {
+			sets, args = append(sets, "name = ?"), append(args, *u.Name)
+		}
+		if u.Description != nil {
+			sets, args = append(sets, "description = ?"), append(args, *u.Description)
+		}
+		if u.Slug != nil {
+			sets, args = append(sets, "slug = ?"), append(args, *u.Slug)
+		}
+		sets, args = append(sets, "updated_at = ?"), append(args, s.db.timeArg(time.Now().UTC()), id)
+		res, err := tx.exec(ctx, `UPDATE products SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+		if s.db.IsUnique(err) {
+			return ocean.Errorf(ocean.ECONFLICT, "Another product already uses this slug.")
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no such product.")
+		}
+		if s.db.Dialect != SQLite {
+			return nil
+		}
+		var name, desc, extra string
+		tx.db.queries.Add(1)
+		if err := tx.tx.QueryRowContext(ctx, `SELECT name, description, search_extra FROM products WHERE id = ?`, id).Scan(&name, &desc, &extra); err != nil {
+			return err
+		}
+		return s.db.indexText(ctx, tx, id, name, desc, extra, true)
+	})
+}
+
+func (s *CatalogStore) CountProducts(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.queryRow(ctx, `SELECT COUNT(*) FROM products`).Scan(&n)
+	return n, err
+}
+
+// searchExtra is the text besides name and description that search should
+// find a product by: its option values ("red", "xl").
+func searchExtra(p *catalog.Product) string {
+	var parts []string
+	for _, o := range p.Options {
+		parts = append(parts, o.Values...)
+	}
+	return strings.Join(parts, " ")
+}
+
+// indexText keeps SQLite's FTS5 table in step with a product. PostgreSQL
+// needs nothing: its tsvector is a generated column.
+func (db *DB) indexText(ctx context.Context, tx *Tx, id int64, name, desc, extra string, replace bool) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	if replace {
+		if _, err := tx.exec(ctx, `DELETE FROM products_fts WHERE rowid = ?`, id); err != nil {
+			return err
+		}
+	}
+	_, err := tx.exec(ctx, `INSERT INTO products_fts (rowid, name, description, extra) VALUES (?, ?, ?, ?)`, id, name, desc, extra)
+	return err
+}
+
+// timeArg is how a time is stored: Unix microseconds on SQLite (sortable,
+// exact), timestamptz on PostgreSQL.
+func (db *DB) timeArg(t time.Time) any {
+	if db.Dialect == SQLite {
+		return t.UnixMicro()
+	}
+	return t.UTC()
+}
+
+// timeValue scans either representation.
+type timeValue struct{ t time.Time }
+
+func (tv *timeValue) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		tv.t = time.UnixMicro(v).UTC()
+	case time.Time:
+		tv.t = v.UTC()
+	default:
+		return fmt.Errorf("cannot scan %T as time", src)
+	}
+	return nil
+}

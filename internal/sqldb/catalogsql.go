@@ -1,0 +1,238 @@
+// Package sqldb is the SQL both database adapters share.
+// Queries are written with "?" placeholders; Rebind turns them into $n for
+// PostgreSQL. Every value is a bound argument: no input is ever spliced into
+// SQL text. The few dialect differences (full-text search, time columns) are
+// switched on Dialect.
+package sqldb
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+)
+
+// Dialect selects the database flavour.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+// Rebind replaces each ? with $1, $2, … for PostgreSQL.
+func Rebind(d Dialect, q string) string {
+	if d != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+type builder struct {
+	d    Dialect
+	sql  strings.Builder
+	args []any
+}
+
+func (b *builder) w(s string, args ...any) {
+	b.sql.WriteString(s)
+	b.args = append(b.args, args...)
+}
+
+// FTS5 query: every term must match, either as a stemmed word or as a prefix
+// ("shirts" finds "shirt", "jack" finds "jacket"). Terms are letters and
+// digits only (catalog.ParseTerms), so quoting them is enough.
+func fts5Match(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `("` + t + `" OR "` + t + `"*)`
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// tsquery text: the same semantics for PostgreSQL; to_tsquery stems each
+// term before the prefix match.
+func tsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = t + ":*"
+	}
+	return strings.Join(parts, " & ")
+}
+
+// matchFrom writes the CTE prefix (PostgreSQL), FROM clause and WHERE
+// conditions for the filter, and returns the relevance rank expression
+// (lower is better).
+func (b *builder) with(f catalog.Filter) {
+	if len(f.Terms) > 0 && b.d == Postgres {
+		b.w("WITH tsq AS (SELECT to_tsquery('english', ?) AS q) ", tsQuery(f.Terms))
+	}
+}
+
+func (b *builder) from(f catalog.Filter) (rank string) {
+	switch {
+	case len(f.Terms) == 0:
+		b.w(" FROM products p WHERE 1=1")
+		return "0"
+	case b.d == Postgres:
+		b.w(" FROM products p, tsq WHERE p.search_vector @@ tsq.q")
+		return "(-ts_rank(p.search_vector, tsq.q))::float8"
+	default:
+		b.w(" FROM products_fts JOIN products p ON p.id = products_fts.rowid WHERE products_fts MATCH ?", fts5Match(f.Terms))
+		return "bm25(products_fts, 10.0, 2.0, 4.0)"
+	}
+}
+
+func (b *builder) conds(f catalog.Filter) {
+	if len(f.CategoryIDs) > 0 {
+		b.w(" AND p.category_id IN (")
+		for i, id := range f.CategoryIDs {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w("?", id)
+		}
+		b.w(")")
+	}
+	if f.MinPrice == nil && f.MaxPrice == nil && !f.InStock && len(f.Options) == 0 {
+		return
+	}
+	// One variant must satisfy every variant-level condition: "a medium,
+	// in red, in stock, under R500" is about a single thing to buy.
+	b.w(" AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id")
+	if f.MinPrice != nil {
+		b.w(" AND v.price >= ?", *f.MinPrice)
+	}
+	if f.MaxPrice != nil {
+		b.w(" AND v.price <= ?", *f.MaxPrice)
+	}
+	if f.InStock {
+		b.w(" AND v.stock > 0")
+	}
+	names := make([]string, 0, len(f.Options))
+	for n := range f.Options {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.w(" AND EXISTS (SELECT 1 FROM variant_options o WHERE o.variant_id = v.id AND o.name = ? AND o.value IN (", n)
+		for i, val := range f.Options[n] {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w("?", val)
+		}
+		b.w("))")
+	}
+	b.w(")")
+}
+
+// Search returns the keyset query for one page of hits. It selects the
+// product id and its sort key: an integer (price, or creation time in Unix
+// microseconds on SQLite, a timestamptz on PostgreSQL) or a float rank.
+func Search(d Dialect, f catalog.Filter) (string, []any) {
+	b := &builder{d: d}
+	b.with(f)
+	var inner builder
+	inner.d = d
+	rank := inner.from(f)
+	inner.conds(f)
+	var key, dir, cmp string
+	switch f.Sort {
+	case catalog.SortPriceAsc:
+		key, dir, cmp = "p.price_min", "ASC", ">"
+	case catalog.SortPriceDesc:
+		key, dir, cmp = "p.price_min", "DESC", "<"
+	case catalog.SortNewest:
+		key, dir, cmp = "p.created_at", "DESC", "<"
+	default:
+		key, dir, cmp = rank, "ASC", ">"
+	}
+	b.w("SELECT id, k FROM (SELECT p.id AS id, " + key + " AS k")
+	b.w(inner.sql.String(), inner.args...)
+	b.w(") hits")
+	if c := f.After; c != nil {
+		var kv any
+		switch f.Sort {
+		case catalog.SortPriceAsc, catalog.SortPriceDesc:
+			kv = c.Price
+		case catalog.SortNewest:
+			kv = c.Time
+			if d == Postgres {
+				kv = time.UnixMicro(c.Time).UTC()
+			}
+		default:
+			kv = c.Rank
+		}
+		b.w(" WHERE (k "+cmp+" ? OR (k = ? AND id "+cmp+" ?))", kv, kv, c.ID)
+	}
+	b.w(" ORDER BY k "+dir+", id "+dir+" LIMIT ?", f.Limit+1)
+	return Rebind(d, b.sql.String()), b.args
+}
+
+// Facets returns one query that counts the products matching f by category,
+// stock, option value, and the price range of their variants. Each row is
+// (kind, name, value, n, lo, hi) with kind c (category), s (in stock),
+// p (price range) or o (option value).
+func Facets(d Dialect, f catalog.Filter) (string, []any) {
+	b := &builder{d: d}
+	if len(f.Terms) > 0 && d == Postgres {
+		b.w("WITH tsq AS (SELECT to_tsquery('english', ?) AS q), ", tsQuery(f.Terms))
+	} else {
+		b.w("WITH ")
+	}
+	b.w("matched AS (SELECT p.id, p.category_id")
+	b.from(f)
+	b.conds(f)
+	b.w(`)
+SELECT 'c', '', CAST(category_id AS TEXT), COUNT(*), 0, 0 FROM matched GROUP BY category_id
+UNION ALL
+SELECT 'p', '', '', COUNT(*), COALESCE(MIN(v.price), 0), COALESCE(MAX(v.price), 0) FROM variants v JOIN matched m ON m.id = v.product_id
+UNION ALL
+SELECT 's', '', '', COUNT(DISTINCT v.product_id), 0, 0 FROM variants v JOIN matched m ON m.id = v.product_id WHERE v.stock > 0
+UNION ALL
+SELECT 'o', o.name, o.value, COUNT(DISTINCT v.product_id), 0, 0 FROM variant_options o JOIN variants v ON v.id = o.variant_id JOIN matched m ON m.id = v.product_id GROUP BY o.name, o.value`)
+	return Rebind(d, b.sql.String()), b.args
+}
+
+// FacetRow is one row of the Facets query.
+type FacetRow struct {
+	Kind, Name, Value string
+	N, Lo, Hi         int64
+}
+
+// Collect folds facet rows into catalog.Facets.
+func Collect(rows []FacetRow) catalog.Facets {
+	fc := catalog.Facets{Categories: map[int64]int{}, Options: map[string]map[string]int{}}
+	for _, r := range rows {
+		switch r.Kind {
+		case "c":
+			id, _ := strconv.ParseInt(r.Value, 10, 64)
+			fc.Categories[id] = int(r.N)
+			fc.Total += int(r.N)
+		case "p":
+			fc.PriceMin, fc.PriceMax = r.Lo, r.Hi
+		case "s":
+			fc.InStock = int(r.N)
+		case "o":
+			if fc.Options[r.Name] == nil {
+				fc.Options[r.Name] = map[string]int{}
+			}
+			fc.Options[r.Name][r.Value] = int(r.N)
+		}
+	}
+	return fc
+}

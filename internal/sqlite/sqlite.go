@@ -1,0 +1,68 @@
+// Package sqlite opens Ocean's embedded database: a SQLite file (pure Go
+// driver, modernc.org/sqlite) in WAL mode with one writer connection beside a
+// pool of read-only connections. The SQL itself is shared with PostgreSQL in
+// package sqldb; this package owns the connection setup and the migrations.
+package sqlite
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	"database/sql"
+
+	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/sqldb"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the schema steps this binary knows.
+func Migrations() ([]migrate.Migration, error) { return migrate.Load(migrationFS, "migrations") }
+
+// Open opens (creating if needed) the database file at path.
+func Open(path string) (*sqldb.DB, error) {
+	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)"}
+	dsn := func(extra ...string) string {
+		v := url.Values{}
+		for _, p := range append(pragmas, extra...) {
+			v.Add("_pragma", p)
+		}
+		v.Set("_txlock", "immediate") // writers take the lock up front: no upgrade deadlocks
+		return "file:" + path + "?" + v.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1) // SQLite has one writer at a time; queue in Go, not in busy loops
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	return &sqldb.DB{Dialect: sqldb.SQLite, Write: w, Read: r, IsUnique: isUnique}, nil
+}
+
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
