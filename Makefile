@@ -1,0 +1,46 @@
+# Ocean — developer and CI entry points.
+#
+#   make test    go vet, then the full test suite (race detector) against
+#                throwaway PostgreSQL + Redis from scripts/services.sh
+#   make run     run the shop (go run ./cmd/ocean)
+#   make bench   Go benchmarks (with services), then scripts/bench.sh if present
+#   make fuzz    20s per fuzz target in ./internal/catalog
+#   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
+
+export PATH := /usr/local/go/bin:$(PATH)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+SERVICES := scripts/services.sh
+SERVICES_ENV = $${OCEAN_SERVICES_DIR:-$(CURDIR)/.services}/env
+
+# Prefix for a one-shell recipe: start the services, always stop them on
+# exit (the shell's exit status stays that of the failing/last command),
+# and export their URLs plus OCEAN_REQUIRE_SERVICES=1.
+WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
+	$(SERVICES) start; \
+	. "$(SERVICES_ENV)"; \
+	export OCEAN_REQUIRE_SERVICES=1;
+
+.PHONY: test run bench fuzz icons
+
+test:
+	go vet ./...
+	$(WITH_SERVICES) \
+	go test -race -count=1 -timeout 15m ./...
+
+run:
+	go run ./cmd/ocean
+
+bench:
+	$(WITH_SERVICES) \
+	go test -run='^$$' -bench=. -benchmem ./...; \
+	if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; fi
+
+fuzz:
+	go test -run='^$$' -fuzz=FuzzParseQuery -fuzztime=20s ./internal/catalog
+	go test -run='^$$' -fuzz=FuzzDecodeCursor -fuzztime=20s ./internal/catalog
+
+icons:
+	scripts/icons.sh

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# scripts/services.sh — throwaway PostgreSQL + Redis for Ocean's tests.
+#
+#   scripts/services.sh start    start both (fresh PG cluster), write and print the env
+#   scripts/services.sh stop     stop both and remove all state (safe to repeat)
+#   scripts/services.sh status   report what is running (exit 0 only if both are)
+#   scripts/services.sh env      print the env lines of a running set
+#
+# Settings (environment):
+#   OCEAN_SERVICES_DIR  state dir (default: <repo>/.services)
+#   OCEAN_PG_PORT       PostgreSQL port on 127.0.0.1 (default 55432)
+#   OCEAN_REDIS_PORT    Redis port on 127.0.0.1 (default 56379)
+#
+# The PostgreSQL cluster is disposable: fsync, synchronous_commit and
+# full_page_writes are off. Its data and socket directories live in a
+# mktemp dir under /tmp (recorded in <state>/pgroot) because the postgres
+# user may not be able to traverse the repository path.
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+
+state_dir=${OCEAN_SERVICES_DIR:-$repo_root/.services}
+pg_port=${OCEAN_PG_PORT:-55432}
+redis_port=${OCEAN_REDIS_PORT:-56379}
+
+env_file=$state_dir/env
+pgroot_file=$state_dir/pgroot
+redis_pidfile=$state_dir/redis.pid
+redis_logfile=$state_dir/redis.log
+
+msg() { printf 'services: %s\n' "$*" >&2; }
+die() { msg "error: $*"; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- binaries
+
+pg_bin=""
+find_pg_bin() {
+	local d
+	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+			pg_bin=$d
+			return 0
+		fi
+	done
+	if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+		pg_bin=$(dirname "$(command -v initdb)")
+		return 0
+	fi
+	return 1
+}
+
+have_binaries() {
+	find_pg_bin &&
+		command -v pg_isready >/dev/null 2>&1 &&
+		command -v redis-server >/dev/null 2>&1 &&
+		command -v redis-cli >/dev/null 2>&1
+}
+
+ensure_binaries() {
+	have_binaries && return 0
+	if ! is_root; then
+		die "PostgreSQL and/or Redis binaries are missing and this is not root; install them with: sudo apt-get install -y postgresql-15 redis-server"
+	fi
+	command -v apt-get >/dev/null 2>&1 || die "PostgreSQL/Redis missing and apt-get is not available"
+	msg "installing postgresql-15 and redis-server with apt-get"
+	apt-get update >&2 || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15 redis-server >&2 ||
+		die "apt-get install postgresql-15 redis-server failed"
+	have_binaries || die "PostgreSQL/Redis binaries still missing after apt-get install"
+}
+
+# Run a command as the postgres OS user when we are root (initdb refuses
+# root), as ourselves otherwise. Runs from a directory postgres can read.
+as_pg() {
+	if is_root; then
+		(cd / && runuser -u postgres -- "$@")
+	else
+		(cd / && "$@")
+	fi
+}
+
+# ---------------------------------------------------------------- state
+
+pg_root() { [ -f "$pgroot_file" ] && cat "$pgroot_file" || true; }
+
+pg_pid() {
+	local root
+	root=$(pg_root)
+	[ -n "$root" ] && [ -f "$root/data/postmaster.pid" ] || return 0
+	head -n 1 "$root/data/postmaster.pid" 2>/dev/null || true
+}
+
+redis_pid() { [ -f "$redis_pidfile" ] && cat "$redis_pidfile" 2>/dev/null || true; }
+
+pg_running() { pid_alive "$(pg_pid)"; }
+redis_running() { pid_alive "$(redis_pid)"; }
+
+port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# ---------------------------------------------------------------- stop
+
+stop_pg() {
+	local root pid i
+	root=$(pg_root)
+	[ -n "$root" ] || return 0
+	pid=$(pg_pid)
+	if pid_alive "$pid"; then
+		msg "stopping PostgreSQL (pid $pid)"
+		if find_pg_bin; then
+			as_pg "$pg_bin/pg_ctl" stop -D "$root/data" -m fast -w -t 30 >/dev/null 2>&1 || true
+		fi
+		if pid_alive "$pid"; then
+			kill -INT "$pid" 2>/dev/null || true
+			for i in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
+		fi
+		if pid_alive "$pid"; then
+			msg "PostgreSQL did not stop, sending SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	# Only ever delete a directory that looks like one we created.
+	case "$root" in
+	*/ocean-pg.*) rm -rf -- "$root" ;;
+	*) msg "not removing unexpected PostgreSQL dir '$root'" ;;
+	esac
+}
+
+stop_redis() {
+	local pid i
+	pid=$(redis_pid)
+	if pid_alive "$pid"; then
+		msg "stopping Redis (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+		if pid_alive "$pid"; then
+			msg "Redis did not stop, sending SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+}
+
+cmd_stop() {
+	if [ ! -d "$state_dir" ]; then
+		msg "not running"
+		return 0
+	fi
+	stop_pg
+	stop_redis
+	rm -rf -- "$state_dir"
+	msg "stopped"
+}
+
+# ---------------------------------------------------------------- start
+
+write_env() {
+	local tmp=$env_file.tmp
+	{
+		printf 'export OCEAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable\n' "$pg_port"
+		printf 'export OCEAN_TEST_REDIS_URL=redis://127.0.0.1:%s/0\n' "$redis_port"
+	} >"$tmp"
+	mv -f "$tmp" "$env_file"
+}
+
+start_pg() {
+	local root locale_opt i
+	root=$(mktemp -d /tmp/ocean-pg.XXXXXXXX)
+	printf '%s\n' "$root" >"$pgroot_file"
+	mkdir -p "$root/data" "$root/sock"
+	chmod 700 "$root/data"
+	chmod 755 "$root"
+	if is_root; then
+		chown -R postgres:postgres "$root"
+	fi
+
+	if locale -a 2>/dev/null | grep -qixE 'c\.utf-?8'; then
+		locale_opt=--locale=C.UTF-8
+	else
+		locale_opt=--no-locale
+	fi
+
+	msg "initdb in $root/data"
+	if ! as_pg "$pg_bin/initdb" -D "$root/data" --auth=trust -U postgres \
+		--encoding=UTF8 "$locale_opt" >"$root/initdb.log" 2>&1; then
+		cat "$root/initdb.log" >&2 || true
+		die "initdb failed"
+	fi
+
+	cat >>"$root/data/postgresql.conf" <<-EOF
+
+		# --- scripts/services.sh: throwaway test cluster ---
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+		max_connections = 200
+	EOF
+
+	msg "starting PostgreSQL on 127.0.0.1:$pg_port"
+	if ! as_pg "$pg_bin/pg_ctl" start -D "$root/data" -w -t 60 -l "$root/postgres.log" \
+		-o "-c listen_addresses=127.0.0.1 -p $pg_port -k $root/sock" >/dev/null; then
+		tail -n 30 "$root/postgres.log" >&2 2>/dev/null || true
+		die "PostgreSQL failed to start (log: $root/postgres.log)"
+	fi
+
+	for i in $(seq 1 100); do
+		if pg_isready -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	tail -n 30 "$root/postgres.log" >&2 2>/dev/null || true
+	die "PostgreSQL did not become ready on 127.0.0.1:$pg_port"
+}
+
+start_redis() {
+	local i
+	msg "starting Redis on 127.0.0.1:$redis_port"
+	if ! redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+		--daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_logfile" \
+		--dir "$state_dir" >&2; then
+		tail -n 30 "$redis_logfile" >&2 2>/dev/null || true
+		die "redis-server failed to start"
+	fi
+	for i in $(seq 1 100); do
+		if [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null || true)" = PONG ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 30 "$redis_logfile" >&2 2>/dev/null || true
+	die "Redis did not answer PING on 127.0.0.1:$redis_port"
+}
+
+cmd_start() {
+	if pg_running && redis_running && [ -f "$env_file" ]; then
+		msg "already running"
+		cat "$env_file"
+		return 0
+	fi
+	if [ -d "$state_dir" ]; then
+		msg "cleaning up partial/stale state in $state_dir"
+		cmd_stop
+	fi
+
+	ensure_binaries
+
+	port_in_use "$pg_port" && die "port 127.0.0.1:$pg_port is already in use (set OCEAN_PG_PORT)"
+	port_in_use "$redis_port" && die "port 127.0.0.1:$redis_port is already in use (set OCEAN_REDIS_PORT)"
+
+	mkdir -p "$state_dir"
+	# On any failure below, tear down what was started.
+	trap 'rc=$?; if [ $rc -ne 0 ]; then msg "start failed, cleaning up"; cmd_stop || true; fi' EXIT
+
+	start_pg
+	start_redis
+	write_env
+
+	trap - EXIT
+	msg "PostgreSQL 127.0.0.1:$pg_port (pid $(pg_pid)), Redis 127.0.0.1:$redis_port (pid $(redis_pid)); env in $env_file"
+	cat "$env_file"
+}
+
+# ---------------------------------------------------------------- status/env
+
+cmd_status() {
+	local ok=0
+	if pg_running; then
+		echo "services: PostgreSQL running (pid $(pg_pid), data $(pg_root)/data)"
+	else
+		echo "services: PostgreSQL not running"
+		ok=1
+	fi
+	if redis_running; then
+		echo "services: Redis running (pid $(redis_pid))"
+	else
+		echo "services: Redis not running"
+		ok=1
+	fi
+	return "$ok"
+}
+
+cmd_env() {
+	[ -f "$env_file" ] || die "not started (no $env_file); run: scripts/services.sh start"
+	cat "$env_file"
+}
+
+case "${1:-}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+env) cmd_env ;;
+*)
+	echo "usage: $0 start|stop|status|env" >&2
+	exit 2
+	;;
+esac
