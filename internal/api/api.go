@@ -1,0 +1,266 @@
+// Package api is Ocean's JSON API under /api/v1: thin handlers that parse
+// input, call the business services and shape JSON. Rules live in the
+// business packages; errors become problem details through package httpx.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/ocean"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI 3.1 document served at /api/v1/openapi.json.
+func OpenAPI() []byte { return openAPI }
+
+// API holds the services the handlers call.
+type API struct {
+	Catalog *catalog.Service
+	// Ready reports whether the instance can serve traffic (database
+	// reachable, not draining); nil means always ready.
+	Ready func(ctx context.Context) error
+}
+
+// Register adds the API routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/products", a.listProducts)
+	mux.HandleFunc("GET /api/v1/products/{slug}", a.getProduct)
+	mux.HandleFunc("GET /api/v1/categories", a.listCategories)
+	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+	mux.HandleFunc("/api/", notFound) // any other API path is a 404 problem, not an HTML page
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteProblem(w, r, ocean.Errorf(ocean.ENOTFOUND, "There is no API endpoint at %s %s; see /api/v1/openapi.json.", r.Method, r.URL.Path))
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(openAPI)
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if a.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.Ready(ctx); err != nil {
+			httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "Not ready: " + err.Error(), Err: err})
+			return
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// productJSON is a product as listed.
+type productJSON struct {
+	ID        string      `json:"id"`
+	Slug      string      `json:"slug"`
+	Name      string      `json:"name"`
+	Summary   string      `json:"summary"`
+	Category  string      `json:"category"`
+	Price     ocean.Money `json:"price"`
+	PriceMax  ocean.Money `json:"price_max"`
+	InStock   bool        `json:"in_stock"`
+	ImageURL  string      `json:"image_url"`
+	CreatedAt string      `json:"created_at"`
+}
+
+type facetCount struct {
+	Slug  string `json:"slug,omitempty"`
+	Value string `json:"value,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Count int    `json:"count"`
+}
+
+type priceFacet struct {
+	Min      int64  `json:"min"`
+	Max      int64  `json:"max"`
+	Currency string `json:"currency,omitempty"`
+}
+
+type facetsJSON struct {
+	Total      int                     `json:"total"`
+	InStock    int                     `json:"in_stock"`
+	Categories []facetCount            `json:"categories"`
+	Price      priceFacet              `json:"price"`
+	Options    map[string][]facetCount `json:"options"`
+}
+
+type listJSON struct {
+	Items      []productJSON `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+	Facets     facetsJSON    `json:"facets"`
+}
+
+func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
+	values, _ := url.ParseQuery(r.URL.RawQuery) // httpx.CheckRequest rejected bad encodings
+	q, err := catalog.ParseQuery(values)
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	page, err := a.Catalog.Search(r.Context(), q)
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	tree, err := a.Catalog.Categories(r.Context())
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	out := listJSON{Items: make([]productJSON, len(page.Items)), Facets: facets(tree, page.Facets, page.Items)}
+	for i, c := range page.Items {
+		out.Items[i] = card(tree, c)
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func card(tree *catalog.Tree, c catalog.Card) productJSON {
+	cat := ""
+	if cc, ok := tree.ByID(c.CategoryID); ok {
+		cat = cc.Slug
+	}
+	return productJSON{ID: strconv.FormatInt(c.ID, 10), Slug: c.Slug, Name: c.Name, Summary: c.Summary, Category: cat,
+		Price: c.PriceMin, PriceMax: c.PriceMax, InStock: c.InStock, ImageURL: catalog.ImageURL(c.Slug),
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// facets shapes the facet counts; category counts include subcategories.
+func facets(tree *catalog.Tree, f catalog.Facets, items []catalog.Card) facetsJSON {
+	out := facetsJSON{Total: f.Total, InStock: f.InStock, Categories: []facetCount{}, Options: map[string][]facetCount{},
+		Price: priceFacet{Min: f.PriceMin, Max: f.PriceMax}}
+	if len(items) > 0 {
+		out.Price.Currency = items[0].PriceMin.Currency
+	}
+	rolled := tree.Roll(f.Categories)
+	var walk func(cs []*catalog.Category)
+	walk = func(cs []*catalog.Category) {
+		for _, c := range cs {
+			if n := rolled[c.ID]; n > 0 {
+				out.Categories = append(out.Categories, facetCount{Slug: c.Slug, Name: c.Name, Count: n})
+			}
+			walk(c.Children)
+		}
+	}
+	walk(tree.Roots)
+	for name, vals := range f.Options {
+		list := make([]facetCount, 0, len(vals))
+		for v, n := range vals {
+			list = append(list, facetCount{Value: v, Count: n})
+		}
+		sortFacet(list)
+		out.Options[name] = list
+	}
+	return out
+}
+
+type variantJSON struct {
+	ID        string            `json:"id"`
+	SKU       string            `json:"sku"`
+	Options   map[string]string `json:"options"`
+	Price     ocean.Money       `json:"price"`
+	Available int               `json:"available"`
+}
+
+type categoryRef struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type productDetailJSON struct {
+	ID          string           `json:"id"`
+	Slug        string           `json:"slug"`
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Category    categoryRef      `json:"category"`
+	Breadcrumbs []categoryRef    `json:"breadcrumbs"`
+	Price       ocean.Money      `json:"price"`
+	PriceMax    ocean.Money      `json:"price_max"`
+	InStock     bool             `json:"in_stock"`
+	ImageURL    string           `json:"image_url"`
+	Options     []catalog.Option `json:"options"`
+	Variants    []variantJSON    `json:"variants"`
+	CreatedAt   string           `json:"created_at"`
+	UpdatedAt   string           `json:"updated_at"`
+}
+
+func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := a.Catalog.Product(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	tree, err := a.Catalog.Categories(r.Context())
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	lo, hi := p.PriceRange()
+	out := productDetailJSON{ID: strconv.FormatInt(p.ID, 10), Slug: p.Slug, Name: p.Name, Description: p.Description,
+		Price: lo, PriceMax: hi, InStock: p.InStock(), ImageURL: catalog.ImageURL(p.Slug), Options: p.Options,
+		Variants: make([]variantJSON, len(p.Variants)), Breadcrumbs: []categoryRef{},
+		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339)}
+	if out.Options == nil {
+		out.Options = []catalog.Option{}
+	}
+	if c, ok := tree.ByID(p.CategoryID); ok {
+		out.Category = categoryRef{Slug: c.Slug, Name: c.Name}
+		for _, pc := range tree.Path(c) {
+			out.Breadcrumbs = append(out.Breadcrumbs, categoryRef{Slug: pc.Slug, Name: pc.Name})
+		}
+	}
+	for i, v := range p.Variants {
+		opts := v.Options
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		out.Variants[i] = variantJSON{ID: strconv.FormatInt(v.ID, 10), SKU: v.SKU, Options: opts, Price: v.Price, Available: v.Available()}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+type categoryJSON struct {
+	Slug        string         `json:"slug"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Children    []categoryJSON `json:"children"`
+}
+
+func (a *API) listCategories(w http.ResponseWriter, r *http.Request) {
+	tree, err := a.Catalog.Categories(r.Context())
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	var conv func(cs []*catalog.Category) []categoryJSON
+	conv = func(cs []*catalog.Category) []categoryJSON {
+		out := make([]categoryJSON, len(cs))
+		for i, c := range cs {
+			out[i] = categoryJSON{Slug: c.Slug, Name: c.Name, Description: c.Description, Children: conv(c.Children)}
+		}
+		return out
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": conv(tree.Roots)})
+}

@@ -1,0 +1,165 @@
+// Package config turns flags and OCEAN_* environment variables into a
+// validated Config. There is no global: Load returns a value and main passes
+// it on. Every setting is declared once in Settings, which also feeds
+// `ocean help`.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is everything the program can be told at start.
+type Config struct {
+	DataDir     string // where the SQLite file, the local CA and certificates live
+	DatabaseURL string // postgres://… selects PostgreSQL; empty means SQLite in DataDir
+	HTTPAddr    string // plain HTTP listener; "" when off
+	HTTPSAddr   string // HTTPS listener with the local CA's certificate; "" when off
+	AutoMigrate bool   // serve may apply pending migrations at start
+	SeedDemo    bool   // seed the demo catalog when the catalog is empty
+	LogLevel    string // debug, info, warn, error
+	LogFormat   string // text or json
+}
+
+// Postgres reports whether the configured database is PostgreSQL.
+func (c Config) Postgres() bool { return c.DatabaseURL != "" }
+
+// Setting describes one setting: its flag, its variable, its default and
+// what it does.
+type Setting struct {
+	Flag, Env, Default, Help string
+	set                      func(c *Config, v string) error
+}
+
+// Settings lists every setting in the order `ocean help` shows them.
+var Settings = []Setting{
+	{"data-dir", "OCEAN_DATA_DIR", "./ocean-data", "directory for the SQLite database, the local CA and TLS certificates",
+		func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return errors.New("must not be empty")
+			}
+			c.DataDir = v
+			return nil
+		}},
+	{"database-url", "OCEAN_DATABASE_URL", "", "postgres://user:pass@host:5432/db selects PostgreSQL; empty uses SQLite in the data dir",
+		func(c *Config, v string) error {
+			if v == "" {
+				c.DatabaseURL = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+				return errors.New("must be a postgres://user:password@host:port/database URL")
+			}
+			c.DatabaseURL = v
+			return nil
+		}},
+	{"http-addr", "OCEAN_HTTP_ADDR", ":8080", "plain HTTP listen address (host:port), or off", addr(func(c *Config) *string { return &c.HTTPAddr })},
+	{"https-addr", "OCEAN_HTTPS_ADDR", ":8443", "HTTPS listen address (host:port), or off; the certificate comes from a local CA in the data dir", addr(func(c *Config) *string { return &c.HTTPSAddr })},
+	{"auto-migrate", "OCEAN_AUTO_MIGRATE", "true", "apply pending database migrations at start; when false, serve refuses an outdated schema",
+		boolean(func(c *Config) *bool { return &c.AutoMigrate })},
+	{"seed-demo", "OCEAN_SEED_DEMO", "auto", "seed the demo catalog into an empty database: true, false, or auto (only on SQLite)",
+		func(c *Config, v string) error {
+			if v == "auto" {
+				c.SeedDemo = c.DatabaseURL == ""
+				return nil
+			}
+			return boolean(func(c *Config) *bool { return &c.SeedDemo })(c, v)
+		}},
+	{"log-level", "OCEAN_LOG_LEVEL", "info", "debug, info, warn or error", oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+	{"log-format", "OCEAN_LOG_FORMAT", "text", "text or json", oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
+}
+
+func addr(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "off" || v == "" {
+			*field(c) = ""
+			return nil
+		}
+		host, port, err := net.SplitHostPort(v)
+		n, perr := strconv.Atoi(port)
+		if err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+			return errors.New("must be host:port, like :8080 or 127.0.0.1:8080, or off")
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*field(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+// Load reads settings: defaults, then environment (getenv), then flags in
+// args. It returns the remaining arguments. A bad value is an error that
+// names the flag or variable it came from.
+func Load(args []string, getenv func(string) string) (Config, []string, error) {
+	var c Config
+	fs := flag.NewFlagSet("ocean", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	flags := make([]*string, len(Settings))
+	for i, s := range Settings {
+		flags[i] = fs.String(s.Flag, "", s.Help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, fmt.Errorf("%w (see `ocean help`)", err)
+	}
+	seen := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { seen[f.Name] = true })
+	// Apply in declaration order: seed-demo's "auto" depends on database-url.
+	for i, s := range Settings {
+		v, source := s.Default, ""
+		if e := getenv(s.Env); e != "" {
+			v, source = e, s.Env
+		}
+		if seen[s.Flag] {
+			v, source = *flags[i], "--"+s.Flag
+		}
+		if err := s.set(&c, v); err != nil {
+			if source == "" {
+				source = s.Env
+			}
+			return c, nil, fmt.Errorf("%s=%q %v", source, redact(v), err)
+		}
+	}
+	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
+		return c, nil, errors.New("OCEAN_HTTP_ADDR and OCEAN_HTTPS_ADDR are both off: nothing to serve")
+	}
+	return c, fs.Args(), nil
+}
+
+// redact hides a password in a URL so errors can be logged.
+func redact(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return v
+}

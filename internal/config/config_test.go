@@ -1,0 +1,66 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, rest, err := Load(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./ocean-data" || c.HTTPAddr != ":8080" || c.HTTPSAddr != ":8443" || !c.AutoMigrate || !c.SeedDemo || c.Postgres() || len(rest) != 0 {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestEnvAndFlags(t *testing.T) {
+	c, rest, err := Load([]string{"--http-addr", "127.0.0.1:9000", "extra"}, env(map[string]string{
+		"OCEAN_HTTP_ADDR":    ":1",
+		"OCEAN_HTTPS_ADDR":   "off",
+		"OCEAN_DATABASE_URL": "postgres://u:p@db:5432/shop",
+		"OCEAN_DATA_DIR":     "/var/lib/ocean",
+		"OCEAN_AUTO_MIGRATE": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9000" || c.HTTPSAddr != "" || !c.Postgres() || c.DataDir != "/var/lib/ocean" || c.AutoMigrate || c.SeedDemo {
+		t.Fatalf("got %+v", c)
+	}
+	if len(rest) != 1 || rest[0] != "extra" {
+		t.Fatalf("rest = %v", rest)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"OCEAN_HTTP_ADDR": "8080"}, nil, "OCEAN_HTTP_ADDR"},
+		{map[string]string{"OCEAN_HTTPS_ADDR": "localhost:99999"}, nil, "OCEAN_HTTPS_ADDR"},
+		{map[string]string{"OCEAN_DATABASE_URL": "mysql://x"}, nil, "OCEAN_DATABASE_URL"},
+		{map[string]string{"OCEAN_AUTO_MIGRATE": "perhaps"}, nil, "OCEAN_AUTO_MIGRATE"},
+		{map[string]string{"OCEAN_LOG_LEVEL": "loud"}, nil, "OCEAN_LOG_LEVEL"},
+		{nil, []string{"--http-addr", "nope"}, "--http-addr"},
+		{nil, []string{"--no-such-flag"}, "no-such-flag"},
+		{map[string]string{"OCEAN_HTTP_ADDR": "off", "OCEAN_HTTPS_ADDR": "off"}, nil, "nothing to serve"},
+	} {
+		_, _, err := Load(tc.args, env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: error %v, want it to name %s", tc.env, tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestPasswordNotInError(t *testing.T) {
+	_, _, err := Load(nil, env(map[string]string{"OCEAN_DATABASE_URL": "mysql://u:secret@h/db"}))
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error = %v", err)
+	}
+}

@@ -1,0 +1,139 @@
+// Package httpx is the HTTP plumbing every front door shares: the mapping of
+// ocean error codes to statuses, RFC 9457 problem details, and middleware for
+// request ids, panics, security headers, query limits and access logs.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/oceanshop/ocean/internal/ocean"
+)
+
+// Status maps an error code to its HTTP status. It is the only such table.
+func Status(code string) int {
+	switch code {
+	case "":
+		return http.StatusOK
+	case ocean.EINVALID:
+		return http.StatusBadRequest
+	case ocean.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case ocean.EFORBIDDEN:
+		return http.StatusForbidden
+	case ocean.ENOTFOUND:
+		return http.StatusNotFound
+	case ocean.ECONFLICT:
+		return http.StatusConflict
+	case ocean.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ocean.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case ocean.ERATELIMITED:
+		return http.StatusTooManyRequests
+	case ocean.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Titles are the short human summaries of each code, used as problem titles.
+var titles = map[string]string{
+	ocean.EINVALID:       "Invalid request",
+	ocean.EUNAUTHORIZED:  "Authentication required",
+	ocean.EFORBIDDEN:     "Forbidden",
+	ocean.ENOTFOUND:      "Not found",
+	ocean.ECONFLICT:      "Conflict",
+	ocean.ETOOLARGE:      "Request too large",
+	ocean.EUNPROCESSABLE: "Unprocessable request",
+	ocean.ERATELIMITED:   "Too many requests",
+	ocean.EUNAVAILABLE:   "Service unavailable",
+	ocean.EINTERNAL:      "Internal server error",
+}
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type      string             `json:"type"`
+	Title     string             `json:"title"`
+	Status    int                `json:"status"`
+	Detail    string             `json:"detail,omitempty"`
+	Instance  string             `json:"instance,omitempty"`
+	Errors    []ocean.FieldError `json:"errors,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
+}
+
+// ProblemType is the stable type URI of an error code; docs/api.md lists them.
+func ProblemType(code string) string { return "/problems/" + strings.ReplaceAll(code, "_", "-") }
+
+// NewProblem builds the problem document for err.
+func NewProblem(r *http.Request, err error) Problem {
+	code := ocean.ErrorCode(err)
+	return Problem{
+		Type:      ProblemType(code),
+		Title:     titles[code],
+		Status:    Status(code),
+		Detail:    ocean.ErrorMessage(err),
+		Instance:  r.URL.Path,
+		Errors:    ocean.ErrorFields(err),
+		RequestID: RequestID(r.Context()),
+	}
+}
+
+// WriteProblem writes err as application/problem+json. Internal errors are
+// logged with their cause; the client sees only the safe message.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := NewProblem(r, err)
+	LogError(r, err)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// LogError logs server-side failures (5xx) with their full cause chain.
+func LogError(r *http.Request, err error) {
+	if Status(ocean.ErrorCode(err)) < 500 {
+		return
+	}
+	slog.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
+		"method", r.Method, "path", r.URL.Path, "err", err)
+}
+
+// WriteJSON writes v as JSON with the status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// IsAPI reports whether the request is for the JSON API, which answers
+// errors with problem details rather than pages.
+func IsAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/")
+}
+
+// ErrorPage renders an error for people. The web package supplies it; until
+// then a plain text fallback is used.
+type ErrorPage func(w http.ResponseWriter, r *http.Request, err error)
+
+// Fail answers a failed request the right way for its door: problem details
+// for the API, the error page for people.
+func Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
+	if IsAPI(r) || page == nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	LogError(r, err)
+	page(w, r, err)
+}
+
+var errPanic = errors.New("panic")
