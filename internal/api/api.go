@@ -30,15 +30,31 @@ type API struct {
 	Ready func(ctx context.Context) error
 }
 
+// Route is one documented endpoint.
+type Route struct {
+	Method, Path string // Path in OpenAPI form: /api/v1/products/{slug}
+	handler      http.HandlerFunc
+}
+
+// Routes lists every endpoint the API serves; the OpenAPI document must
+// describe exactly these (a test checks both ways).
+func (a *API) Routes() []Route {
+	return []Route{
+		{"GET", "/api/v1/products", a.listProducts},
+		{"GET", "/api/v1/products/{slug}", a.getProduct},
+		{"GET", "/api/v1/categories", a.listCategories},
+		{"GET", "/api/v1/openapi.json", serveOpenAPI},
+		{"GET", "/healthz", healthz},
+		{"GET", "/readyz", a.readyz},
+	}
+}
+
 // Register adds the API routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/products", a.listProducts)
-	mux.HandleFunc("GET /api/v1/products/{slug}", a.getProduct)
-	mux.HandleFunc("GET /api/v1/categories", a.listCategories)
-	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+	for _, r := range a.Routes() {
+		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
+	}
 	mux.HandleFunc("/api/", notFound) // any other API path is a 404 problem, not an HTML page
-	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /readyz", a.readyz)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

@@ -27,7 +27,7 @@ func Digits(currency string) int {
 	return 2
 }
 
-// String formats the amount for people, e.g. "R 1 299.00" for ZAR.
+// String formats the amount for people, e.g. "R1,299.00" for ZAR.
 func (m Money) String() string {
 	d := Digits(m.Currency)
 	neg := m.Amount < 0

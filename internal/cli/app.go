@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/demo"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/local"
+	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/postgres"
+	"github.com/oceanshop/ocean/internal/sqldb"
+	"github.com/oceanshop/ocean/internal/sqlite"
+	"github.com/oceanshop/ocean/internal/web"
+)
+
+// App is the wired shop: database, services and the HTTP handler that the
+// listeners serve. Tests build one to drive the real handler in process.
+type App struct {
+	DB       *sqldb.DB
+	Catalog  *catalog.Service
+	Handler  http.Handler
+	draining atomic.Bool
+}
+
+// openDB opens the configured database and its migrations.
+func openDB(ctx context.Context, cfg config.Config) (*sqldb.DB, []migrate.Migration, error) {
+	if cfg.Postgres() {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		ms, err := postgres.Migrations()
+		return db, ms, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("OCEAN_DATA_DIR: %w", err)
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "ocean.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := sqlite.Migrations()
+	return db, ms, err
+}
+
+// migrateUp applies pending migrations, one instance at a time on PostgreSQL.
+func migrateUp(ctx context.Context, cfg config.Config, db *sqldb.DB, ms []migrate.Migration) (n int, err error) {
+	run := func() error { n, err = migrate.Up(ctx, db, ms); return err }
+	if cfg.Postgres() {
+		err = postgres.Locked(ctx, db, run)
+		return n, err
+	}
+	return n, run()
+}
+
+// NewApp opens the database, brings the schema up to date (or refuses an
+// outdated one when it may not migrate), seeds the demo catalog if asked and
+// the catalog is empty, and wires the handler.
+func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	db, ms, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := newApp(ctx, cfg, log, db, ms)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.DB, ms []migrate.Migration) (*App, error) {
+	st, err := migrate.GetStatus(ctx, db, ms)
+	if err != nil {
+		return nil, err
+	}
+	if !st.UpToDate() {
+		if !cfg.AutoMigrate {
+			return nil, fmt.Errorf("the database schema is at version %d but this binary needs %d; run `ocean migrate up` or set OCEAN_AUTO_MIGRATE=true", st.Current, st.Latest)
+		}
+		n, err := migrateUp(ctx, cfg, db, ms)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("migrated database", "applied", n, "version", st.Latest)
+	}
+	a := &App{DB: db, Catalog: catalog.NewService(db.Catalog(), local.NewCache(10000))}
+	if cfg.SeedDemo {
+		n, err := demo.Seed(ctx, a.Catalog)
+		if err != nil {
+			return nil, fmt.Errorf("seed demo catalog: %w", err)
+		}
+		if n > 0 {
+			log.Info("seeded demo catalog", "products", n)
+		}
+	}
+	w, err := web.New(a.Catalog, log)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	w.Register(mux)
+	(&api.API{Catalog: a.Catalog, Ready: a.ready}).Register(mux)
+	a.Handler = httpx.Chain(mux,
+		httpx.WithRequestID,
+		httpx.SecurityHeaders,
+		httpx.Recover(log, w.ErrorPage),
+		httpx.CheckRequest(w.ErrorPage),
+	)
+	return a, nil
+}
+
+func (a *App) ready(ctx context.Context) error {
+	if a.draining.Load() {
+		return errors.New("shutting down")
+	}
+	if err := a.DB.Ping(ctx); err != nil {
+		return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "database unreachable", Err: err}
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

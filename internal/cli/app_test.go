@@ -1,0 +1,118 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/cli"
+	"github.com/oceanshop/ocean/internal/config"
+)
+
+func newApp(t testing.TB) *cli.App {
+	t.Helper()
+	cfg, _, err := config.Load(nil, func(k string) string {
+		return map[string]string{"OCEAN_DATA_DIR": t.TempDir()}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := cli.NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	return app
+}
+
+// TestListPageQueries counts the SQL behind one product-list page: a cold
+// page runs a bounded number of queries, a repeated one none at all, and a
+// catalog write makes the next page fresh.
+func TestListPageQueries(t *testing.T) {
+	app := newApp(t)
+	srv := httptest.NewServer(app.Handler)
+	defer srv.Close()
+	get := func(path string) int64 {
+		before := app.DB.Queries()
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		return app.DB.Queries() - before
+	}
+	cold := get("/api/v1/products?q=cotton&sort=price_asc")
+	t.Logf("cold product-list page: %d SQL queries", cold)
+	if cold > 4 {
+		t.Errorf("a cold product-list page ran %d queries; want at most 4 (tree, ids, cards, facets)", cold)
+	}
+	if warm := get("/api/v1/products?q=cotton&sort=price_asc"); warm != 0 {
+		t.Errorf("a repeated product-list page ran %d queries; want 0 (cached)", warm)
+	}
+	next := get("/api/v1/products?q=cotton&sort=price_desc")
+	t.Logf("same search, other sort: %d SQL queries", next)
+	if next > 2 {
+		t.Errorf("same search in another order ran %d queries; want at most 2 (ids, cards not cached yet)", next)
+	}
+	if html := get("/"); html > 6 {
+		t.Errorf("home page ran %d queries", html)
+	}
+}
+
+// TestWritesInvalidateCachedPages: after a product is renamed, the cached
+// list, search and product pages show the new name at once.
+func TestWritesInvalidateCachedPages(t *testing.T) {
+	app := newApp(t)
+	srv := httptest.NewServer(app.Handler)
+	defer srv.Close()
+	ctx := context.Background()
+	body := func(path string) string {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	page, err := app.Catalog.Search(ctx, mustQuery(t, "sort=newest&limit=1"))
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("search: %v", err)
+	}
+	slug := page.Items[0].Slug
+	// Warm every cache.
+	body("/api/v1/products?sort=newest&limit=1")
+	body("/api/v1/products/" + slug)
+	body("/api/v1/products?q=zanzibarite")
+	name := "Zanzibarite travel kettle"
+	p, err := app.Catalog.Product(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Catalog.UpdateProduct(ctx, p.ID, catalog.ProductUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/products?sort=newest&limit=1", "/api/v1/products/" + slug, "/api/v1/products?q=zanzibarite"} {
+		if b := body(path); !strings.Contains(b, name) {
+			t.Errorf("%s still shows the old name: %.300s", path, b)
+		}
+	}
+}
+
+func mustQuery(t *testing.T, raw string) catalog.Query {
+	v, _ := url.ParseQuery(raw)
+	q, err := catalog.ParseQuery(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}

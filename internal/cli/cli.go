@@ -1,0 +1,95 @@
+// Package cli is the ocean command: one file per subcommand. Run is main
+// without the process: tests call it with their own context, arguments,
+// environment and output.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/oceanshop/ocean/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X github.com/oceanshop/ocean/internal/cli.Version=…".
+var Version = "dev"
+
+// Run executes the command in args (without the program name) and returns
+// the process exit code: 0 success, 1 failure, 2 usage error.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		help(stdout)
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "ocean", Version)
+		return 0
+	}
+	cfg, rest, err := config.Load(args, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "ocean:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrateCmd(ctx, cfg, rest, stdout)
+	case "seed":
+		err = seedCmd(ctx, cfg, stdout)
+	default:
+		fmt.Fprintf(stderr, "ocean: unknown command %q (see `ocean help`)\n", cmd)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ocean:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func help(w io.Writer) {
+	fmt.Fprint(w, `Ocean — an online shop in one binary.
+
+Usage: ocean [command] [flags]
+
+Commands:
+  serve              run the shop (the default command)
+  migrate up         apply pending database migrations
+  migrate down       revert the newest migration
+  migrate status     show applied and pending migrations
+  seed               add the demo catalog to an empty database
+  version            print the version
+  help               this text
+
+Settings (flag, environment variable, default):
+`)
+	for _, s := range config.Settings {
+		def := s.Default
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-14s %-20s %-14s %s\n", s.Flag, s.Env, def, s.Help)
+	}
+	fmt.Fprint(w, `
+Flags override environment variables. With no settings, ocean serves a demo
+shop from ./ocean-data at http://localhost:8080 and https://localhost:8443.
+`)
+}

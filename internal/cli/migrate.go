@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/migrate"
+)
+
+func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: ocean migrate up|down|status")
+	}
+	db, ms, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "up":
+		n, err := migrateUp(ctx, cfg, db, ms)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "applied %d migration(s); schema at version %d\n", n, len(ms))
+	case "down":
+		v, err := migrate.Down(ctx, db, ms)
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			fmt.Fprintln(out, "nothing to revert: no migration is applied")
+		} else {
+			fmt.Fprintf(out, "reverted migration %04d_%s; schema at version %d\n", v, ms[v-1].Name, v-1)
+		}
+	case "status":
+		st, err := migrate.GetStatus(ctx, db, ms)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			state := "applied"
+			if m.Version > st.Current {
+				state = "pending"
+			}
+			fmt.Fprintf(out, "%04d_%-24s %s\n", m.Version, m.Name, state)
+		}
+		fmt.Fprintf(out, "schema at version %d of %d\n", st.Current, st.Latest)
+	default:
+		return fmt.Errorf("unknown migrate command %q: use up, down or status", args[0])
+	}
+	return nil
+}

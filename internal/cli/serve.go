@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/tlsca"
+)
+
+// serve runs the shop until ctx is cancelled, then drains: readiness turns
+// false, in-flight requests get up to 10 s to finish.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	start := time.Now()
+	app, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	type listener struct {
+		srv *http.Server
+		ln  net.Listener
+		tls bool
+	}
+	var ls []listener
+	newServer := func() *http.Server {
+		return &http.Server{Handler: app.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
+	defer func() {
+		for _, l := range ls {
+			l.ln.Close()
+		}
+	}()
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("OCEAN_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+		ls = append(ls, listener{srv: newServer(), ln: ln})
+	}
+	var caPath string
+	if cfg.HTTPSAddr != "" {
+		cert, ca, err := tlsca.Local(cfg.DataDir, time.Now())
+		if err != nil {
+			return err
+		}
+		if abs, err := filepath.Abs(ca); err == nil {
+			ca = abs
+		}
+		caPath = ca
+		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
+		if err != nil {
+			return fmt.Errorf("OCEAN_HTTPS_ADDR %s: %w", cfg.HTTPSAddr, err)
+		}
+		srv := newServer()
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ls = append(ls, listener{srv: srv, ln: tls.NewListener(ln, srv.TLSConfig), tls: true})
+	}
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		if l.tls {
+			log.Info("listening", "url", "https://"+display(l.ln.Addr()), "addr", l.ln.Addr().String(), "ca", caPath,
+				"ready_in", time.Since(start).Round(time.Millisecond))
+		} else {
+			log.Info("listening", "url", "http://"+display(l.ln.Addr()), "addr", l.ln.Addr().String(),
+				"ready_in", time.Since(start).Round(time.Millisecond))
+		}
+		go func() { errc <- l.srv.Serve(l.ln) }()
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	app.draining.Store(true)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, l := range ls {
+		errs = append(errs, l.srv.Shutdown(sctx))
+	}
+	return errors.Join(errs...)
+}
+
+// display shows a listen address the way people type it: localhost for the
+// wildcard and loopback.
+func display(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	ip := net.ParseIP(host)
+	if host == "" || (ip != nil && (ip.IsUnspecified() || ip.IsLoopback())) {
+		return "localhost:" + port
+	}
+	return a.String()
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed icons/*.svg
+var iconFS embed.FS
+
+// asset is one static file, read and hashed once at start.
+type asset struct {
+	body        []byte
+	gz          []byte // gzip of body when that is smaller, else nil
+	contentType string
+	etag        string
+	immutable   bool // served under its fingerprinted name
+}
+
+// assets maps the URL names under /static/ to files, and logical names
+// ("app.css") to their fingerprinted URLs.
+type assets struct {
+	byPath map[string]*asset
+	urls   map[string]string
+}
+
+func loadAssets() (*assets, error) {
+	a := &assets{byPath: map[string]*asset{}, urls: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(p, "static/")
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:])
+		ext := path.Ext(name)
+		ctype := mime.TypeByExtension(ext)
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		plain := &asset{body: body, contentType: ctype, etag: `"` + hash[:16] + `"`}
+		if len(body) > 512 {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			if buf.Len() < len(body) {
+				plain.gz = buf.Bytes()
+			}
+		}
+		fingerprinted := strings.TrimSuffix(name, ext) + "." + hash[:8] + ext
+		fp := *plain
+		fp.immutable = true
+		a.byPath[name] = plain
+		a.byPath[fingerprinted] = &fp
+		a.urls[name] = "/static/" + fingerprinted
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: load static assets: %w", err)
+	}
+	return a, nil
+}
+
+// asset is the template helper: the fingerprinted URL of a static file.
+func (w *Web) asset(name string) (string, error) {
+	u, ok := w.assets.urls[name]
+	if !ok {
+		return "", fmt.Errorf("web: no static asset %q", name)
+	}
+	return u, nil
+}
+
+// static serves the embedded assets. Fingerprinted names never change
+// content, so browsers may keep them for a year; plain names revalidate.
+func (w *Web) static(rw http.ResponseWriter, r *http.Request) {
+	a, ok := w.assets.byPath[r.PathValue("path")]
+	if !ok {
+		http.NotFound(rw, r)
+		return
+	}
+	h := rw.Header()
+	if a.immutable {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	body, etag := a.body, a.etag
+	if a.gz != nil {
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	serveBytes(rw, r, a.contentType, etag, body)
+}
+
+// serveBytes writes body with its type and ETag, answering a matching
+// If-None-Match with 304.
+func serveBytes(rw http.ResponseWriter, r *http.Request, ctype, etag string, body []byte) {
+	h := rw.Header()
+	h.Set("ETag", etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		h.Del("Content-Encoding")
+		rw.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	rw.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = rw.Write(body)
+	}
+}
+
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			continue
+		}
+		if qv, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			q, err := strconv.ParseFloat(qv, 64)
+			return err == nil && q > 0
+		}
+		return true
+	}
+	return false
+}
+
+var svgOpen = regexp.MustCompile(`^<svg\b[^>]*>`)
+var spaces = regexp.MustCompile(`>\s+<`)
+
+// loadIcons reads the vendored Heroicons once and makes each an inline,
+// decorative SVG: class="icon", aria-hidden, not focusable.
+func loadIcons() (map[string]template.HTML, error) {
+	files, err := fs.Glob(iconFS, "icons/*.svg")
+	if err != nil {
+		return nil, err
+	}
+	icons := make(map[string]template.HTML, len(files))
+	for _, f := range files {
+		b, err := iconFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		s := strings.TrimSpace(string(b))
+		open := svgOpen.FindString(s)
+		if open == "" {
+			return nil, fmt.Errorf("web: icon %s is not an <svg>", f)
+		}
+		attrs := strings.TrimSuffix(strings.TrimPrefix(open, "<svg"), ">")
+		for _, drop := range []string{` aria-hidden="true"`, ` data-slot="icon"`, ` focusable="false"`} {
+			attrs = strings.ReplaceAll(attrs, drop, "")
+		}
+		s = `<svg class="icon"` + attrs + ` aria-hidden="true" focusable="false">` + s[len(open):]
+		s = spaces.ReplaceAllString(s, "><")
+		// Icons are our own vendored files, not user input.
+		icons[strings.TrimSuffix(path.Base(f), ".svg")] = template.HTML(s)
+	}
+	return icons, nil
+}
+
+// icon is the template helper that inlines a Heroicon.
+func (w *Web) icon(name string) (template.HTML, error) {
+	s, ok := w.icons[name]
+	if !ok {
+		return "", fmt.Errorf("web: no icon %q (add it to internal/web/icons/icons.txt and run scripts/icons.sh)", name)
+	}
+	return s, nil
+}

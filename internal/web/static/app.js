@@ -1,0 +1,90 @@
+// Ocean storefront: small enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // A select marked data-autosubmit (the sort order) applies itself.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var form = select.form;
+      if (!form) return;
+      if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+    });
+  });
+
+  // Empty filter fields are left out of the address (min=&max=...).
+  var filters = document.getElementById("filters");
+  if (filters) {
+    filters.addEventListener("submit", function () {
+      Array.prototype.forEach.call(filters.elements, function (el) {
+        if (el.name && el.type === "text" && el.value.trim() === "") el.disabled = true;
+      });
+    });
+    // Coming back through the history must find the fields usable.
+    window.addEventListener("pageshow", function () {
+      Array.prototype.forEach.call(filters.elements, function (el) { el.disabled = false; });
+    });
+  }
+
+  // The filter panel is a disclosure on phones and always open on wide
+  // screens.
+  var facets = document.getElementById("facets");
+  if (facets && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 56rem)");
+    var sync = function () { if (wide.matches) facets.open = true; };
+    sync();
+    if (wide.addEventListener) wide.addEventListener("change", sync);
+  }
+
+  // Variant picker: show the chosen variant's price, stock and SKU at once,
+  // from the data the server embedded.
+  var data = document.getElementById("variants");
+  var form = document.getElementById("variant-form");
+  if (!data || !form) return;
+  var variants;
+  try { variants = JSON.parse(data.textContent); } catch (e) { return; }
+  if (!Array.isArray(variants)) return;
+
+  var note = document.getElementById("variant-note");
+  var details = document.getElementById("variant-details");
+  var price = document.getElementById("variant-price");
+  var stock = document.getElementById("variant-stock");
+  var sku = document.getElementById("variant-sku");
+
+  function chosen() {
+    var picked = {};
+    form.querySelectorAll("input[type=radio]:checked").forEach(function (input) {
+      picked[input.name] = input.value;
+    });
+    return picked;
+  }
+
+  function find(picked) {
+    var names = Object.keys(picked);
+    for (var i = 0; i < variants.length; i++) {
+      var v = variants[i], ok = true;
+      for (var j = 0; j < names.length; j++) {
+        if (!v.options || v.options[names[j]] !== picked[names[j]]) { ok = false; break; }
+      }
+      if (ok) return v;
+    }
+    return null;
+  }
+
+  form.addEventListener("change", function () {
+    var picked = chosen();
+    var v = find(picked);
+    if (v) {
+      price.textContent = v.price;
+      stock.textContent = v.stock;
+      stock.className = "stock stock-" + v.level;
+      sku.textContent = v.sku;
+    }
+    details.hidden = !v;
+    note.hidden = !!v;
+    if (window.history && history.replaceState) {
+      var q = new URLSearchParams(picked).toString();
+      history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
+    }
+  });
+})();

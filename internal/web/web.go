@@ -1,0 +1,313 @@
+// Package web is the storefront people shop in: server-rendered HTML pages
+// (html/template, embedded), fingerprinted static assets, and the drawn
+// product pictures. JavaScript is an optional layer: every page works
+// without it.
+//
+// Templates are parsed once in New; a request executes its page into a
+// pooled buffer and writes it in one go, so a template failure can still
+// become a proper 500 page.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/ocean"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// currency is the shop's currency: the price filter takes amounts in its
+// major unit (rands).
+const currency = "ZAR"
+
+// Web serves the storefront.
+type Web struct {
+	svc    *catalog.Service
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	assets *assets
+	icons  map[string]template.HTML
+	images imageCache
+	cards  cardCache
+	// cardTmpl renders one product card; cards are the same for every
+	// request, so their HTML is cached (see cardHTML).
+	cardTmpl *template.Template
+}
+
+// pageNames are the page templates (templates/NAME.html): each is parsed
+// together with layout.html and partials.html and executed through the
+// "layout" template, which calls the page's "content".
+var pageNames = []string{"home", "listing", "product", "error"}
+
+// New parses the embedded templates and prepares the static assets and
+// icons. It fails if any of them is broken, so a bad build never serves.
+func New(svc *catalog.Service, log *slog.Logger) (*Web, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	w := &Web{svc: svc, log: log, pages: map[string]*template.Template{}}
+	var err error
+	if w.icons, err = loadIcons(); err != nil {
+		return nil, err
+	}
+	if w.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	base := template.New("").Funcs(w.funcs())
+	for _, name := range []string{"layout", "partials"} {
+		if err := w.parse(base, name); err != nil {
+			return nil, err
+		}
+	}
+	w.cardTmpl = base.Lookup("card")
+	if w.cardTmpl == nil {
+		return nil, fmt.Errorf("web: no \"card\" template")
+	}
+	for _, name := range pageNames {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("web: clone layout: %w", err)
+		}
+		if err := w.parse(t, name); err != nil {
+			return nil, err
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("web: template %s defines no \"content\"", name)
+		}
+		w.pages[name] = t
+	}
+	return w, nil
+}
+
+// staticCall matches {{icon "name"}} and {{asset "name"}} with a constant
+// argument: New replaces them by their result before parsing, so a page
+// does not pay a function call for what never changes.
+var staticCall = regexp.MustCompile(`\{\{\s*(icon|asset)\s+"([^"]+)"\s*\}\}`)
+
+// parse adds templates/NAME.html to t, with constant icons and asset URLs
+// written in.
+func (w *Web) parse(t *template.Template, name string) error {
+	src, err := templateFS.ReadFile("templates/" + name + ".html")
+	if err != nil {
+		return fmt.Errorf("web: read template %s: %w", name, err)
+	}
+	var ferr error
+	text := staticCall.ReplaceAllStringFunc(string(src), func(call string) string {
+		m := staticCall.FindStringSubmatch(call)
+		var out string
+		var err error
+		if m[1] == "icon" {
+			var h template.HTML
+			h, err = w.icon(m[2])
+			out = string(h)
+		} else {
+			out, err = w.asset(m[2])
+		}
+		if err != nil && ferr == nil {
+			ferr = err
+		}
+		return out
+	})
+	if ferr != nil {
+		return fmt.Errorf("web: template %s: %w", name, ferr)
+	}
+	if _, err := t.New(name + ".html").Parse(text); err != nil {
+		return fmt.Errorf("web: parse template %s: %w", name, err)
+	}
+	return nil
+}
+
+// Register adds the storefront routes to mux. "/" is the catch-all that
+// answers every unmatched path with the friendly 404 page.
+func (w *Web) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", w.home)
+	mux.HandleFunc("GET /c/{slug}", w.category)
+	mux.HandleFunc("GET /search", w.search)
+	mux.HandleFunc("GET /p/{slug}", w.product)
+	mux.HandleFunc("GET /images/products/{file}", w.productImage)
+	mux.HandleFunc("GET /static/{path...}", w.static)
+	mux.HandleFunc("/", w.notFound) // every method: the API's "/api/" catch-all must not conflict with it
+}
+
+func (w *Web) funcs() template.FuncMap {
+	return template.FuncMap{
+		"icon":  w.icon,
+		"asset": w.asset,
+		"money": func(m ocean.Money) string { return m.String() },
+		"nonce": httpx.Nonce,
+		"priceRange": func(lo, hi ocean.Money) string {
+			if lo == hi {
+				return lo.String()
+			}
+			return lo.String() + " – " + hi.String()
+		},
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
+		"image": catalog.ImageURL,
+		"card":  w.cardHTML,
+		"searchbox": func(id, q, placeholder string) searchBox {
+			return searchBox{ID: id, Q: q, Placeholder: placeholder}
+		},
+	}
+}
+
+// searchBox is the data of the "searchbox" partial.
+type searchBox struct{ ID, Q, Placeholder string }
+
+// layout is what the base layout needs; every page's data embeds it.
+type layout struct {
+	Ctx   context.Context // for {{nonce .Ctx}}
+	Title string          // <title>, before " · Ocean"
+	Q     string          // the search box's text
+	Nav   []*catalog.Category
+	Desc  string // meta description
+}
+
+func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
+	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life."}
+	if tree != nil {
+		l.Nav = tree.Roots
+	}
+	return l
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes the page into a pooled buffer and writes it with status.
+// An execution error becomes the 500 page instead of half a page.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
+	}()
+	t := w.pages[page]
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+		err = &ocean.Error{Code: ocean.EINTERNAL, Message: "Something went wrong on our side.", Err: fmt.Errorf("web: render %s: %w", page, err)}
+		if page == "error" {
+			// The error page itself failed: say so plainly, once.
+			w.log.ErrorContext(r.Context(), "error page failed", "request_id", httpx.RequestID(r.Context()), "err", err)
+			http.Error(rw, "Something went wrong on our side. Request id: "+httpx.RequestID(r.Context()), http.StatusInternalServerError)
+			return
+		}
+		w.fail(rw, r, err)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	rw.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = rw.Write(buf.Bytes())
+	}
+}
+
+// fail logs server-side failures and shows the error page (problem details
+// for API paths, which the catch-all may see).
+func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
+	httpx.Fail(rw, r, w.ErrorPage, err)
+}
+
+// errorData is the error page's data.
+type errorData struct {
+	layout
+	Status    int
+	Heading   string
+	Message   string
+	Fields    []fieldMessage
+	RequestID string
+	RetryURL  string // the same listing without the settings that failed
+}
+
+type fieldMessage struct{ Label, Message string }
+
+// fieldLabels names query parameters the way the forms do.
+var fieldLabels = map[string]string{
+	"q": "Search", "category": "Category", "min": "Lowest price", "max": "Highest price",
+	"min_price": "Lowest price", "max_price": "Highest price", "in_stock": "In stock only",
+	"sort": "Sort", "limit": "Results per page", "cursor": "Page", "query": "Address",
+}
+
+// ErrorPage renders the friendly error page for err: the status comes from
+// its code, the message is the error's safe message, 5xx pages show the
+// request id, and every page offers a way on (search, home, categories).
+func (w *Web) ErrorPage(rw http.ResponseWriter, r *http.Request, err error) {
+	code := ocean.ErrorCode(err)
+	if code == "" {
+		code = ocean.EINTERNAL
+	}
+	status := httpx.Status(code)
+	// The category nav is a nicety: if the catalog is what failed, the page
+	// is shown without it.
+	tree, _ := w.svc.Categories(r.Context())
+	d := errorData{Status: status, Message: ocean.ErrorMessage(err)}
+	switch {
+	case status == http.StatusNotFound:
+		d.Heading = "We couldn’t find that page"
+	case status == http.StatusBadRequest:
+		d.Heading = "Something in that request wasn’t right"
+	case status == http.StatusTooManyRequests:
+		d.Heading = "Too many requests"
+		d.Message = "You’re going a little fast for us. Please wait a moment and try again."
+	case status == http.StatusServiceUnavailable:
+		d.Heading = "We’ll be right back"
+	case status >= 500:
+		d.Heading = "Something went wrong on our side"
+	default:
+		d.Heading = http.StatusText(status)
+	}
+	if status >= 500 {
+		d.RequestID = httpx.RequestID(r.Context())
+	}
+	for _, f := range ocean.ErrorFields(err) {
+		label := fieldLabels[f.Field]
+		if label == "" {
+			label = strings.TrimPrefix(f.Field, "option.")
+		}
+		d.Fields = append(d.Fields, fieldMessage{Label: label, Message: f.Message})
+	}
+	d.layout = w.layout(r, d.Heading, tree)
+	if q := r.URL.Query().Get("q"); utf8.ValidString(q) && utf8.RuneCountInString(q) <= catalog.MaxQueryRunes {
+		d.Q = strings.TrimSpace(q)
+	}
+	if status == http.StatusBadRequest && (r.URL.Path == "/search" || strings.HasPrefix(r.URL.Path, "/c/")) && utf8.ValidString(r.URL.Path) {
+		d.RetryURL = r.URL.Path
+		if d.Q != "" {
+			d.RetryURL += "?" + url.Values{"q": {d.Q}}.Encode()
+		}
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	w.render(rw, r, status, "error", d)
+}
+
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
+	w.fail(rw, r, ocean.Errorf(ocean.ENOTFOUND, "There is no page at this address."))
+}
+
+// isCode reports whether err carries the code.
+func isCode(err error, code string) bool {
+	var e *ocean.Error
+	return errors.As(err, &e) && e.Code == code
+}
