@@ -27,6 +27,7 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 
 test:
 	go vet ./...
+	scripts/e2e-setup.sh
 	$(WITH_SERVICES) \
 	go test -race -count=1 -timeout 15m ./...
 

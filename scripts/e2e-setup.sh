@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the browser tests need: Debian's Chromium (never a browser
+# downloaded by a test tool) and the pinned playwright-core from e2e/package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/chromium ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "e2e-setup: /usr/bin/chromium is missing; install Debian's chromium package" >&2
+		exit 1
+	fi
+	echo "e2e-setup: installing chromium"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v node >/dev/null; then
+	echo "e2e-setup: node is missing" >&2
+	exit 1
+fi
+if [ ! -d e2e/node_modules/playwright-core ]; then
+	echo "e2e-setup: installing playwright-core"
+	(cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
