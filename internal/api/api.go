@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -133,24 +134,31 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, err)
 		return
 	}
-	page, err := a.Catalog.Search(r.Context(), q)
+	// The encoded page is cached with the catalog: a repeated search costs
+	// a map lookup, and any catalog write invalidates it.
+	body, err := a.Catalog.View(r.Context(), "api:products:"+q.Key(), func() (any, error) {
+		page, err := a.Catalog.Search(r.Context(), q)
+		if err != nil {
+			return nil, err
+		}
+		tree, err := a.Catalog.Categories(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		out := listJSON{Items: make([]productJSON, len(page.Items)), Facets: facets(tree, page.Facets, page.Items)}
+		for i, c := range page.Items {
+			out.Items[i] = card(tree, c)
+		}
+		if page.NextCursor != "" {
+			out.NextCursor = &page.NextCursor
+		}
+		return json.Marshal(out)
+	})
 	if err != nil {
 		httpx.WriteProblem(w, r, err)
 		return
 	}
-	tree, err := a.Catalog.Categories(r.Context())
-	if err != nil {
-		httpx.WriteProblem(w, r, err)
-		return
-	}
-	out := listJSON{Items: make([]productJSON, len(page.Items)), Facets: facets(tree, page.Facets, page.Items)}
-	for i, c := range page.Items {
-		out.Items[i] = card(tree, c)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSONBytes(w, http.StatusOK, body.([]byte))
 }
 
 func card(tree *catalog.Tree, c catalog.Card) productJSON {

@@ -236,6 +236,24 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	return p, nil
 }
 
+// View returns the value cached under key, computing it with build on a
+// miss. Delivery layers use it for rendered forms of catalog reads (encoded
+// JSON, say), which every catalog write then invalidates with the rest.
+// Errors are not cached.
+func (s *Service) View(ctx context.Context, key string, build func() (any, error)) (any, error) {
+	key = "view:" + key
+	if v, ok := s.cache.Get(ctx, key); ok {
+		return v, nil
+	}
+	gen := s.cache.Gen(ctx)
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(ctx, key, v, gen)
+	return v, nil
+}
+
 // CreateCategory adds a category.
 func (s *Service) CreateCategory(ctx context.Context, c *Category) error {
 	if !validSlug(c.Slug) || c.Name == "" {

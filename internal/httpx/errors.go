@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -94,9 +95,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// LogError logs server-side failures (5xx) with their full cause chain.
+// LogError logs server-side failures (5xx) with their full cause chain. A
+// request the client abandoned is not a server failure and is not logged.
 func LogError(r *http.Request, err error) {
-	if Status(ocean.ErrorCode(err)) < 500 {
+	if Status(ocean.ErrorCode(err)) < 500 || r.Context().Err() != nil {
 		return
 	}
 	slog.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
@@ -110,9 +112,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, "encoding failed", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	WriteJSONBytes(w, status, b)
+}
+
+// WriteJSONBytes writes already encoded JSON with the status.
+func WriteJSONBytes(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 // IsAPI reports whether the request is for the JSON API, which answers
