@@ -3,7 +3,6 @@ package demo_test
 import (
 	"context"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,25 +10,12 @@ import (
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/demo"
-	"github.com/oceanshop/ocean/internal/migrate"
-	"github.com/oceanshop/ocean/internal/sqlite"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
 
 func newService(t testing.TB) *catalog.Service {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ms, err := sqlite.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitetest.Open(t)
 	return catalog.NewService(db.Catalog(), nil)
 }
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,9 +17,8 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/local"
-	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
-	"github.com/oceanshop/ocean/internal/sqlite"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/web"
 )
 
@@ -41,18 +39,7 @@ func newShop(t testing.TB) *shop { return newShopCache(t, nil) }
 func newShopCache(t testing.TB, cache catalog.Cache) *shop {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ms, err := sqlite.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitetest.Open(t)
 	svc := catalog.NewService(db.Catalog(), cache)
 	cats := map[string]*catalog.Category{}
 	for _, c := range []struct{ slug, name, desc, parent string }{
