@@ -7,7 +7,7 @@ import (
 )
 
 // sizeOrder is the order people expect clothing and generic sizes in.
-var sizeOrder = []string{"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "small", "medium", "large"}
+var sizeOrder = []string{"xxs", "xs", "s", "m", "l", "xl", "xxl", "2xl", "xxxl", "3xl", "small", "medium", "large"}
 
 // CompareOptionValues orders option values naturally: sizes in size order,
 // numbers ("UK 9", "42") numerically, everything else alphabetically. Facet

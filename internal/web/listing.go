@@ -401,31 +401,6 @@ func optionLabel(name string) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
-var sizeOrder = map[string]int{"XXS": 1, "XS": 2, "S": 3, "M": 4, "L": 5, "XL": 6, "XXL": 7, "2XL": 7, "XXXL": 8, "3XL": 8}
-
-// sortValues orders option values the way people expect: clothing sizes
-// small to large, numbers ascending, everything else alphabetically.
-func sortValues(name string, vals []string) {
-	sort.SliceStable(vals, func(i, j int) bool {
-		a, b := vals[i], vals[j]
-		if name == "size" {
-			sa, oka := sizeOrder[strings.ToUpper(a)]
-			sb, okb := sizeOrder[strings.ToUpper(b)]
-			if oka && okb {
-				return sa < sb
-			}
-			if oka != okb {
-				return oka
-			}
-		}
-		na, erra := strconv.ParseFloat(a, 64)
-		nb, errb := strconv.ParseFloat(b, 64)
-		if erra == nil && errb == nil {
-			return na < nb
-		}
-		if (erra == nil) != (errb == nil) {
-			return erra == nil
-		}
-		return strings.ToLower(a) < strings.ToLower(b)
-	})
-}
+// sortValues orders option values as every front door does
+// (catalog.CompareOptionValues): sizes small to large, "UK 9" before "UK 10".
+func sortValues(_ string, vals []string) { slices.SortFunc(vals, catalog.CompareOptionValues) }
