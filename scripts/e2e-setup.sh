@@ -12,9 +12,14 @@ if [ ! -x /usr/bin/chromium ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if ! command -v node >/dev/null; then
-	echo "e2e-setup: node is missing" >&2
-	exit 1
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "e2e-setup: node and npm are missing; install Debian's nodejs and npm packages" >&2
+		exit 1
+	fi
+	echo "e2e-setup: installing nodejs and npm"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 if [ ! -d e2e/node_modules/playwright-core ]; then
 	echo "e2e-setup: installing playwright-core"
