@@ -129,3 +129,15 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Fatal("nonce reused across requests")
 	}
 }
+
+func TestHSTSOnlyForRealHosts(t *testing.T) {
+	h := httpx.SecurityHeaders(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for host, want := range map[string]bool{"shop.example.com": true, "shop.example.com:443": true, "localhost:8443": false, "127.0.0.1:8443": false, "[::1]:8443": false} {
+		r := httptest.NewRequest("GET", "https://"+host+"/", nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := w.Header().Get("Strict-Transport-Security") != ""; got != want {
+			t.Errorf("%s: HSTS sent = %v, want %v", host, got, want)
+		}
+	}
+}
