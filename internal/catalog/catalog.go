@@ -6,7 +6,9 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -176,7 +178,36 @@ func (p *Product) Validate() error {
 	if len(p.Variants) == 0 {
 		fe = append(fe, ocean.FieldError{Field: "variants", Message: "a product needs at least one variant"})
 	}
+	values := map[string]map[string]bool{}
+	for i, o := range p.Options {
+		if !validOptionName(o.Name) || values[o.Name] != nil {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("options[%d].name", i), Message: "must be a unique name of 1-20 lowercase letters"})
+			continue
+		}
+		values[o.Name] = map[string]bool{}
+		for _, val := range o.Values {
+			values[o.Name][val] = true
+		}
+	}
+	combos := map[string]bool{}
 	for i, v := range p.Variants {
+		if v.Price.Currency != p.Variants[0].Price.Currency {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", i), Message: "must be in the same currency as the other variants"})
+		}
+		for name, val := range v.Options {
+			if !values[name][val] {
+				fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].options.%s", i, safeField(name)), Message: "must be one of the product's option values"})
+			}
+		}
+		combo := make([]string, 0, len(p.Options))
+		for _, o := range p.Options {
+			combo = append(combo, v.Options[o.Name])
+		}
+		if k := strings.Join(combo, "\x00"); combos[k] {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].options", i), Message: "another variant has the same options"})
+		} else {
+			combos[k] = true
+		}
 		if v.SKU == "" || len(v.SKU) > 64 {
 			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].sku", i), Message: "must be 1-64 characters"})
 		}
@@ -203,4 +234,21 @@ func validSlug(s string) bool {
 		}
 	}
 	return true
+}
+
+// Shorten collapses white space and cuts text to at most n bytes at a word
+// boundary (never inside a UTF-8 sequence), adding "…" when it cut.
+func Shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut <= 0 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return strings.TrimRight(s[:cut], ",.;: ") + "…"
 }

@@ -64,33 +64,31 @@ func (q Query) EffectiveSort() Sort {
 // Key is a canonical string for the query, used as a cache key: two queries
 // with the same key return the same page.
 func (q Query) Key() string {
-	var b strings.Builder
-	b.WriteString(strings.Join(q.Terms, " "))
-	b.WriteString("|c=" + q.Category)
+	// url.Values.Encode escapes every value and sorts the names, so no two
+	// different queries share a key (option values may contain ',' or '|').
+	v := url.Values{}
+	v.Set("q", strings.Join(q.Terms, " "))
+	v.Set("c", q.Category)
 	if q.MinPrice != nil {
-		b.WriteString("|min=" + strconv.FormatInt(*q.MinPrice, 10))
+		v.Set("min", strconv.FormatInt(*q.MinPrice, 10))
 	}
 	if q.MaxPrice != nil {
-		b.WriteString("|max=" + strconv.FormatInt(*q.MaxPrice, 10))
+		v.Set("max", strconv.FormatInt(*q.MaxPrice, 10))
 	}
 	if q.InStock {
-		b.WriteString("|stock")
+		v.Set("stock", "1")
 	}
-	names := make([]string, 0, len(q.Options))
-	for n := range q.Options {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		vals := append([]string(nil), q.Options[n]...)
+	for n, vals := range q.Options {
+		vals = append([]string(nil), vals...)
 		sort.Strings(vals)
-		b.WriteString("|o." + n + "=" + strings.Join(vals, ","))
+		v["o."+n] = vals
 	}
-	b.WriteString("|s=" + string(q.Sort) + "|l=" + strconv.Itoa(q.Limit))
+	v.Set("s", string(q.Sort))
+	v.Set("l", strconv.Itoa(q.Limit))
 	if q.Cursor != nil {
-		b.WriteString("|a=" + q.Cursor.Encode())
+		v.Set("a", q.Cursor.Encode())
 	}
-	return b.String()
+	return v.Encode()
 }
 
 // ParseQuery validates search parameters. Prices are in minor units.
@@ -243,7 +241,8 @@ func validOptionName(s string) bool {
 }
 
 // ParseTerms splits free text into lowercase search words: runs of letters
-// and digits. Everything else (quotes, operators, punctuation) separates
+// and digits, without English stop words (so both databases agree: FTS5
+// would prefix-match "the" to "theme" while PostgreSQL drops it). Everything else (quotes, operators, punctuation) separates
 // words, so no input can change the meaning of the full-text query the
 // adapters build. At most MaxTerms words of at most MaxTermRunes runes.
 func ParseTerms(s string) []string {
@@ -254,7 +253,7 @@ func ParseTerms(s string) []string {
 		if utf8.RuneCountInString(f) > MaxTermRunes {
 			f = string([]rune(f)[:MaxTermRunes])
 		}
-		if seen[f] {
+		if seen[f] || stopWords[f] {
 			continue
 		}
 		seen[f] = true
@@ -340,3 +339,20 @@ func DecodeCursor(s string) (Cursor, error) {
 	}
 	return c, nil
 }
+
+// stopWords are the words PostgreSQL's 'english' text search configuration
+// ignores (its english.stop list); searching for them alone means no terms.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`i me my myself we our ours ourselves you your yours yourself
+		yourselves he him his himself she her hers herself it its itself they them their
+		theirs themselves what which who whom this that these those am is are was were be
+		been being have has had having do does did doing a an the and but if or because as
+		until while of at by for with about against between into through during before after
+		above below to from up down in out on off over under again further then once here
+		there when where why how all any both each few more most other some such no nor not
+		only own same so than too very s t can will just don should now`) {
+		m[w] = true
+	}
+	return m
+}()

@@ -127,3 +127,53 @@ func FuzzDecodeCursor(f *testing.F) {
 		}
 	})
 }
+
+// Two different filters must never share a cache key, or one shopper's
+// result page is served for another's search.
+func TestQueryKeysDistinguishQueries(t *testing.T) {
+	parse := func(v url.Values) string {
+		t.Helper()
+		q, err := ParseQuery(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q.Key()
+	}
+	pairs := [][2]url.Values{
+		{{"option.size": {"L,M"}}, {"option.size": {"M", "L"}}},
+		{{"option.size": {"M|s=x"}}, {"option.size": {"M"}, "sort": {"newest"}}},
+		{{"option.a": {"1"}, "option.b": {"2"}}, {"option.a": {"1|o.b=2"}}},
+	}
+	for _, p := range pairs {
+		if a, b := parse(p[0]), parse(p[1]); a == b {
+			t.Errorf("%v and %v share key %q", p[0], p[1], a)
+		}
+	}
+	// Order of values does not matter: same filter, same key.
+	if parse(url.Values{"option.size": {"M", "L"}}) != parse(url.Values{"option.size": {"L", "M"}}) {
+		t.Error("same filter in another order has another key")
+	}
+}
+
+func TestParseTermsDropsStopWords(t *testing.T) {
+	if got := ParseTerms("The shirt for the beach"); !slices.Equal(got, []string{"shirt", "beach"}) {
+		t.Fatalf("got %q", got)
+	}
+	if got := ParseTerms("the"); len(got) != 0 {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestShortenKeepsUTF8(t *testing.T) {
+	long := strings.Repeat("é", 200) // no spaces: the cut cannot use a word boundary
+	got := Shorten(long, 161)
+	if !utf8.ValidString(got) || len(got) > 161+len("…") {
+		t.Fatalf("Shorten produced %q (valid %v)", got, utf8.ValidString(got))
+	}
+	if got := Shorten("A  short\n text.", 160); got != "A short text." {
+		t.Fatalf("got %q", got)
+	}
+	if got := Shorten("one two three", 8); got != "one two…" {
+		t.Fatalf("got %q", got)
+	}
+}

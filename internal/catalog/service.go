@@ -91,6 +91,17 @@ func buildTree(cats []Category) *Tree {
 		t.bySlug[c.Slug] = &c
 		t.byID[c.ID] = &c
 	}
+	// A parent chain that loops (only a hand-edited database can make one)
+	// would make Path and Roll spin: the node that closes it becomes a root.
+	for _, c := range nodes {
+		p, steps := c, 0
+		for p != nil && p.ParentID != 0 && steps <= len(nodes) {
+			p, steps = t.byID[p.ParentID], steps+1
+		}
+		if steps > len(nodes) {
+			c.ParentID = 0
+		}
+	}
 	for _, c := range nodes {
 		if p, ok := t.byID[c.ParentID]; ok && c.ParentID != 0 {
 			p.Children = append(p.Children, c)
@@ -259,6 +270,15 @@ func (s *Service) CreateCategory(ctx context.Context, c *Category) error {
 	if !validSlug(c.Slug) || c.Name == "" {
 		return ocean.Invalid("The category is not valid.", ocean.FieldError{Field: "slug", Message: "needs a slug and a name"})
 	}
+	if c.ParentID != 0 {
+		tree, err := s.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		if _, ok := tree.ByID(c.ParentID); !ok || c.ParentID == c.ID {
+			return ocean.Invalid("The category is not valid.", ocean.FieldError{Field: "parent", Message: "must be an existing category"})
+		}
+	}
 	defer s.cache.Invalidate(ctx)
 	return s.store.CreateCategory(ctx, c)
 }
@@ -267,6 +287,13 @@ func (s *Service) CreateCategory(ctx context.Context, c *Category) error {
 func (s *Service) CreateProduct(ctx context.Context, p *Product) error {
 	if err := p.Validate(); err != nil {
 		return err
+	}
+	tree, err := s.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := tree.ByID(p.CategoryID); !ok {
+		return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: "category", Message: "must be an existing category"})
 	}
 	defer s.cache.Invalidate(ctx)
 	return s.store.CreateProduct(ctx, p)

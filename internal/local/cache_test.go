@@ -24,3 +24,23 @@ func TestCacheIsBounded(t *testing.T) {
 		t.Fatalf("cache holds %d entries, bound is 10", c.Len())
 	}
 }
+
+// Large encoded pages must not grow the process without bound.
+func TestCacheIsBoundedInBytes(t *testing.T) {
+	c := local.NewCache(1 << 20)
+	ctx := context.Background()
+	page := make([]byte, 1<<20)
+	for i := range 200 {
+		c.Set(ctx, fmt.Sprint(i), page, c.Gen(ctx))
+		if c.Bytes() > local.MaxBytes {
+			t.Fatalf("after %d pages the cache holds %d bytes, bound is %d", i+1, c.Bytes(), local.MaxBytes)
+		}
+	}
+	if c.Len() == 0 {
+		t.Fatal("cache holds nothing")
+	}
+	c.Set(ctx, "0", []byte("small"), c.Gen(ctx)) // replacing an entry keeps the count right
+	if v, ok := c.Get(ctx, "0"); !ok || string(v.([]byte)) != "small" {
+		t.Fatal("replaced entry lost")
+	}
+}

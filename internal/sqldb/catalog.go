@@ -129,14 +129,7 @@ func summary(desc string) string {
 	if i := strings.Index(desc, ". "); i >= 0 {
 		desc = desc[:i+1]
 	}
-	if len(desc) > 160 {
-		cut := strings.LastIndex(desc[:157], " ")
-		if cut < 0 {
-			cut = 157
-		}
-		desc = desc[:cut] + "…"
-	}
-	return desc
+	return catalog.Shorten(desc, 160)
 }
 
 func (s *CatalogStore) ProductBySlug(ctx context.Context, slug string) (*catalog.Product, error) {

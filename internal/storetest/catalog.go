@@ -256,6 +256,7 @@ func testText(t *testing.T, s catalog.Store, fx fixture) {
 		{[]string{"linen", "shirt"}, []string{"linen-shirt"}},                           // every word must match
 		{[]string{"yellow"}, []string{"rain-jacket"}},                                   // option values
 		{[]string{"zeppelin"}, nil},
+		{catalog.ParseTerms("the linen for the napkins"), []string{"linen-napkins"}}, // stop words do not count, on either database
 	} {
 		got := search(t, s, catalog.Filter{Terms: tc.terms, Sort: catalog.SortRelevance})
 		if !sameSet(got, fx.ids(tc.want...)) {

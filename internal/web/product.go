@@ -86,7 +86,7 @@ func (w *Web) product(rw http.ResponseWriter, r *http.Request) {
 	d.PriceLo, d.PriceHi = p.PriceRange()
 	d.layout = w.layout(r, p.Name, tree)
 	if p.Description != "" {
-		d.Desc = summary(p.Description, 160)
+		d.Desc = catalog.Shorten(p.Description, 160)
 	}
 	for _, para := range strings.Split(strings.ReplaceAll(p.Description, "\r\n", "\n"), "\n\n") {
 		if para = strings.TrimSpace(para); para != "" {
@@ -170,19 +170,6 @@ func matches(v *catalog.Variant, chosen map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// summary shortens text to about n bytes at a word boundary.
-func summary(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut <= 0 {
-		cut = n
-	}
-	return strings.TrimRight(s[:cut], ",.;: ") + "…"
 }
 
 // swatchColour is the hex colour of a known colour name for the "swatch"
