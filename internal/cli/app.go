@@ -54,14 +54,16 @@ func openDB(ctx context.Context, cfg config.Config) (*sqldb.DB, []migrate.Migrat
 	return db, ms, err
 }
 
-// migrateUp applies pending migrations, one instance at a time on PostgreSQL.
-func migrateUp(ctx context.Context, cfg config.Config, db *sqldb.DB, ms []migrate.Migration) (n int, err error) {
-	run := func() error { n, err = migrate.Up(ctx, db, ms); return err }
+// withSchemaLock runs fn while no other instance touches the schema: on
+// PostgreSQL under the migration advisory lock, so a fleet that starts at
+// once reads the status (which creates schema_migrations) and migrates one
+// instance at a time. SQLite has one process per file and its writer
+// connection serialises the rest.
+func withSchemaLock(ctx context.Context, cfg config.Config, db *sqldb.DB, fn func() error) error {
 	if cfg.Postgres() {
-		err = postgres.Locked(ctx, db, run)
-		return n, err
+		return postgres.Locked(ctx, db, fn)
 	}
-	return n, run()
+	return fn()
 }
 
 // NewApp opens the database, brings the schema up to date (or refuses an
@@ -81,19 +83,26 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 }
 
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.DB, ms []migrate.Migration) (*App, error) {
-	st, err := migrate.GetStatus(ctx, db, ms)
-	if err != nil {
-		return nil, err
-	}
-	if !st.UpToDate() {
-		if !cfg.AutoMigrate {
-			return nil, fmt.Errorf("the database schema is at version %d but this binary needs %d; run `ocean migrate up` or set OCEAN_AUTO_MIGRATE=true", st.Current, st.Latest)
-		}
-		n, err := migrateUp(ctx, cfg, db, ms)
+	err := withSchemaLock(ctx, cfg, db, func() error {
+		st, err := migrate.GetStatus(ctx, db, ms)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		if st.UpToDate() {
+			return nil
+		}
+		if !cfg.AutoMigrate {
+			return fmt.Errorf("the database schema is at version %d but this binary needs %d; run `ocean migrate up` or set OCEAN_AUTO_MIGRATE=true", st.Current, st.Latest)
+		}
+		n, err := migrate.Up(ctx, db, ms)
+		if err != nil {
+			return err
 		}
 		log.Info("migrated database", "applied", n, "version", st.Latest)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	a := &App{DB: db, Catalog: catalog.NewService(db.Catalog(), local.NewCache(10000))}
 	if cfg.SeedDemo {

@@ -68,3 +68,11 @@ func TestMigrateCommandsAndOutdatedSchema(t *testing.T) {
 		t.Fatalf("bad migrate: %d %q", code, errs)
 	}
 }
+
+// runErr is run for goroutines, where t.Fatal is not allowed.
+func runErr(dbURL string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	env := map[string]string{"OCEAN_DATABASE_URL": dbURL}
+	code := cli.Run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/sqldb"
 )
 
 func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
@@ -18,9 +19,15 @@ func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 		return err
 	}
 	defer db.Close()
-	switch args[0] {
+	// Every subcommand reads the status, which creates schema_migrations on
+	// a fresh database: all of it runs under the lock serve takes.
+	return withSchemaLock(ctx, cfg, db, func() error { return migrateLocked(ctx, args[0], db, ms, out) })
+}
+
+func migrateLocked(ctx context.Context, cmd string, db *sqldb.DB, ms []migrate.Migration, out io.Writer) error {
+	switch cmd {
 	case "up":
-		n, err := migrateUp(ctx, cfg, db, ms)
+		n, err := migrate.Up(ctx, db, ms)
 		if err != nil {
 			return err
 		}
@@ -49,7 +56,7 @@ func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 		}
 		fmt.Fprintf(out, "schema at version %d of %d\n", st.Current, st.Latest)
 	default:
-		return fmt.Errorf("unknown migrate command %q: use up, down or status", args[0])
+		return fmt.Errorf("unknown migrate command %q: use up, down or status", cmd)
 	}
 	return nil
 }
