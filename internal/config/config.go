@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -144,7 +145,7 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 			if source == "" {
 				source = s.Env
 			}
-			return c, nil, fmt.Errorf("%s=%q %v", source, redact(v), err)
+			return c, nil, fmt.Errorf("%s=%q %v", source, Redact(v), err)
 		}
 	}
 	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
@@ -153,13 +154,40 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	return c, fs.Args(), nil
 }
 
-// redact hides a password in a URL so errors can be logged.
-func redact(v string) string {
-	if u, err := url.Parse(v); err == nil && u.User != nil {
+var passwordParam = regexp.MustCompile(`(?i)((?:ssl)?password=)[^&#\s]*`)
+
+// Redact hides the credentials in a URL setting so that it can be shown in
+// errors and logs: the password of the user info and password query
+// parameters. When the URL does not parse, nobody can tell where the
+// password ends, so everything between "://" and the last "@" is hidden.
+func Redact(v string) string {
+	const mask = "xxxxx"
+	u, err := url.Parse(v)
+	if err != nil {
+		if i := strings.Index(v, "://"); i >= 0 {
+			if j := strings.LastIndex(v[i+3:], "@"); j >= 0 {
+				v = v[:i+3] + mask + v[i+3+j:]
+			}
+		}
+		return passwordParam.ReplaceAllString(v, "${1}"+mask)
+	}
+	changed := false
+	if u.User != nil {
 		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
+			u.User = url.UserPassword(u.User.Username(), mask)
+			changed = true
 		}
 	}
-	return v
+	if q := u.Query(); passwordParam.MatchString(u.RawQuery) {
+		for k := range q {
+			if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+				q.Set(k, mask)
+			}
+		}
+		u.RawQuery, changed = q.Encode(), true
+	}
+	if !changed {
+		return v
+	}
+	return u.String()
 }

@@ -64,3 +64,32 @@ func TestPasswordNotInError(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+// TestPasswordNotInErrorForUnparsableURL: a URL that net/url cannot parse
+// (here a '%' in the password and a bad port) still has its password hidden
+// in the error the operator sees.
+func TestPasswordNotInErrorForUnparsableURL(t *testing.T) {
+	for _, tc := range []struct{ env, value string }{
+		{"OCEAN_DATABASE_URL", "postgres://ocean:s3cr%et@db.internal:5432/shop"},
+		{"OCEAN_DATABASE_URL", "postgres://ocean:s3cr%et@with@at@db:port/shop"},
+		{"OCEAN_DATABASE_URL", "postgres://db:bad port/shop?password=s3cr%et"},
+	} {
+		_, _, err := Load(nil, env(map[string]string{tc.env: tc.value}))
+		if err == nil || !strings.Contains(err.Error(), tc.env) || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("%s=%s: error %v; want it to name %s and hide the password", tc.env, tc.value, err, tc.env)
+		}
+	}
+	if got := Redact("postgres://ocean:s3cr%et@db:5432/shop"); got != "postgres://xxxxx@db:5432/shop" {
+		t.Errorf("Redact = %q", got)
+	}
+	for in, want := range map[string]string{
+		"postgres://ocean:s3cret@db:5432/shop":               "postgres://ocean:xxxxx@db:5432/shop",
+		"postgres://db:5432/shop?sslmode=require&password=s": "postgres://db:5432/shop?password=xxxxx&sslmode=require",
+		"redis://:s3cret@cache:6379/0":                       "redis://:xxxxx@cache:6379/0",
+		"postgres://db:5432/shop?sslmode=disable":            "postgres://db:5432/shop?sslmode=disable",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
