@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"database/sql"
 
@@ -27,6 +29,13 @@ func Migrations() ([]migrate.Migration, error) { return migrate.Load(migrationFS
 
 // Open opens (creating if needed) the database file at path.
 func Open(path string) (*sqldb.DB, error) {
+	// The driver takes a file: URI, where '?' starts the parameters, '#' a
+	// fragment and '%' an escape: the path is escaped so a data directory
+	// may contain any of them.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)"}
 	dsn := func(extra ...string) string {
 		v := url.Values{}
@@ -34,7 +43,12 @@ func Open(path string) (*sqldb.DB, error) {
 			v.Add("_pragma", p)
 		}
 		v.Set("_txlock", "immediate") // writers take the lock up front: no upgrade deadlocks
-		return "file:" + path + "?" + v.Encode()
+		p := filepath.ToSlash(abs)
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // a Windows drive: file:///C:/…
+		}
+		u := url.URL{Scheme: "file", Path: p, RawQuery: v.Encode()}
+		return u.String()
 	}
 	w, err := sql.Open("sqlite", dsn())
 	if err != nil {
