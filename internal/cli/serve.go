@@ -50,10 +50,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	var caPath string
 	if cfg.HTTPSAddr != "" {
-		cert, ca, err := tlsca.Local(cfg.DataDir, time.Now())
+		certs, err := tlsca.NewSource(cfg.DataDir, time.Now, func(err error) { log.Error("TLS certificate", "err", err) })
 		if err != nil {
 			return err
 		}
+		ca := certs.CAPath()
 		if abs, err := filepath.Abs(ca); err == nil {
 			ca = abs
 		}
@@ -63,7 +64,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return fmt.Errorf("OCEAN_HTTPS_ADDR %s: %w", cfg.HTTPSAddr, err)
 		}
 		srv := newServer()
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// Handshakes ask for the certificate, so a renewal reaches clients
+		// without a restart.
+		srv.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
 		ls = append(ls, listener{srv: srv, ln: tls.NewListener(ln, srv.TLSConfig), tls: true})
 	}
 	errc := make(chan error, len(ls))

@@ -19,6 +19,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -33,7 +34,69 @@ const (
 const (
 	leafLifetime = 90 * 24 * time.Hour
 	renewBefore  = 30 * 24 * time.Hour
+	checkEvery   = time.Hour // how often a running server looks at its certificate's expiry
 )
+
+// Source hands the current localhost certificate to TLS handshakes
+// (tls.Config.GetCertificate). A server may run for months: at most once an
+// hour a handshake checks the certificate, and one with less than 30 days
+// left is re-issued from the local CA (and written to the data dir) while
+// the server keeps running. If renewal fails the current certificate is
+// kept and renewal is tried again an hour later.
+type Source struct {
+	dir    string
+	now    func() time.Time
+	issue  func(now time.Time) (tls.Certificate, error)
+	onErr  func(error)
+	mu     sync.Mutex
+	cert   *tls.Certificate
+	caPath string
+	next   time.Time // the next expiry check
+}
+
+// NewSource loads or creates the local CA and certificate in dir. now is
+// the clock (time.Now in production); onErr, if not nil, hears about failed
+// renewals.
+func NewSource(dir string, now func() time.Time, onErr func(error)) (*Source, error) {
+	s := &Source{dir: dir, now: now, onErr: onErr}
+	s.issue = func(t time.Time) (tls.Certificate, error) {
+		cert, _, err := Local(s.dir, t)
+		return cert, err
+	}
+	t := now()
+	cert, caPath, err := Local(dir, t)
+	if err != nil {
+		return nil, err
+	}
+	s.cert, s.caPath, s.next = &cert, caPath, t.Add(checkEvery)
+	return s, nil
+}
+
+// CAPath is the file of the CA to trust.
+func (s *Source) CAPath() string { return s.caPath }
+
+// GetCertificate implements tls.Config.GetCertificate.
+func (s *Source) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if now.Before(s.next) {
+		return s.cert, nil
+	}
+	s.next = now.Add(checkEvery)
+	if now.Add(renewBefore).Before(s.cert.Leaf.NotAfter) {
+		return s.cert, nil
+	}
+	cert, err := s.issue(now)
+	if err != nil {
+		if s.onErr != nil {
+			s.onErr(fmt.Errorf("renew the localhost certificate (it expires %s): %w", s.cert.Leaf.NotAfter.Format(time.RFC3339), err))
+		}
+		return s.cert, nil
+	}
+	s.cert = &cert
+	return s.cert, nil
+}
 
 // Local returns a TLS certificate for localhost signed by the data dir's CA,
 // creating the CA and the certificate as needed, and the path of the CA file.

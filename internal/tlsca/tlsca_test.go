@@ -1,7 +1,9 @@
 package tlsca
 
 import (
+	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,5 +43,92 @@ func TestLocalCertificateIsTrustedByItsCA(t *testing.T) {
 	}
 	if _, err := renewed.Leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: "localhost", CurrentTime: later}); err != nil {
 		t.Fatalf("renewed certificate not signed by the same CA: %v", err)
+	}
+}
+
+// clock is a settable time for tests.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// TestRunningServerRenewsItsCertificate: a server that runs for months
+// hands out a renewed certificate, signed by the same CA, once the one it
+// started with has less than 30 days left, without a restart.
+func TestRunningServerRenewsItsCertificate(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{time.Now()}
+	src, err := NewSource(dir, clk.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	b, err := os.ReadFile(src.CAPath())
+	if err != nil || !pool.AppendCertsFromPEM(b) {
+		t.Fatalf("read CA: %v", err)
+	}
+	first, _ := src.GetCertificate(nil)
+	// Two months on, 31 days left: still the same certificate.
+	clk.t = first.Leaf.NotAfter.Add(-renewBefore - 24*time.Hour)
+	if c, _ := src.GetCertificate(nil); c.Leaf.SerialNumber.Cmp(first.Leaf.SerialNumber) != 0 {
+		t.Fatal("certificate renewed with more than 30 days left")
+	}
+	// Two days later, 29 days left: a new one, trusted through the same CA.
+	clk.t = clk.t.Add(48 * time.Hour)
+	renewed, _ := src.GetCertificate(nil)
+	if renewed.Leaf.SerialNumber.Cmp(first.Leaf.SerialNumber) == 0 {
+		t.Fatal("certificate with 29 days left not renewed")
+	}
+	if _, err := renewed.Leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: "localhost", CurrentTime: clk.t}); err != nil {
+		t.Fatalf("renewed certificate not signed by the same CA: %v", err)
+	}
+	if !renewed.Leaf.NotAfter.After(clk.t.Add(renewBefore)) {
+		t.Fatalf("renewed certificate expires %v", renewed.Leaf.NotAfter)
+	}
+	// The next handshakes get the renewed one, and so does a restart.
+	if c, _ := src.GetCertificate(nil); c != renewed {
+		t.Fatal("renewed certificate not kept")
+	}
+	clk.t = clk.t.Add(2 * time.Hour)
+	if c, _ := src.GetCertificate(nil); c.Leaf.SerialNumber.Cmp(renewed.Leaf.SerialNumber) != 0 {
+		t.Fatal("certificate renewed again")
+	}
+	restarted, _, err := Local(dir, clk.t)
+	if err != nil || restarted.Leaf.SerialNumber.Cmp(renewed.Leaf.SerialNumber) != 0 {
+		t.Fatalf("a restart does not find the renewed certificate: %v", err)
+	}
+}
+
+// TestRenewalIsCheckedAtMostHourly: handshakes arrive all the time; the
+// expiry is looked at no more than once an hour, so a renewal that fails
+// (a read-only data dir, say) is retried hourly, not on every handshake,
+// and the server keeps its current certificate meanwhile.
+func TestRenewalIsCheckedAtMostHourly(t *testing.T) {
+	clk := &clock{time.Now()}
+	src, err := NewSource(t.TempDir(), clk.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := src.GetCertificate(nil)
+	var attempts int
+	var reported []error
+	src.onErr = func(err error) { reported = append(reported, err) }
+	src.issue = func(time.Time) (tls.Certificate, error) {
+		attempts++
+		return tls.Certificate{}, errors.New("read-only file system")
+	}
+	clk.t = start.Leaf.NotAfter.Add(-time.Hour) // about to expire
+	for range 100 {
+		if c, err := src.GetCertificate(nil); err != nil || c != start {
+			t.Fatalf("a failed renewal lost the current certificate: %v", err)
+		}
+		clk.t = clk.t.Add(time.Second)
+	}
+	if attempts != 1 || len(reported) != 1 {
+		t.Fatalf("100 handshakes within a minute tried renewal %d times (reported %d); want once", attempts, len(reported))
+	}
+	clk.t = clk.t.Add(time.Hour)
+	src.GetCertificate(nil)
+	if attempts != 2 {
+		t.Fatalf("an hour later: %d attempts; want a second one", attempts)
 	}
 }
