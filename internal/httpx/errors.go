@@ -6,7 +6,6 @@ package httpx
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,13 +94,14 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// LogError logs server-side failures (5xx) with their full cause chain. A
-// request the client abandoned is not a server failure and is not logged.
+// LogError logs server-side failures (5xx) with their full cause chain, to
+// the server's logger (Logger). A request the client abandoned is not a
+// server failure and is not logged.
 func LogError(r *http.Request, err error) {
 	if Status(ocean.ErrorCode(err)) < 500 || r.Context().Err() != nil {
 		return
 	}
-	slog.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
+	Logger(r.Context()).ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
 		"method", r.Method, "path", r.URL.Path, "err", err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,6 +139,40 @@ func TestHSTSOnlyForRealHosts(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if got := w.Header().Get("Strict-Transport-Security") != ""; got != want {
 			t.Errorf("%s: HSTS sent = %v, want %v", host, got, want)
+		}
+	}
+}
+
+// TestErrorLogsUseTheServersLogger: with OCEAN_LOG_FORMAT=json every line
+// about a failed request is JSON in the server's log, the line for the
+// failed request included (it used to go to slog's default text logger).
+func TestErrorLogsUseTheServersLogger(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	h := httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/down" {
+			httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "Down.", Err: errors.New("dial tcp: refused")})
+			return
+		}
+		panic("boom")
+	}), httpx.WithRequestID, httpx.Recover(log, page))
+	for _, path := range []string{"/api/v1/x", "/shop", "/api/v1/down"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct {
+			Msg  string `json:"msg"`
+			Path string `json:"path"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		msgs = append(msgs, rec.Msg+" "+rec.Path)
+	}
+	for _, want := range []string{"panic /api/v1/x", "request failed /api/v1/x", "request failed /shop", "request failed /api/v1/down"} {
+		if !slices.Contains(msgs, want) {
+			t.Errorf("no %q line in the server's log; lines: %q", want, msgs)
 		}
 	}
 }

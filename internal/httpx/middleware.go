@@ -23,6 +23,7 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyNonce
+	keyLogger
 )
 
 // RequestID returns the id of the request in ctx.
@@ -35,6 +36,16 @@ func RequestID(ctx context.Context) string {
 func Nonce(ctx context.Context) string {
 	s, _ := ctx.Value(keyNonce).(string)
 	return s
+}
+
+// Logger returns the server's logger, which Recover puts in the request
+// context, or slog's default outside a request. Code that logs about a
+// request uses it so its lines have the configured format and level.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
 }
 
 // Middleware wraps a handler.
@@ -140,10 +151,12 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Recover turns a panic into a 500 answered the right way for the door (a
 // problem or an error page carrying the request id), logs the stack, and
-// keeps the connection. It also writes the access log line.
+// keeps the connection. It also writes the access log line, and gives the
+// handlers after it log (see Logger).
 func Recover(log *slog.Logger, page ErrorPage) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.WithContext(context.WithValue(r.Context(), keyLogger, log))
 			sw := &statusWriter{ResponseWriter: w}
 			start := time.Now()
 			defer func() {
