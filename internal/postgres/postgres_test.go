@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/catalog"
@@ -37,4 +38,25 @@ func TestCatalogContract(t *testing.T) {
 
 func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
+}
+
+func TestAccountsContract(t *testing.T) {
+	storetest.Accounts(t, func(t *testing.T) storetest.AccountDB {
+		db, ms := open(t)
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.AccountDB{Store: db.Accounts(), Dump: func(t *testing.T) []byte {
+			// Every row of every table as PostgreSQL renders it.
+			var all []byte
+			for _, table := range []string{"users", "addresses", "sessions", "refresh_tokens", "password_resets", "audit_events", "mailbox"} {
+				var s sql.NullString
+				if err := db.Read.QueryRow(`SELECT string_agg(t::text, E'\n') FROM ` + table + ` t`).Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, s.String...)
+			}
+			return all
+		}}
+	})
 }

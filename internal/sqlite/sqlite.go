@@ -36,7 +36,7 @@ func Open(path string) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)"}
+	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)", "secure_delete(1)"}
 	dsn := func(extra ...string) string {
 		v := url.Values{}
 		for _, p := range append(pragmas, extra...) {

@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -27,5 +29,35 @@ func TestMigrationsDownAndUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		return db, ms
+	})
+}
+
+func TestAccountsContract(t *testing.T) {
+	storetest.Accounts(t, func(t *testing.T) storetest.AccountDB {
+		path := filepath.Join(t.TempDir(), "ocean.db")
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		ms, err := sqlite.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.AccountDB{Store: db.Accounts(), Dump: func(t *testing.T) []byte {
+			// Everything on disk: the database file and its WAL, as they are.
+			var all []byte
+			for _, f := range []string{path, path + "-wal"} {
+				b, err := os.ReadFile(f)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				all = append(all, b...)
+			}
+			return all
+		}}
 	})
 }
