@@ -12,12 +12,16 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/secret"
+	"github.com/oceanshop/ocean/internal/throttle"
 	"github.com/oceanshop/ocean/internal/token"
 )
 
@@ -59,13 +63,19 @@ type Config struct {
 	BaseURL string
 	Log     *slog.Logger
 	Now     func() time.Time
+	// ReloadKeys, when set, re-reads the encryption keys. It is called when
+	// a value is under a key this process does not know: another process
+	// (ocean keys rotate) re-encrypted it under a new key.
+	ReloadKeys func() (*secret.Keyring, error)
 }
 
 // Service is the accounts use cases.
 type Service struct {
-	c   Config
-	now func() time.Time
-	log *slog.Logger
+	c      Config
+	now    func() time.Time
+	log    *slog.Logger
+	keyset atomic.Pointer[secret.Keyring]
+	reload sync.Mutex
 }
 
 // NewService returns the accounts service.
@@ -77,6 +87,7 @@ func NewService(c Config) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.keyset.Store(c.Keys)
 	return s
 }
 
@@ -209,7 +220,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*
 	if nerr != nil {
 		norm = strings.ToLower(strings.TrimSpace(email))
 	}
-	acctKey, ipKey := "signin:acct:"+norm, "signin:ip:"+m.IP
+	acctKey, ipKey := throttleKeys("signin", norm, m.IP)
 	if d, err := s.wait(ctx, s.c.SignInLimit, acctKey, ipKey); err != nil || d > 0 {
 		if err == nil {
 			s.audit(ctx, EventSignInThrottled, 0, 0, m, "")
@@ -260,6 +271,16 @@ func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*
 		return nil, err
 	}
 	return u, nil
+}
+
+// throttleKeys are the per-account and per-client keys of an action; IPv6
+// clients are grouped by /64, which one household or host usually holds.
+func throttleKeys(action, email, ip string) (acct, client string) {
+	acct = throttle.AccountKey(action, email)
+	if addr, err := netip.ParseAddr(ip); err == nil {
+		return acct, throttle.IPKey(action, addr)
+	}
+	return acct, action + ":ip:" + ip
 }
 
 // wait returns the longest delay any of the keys must still wait.
@@ -380,7 +401,7 @@ func (s *Service) RequestReset(ctx context.Context, email string, m Meta) error 
 	if err != nil {
 		return err
 	}
-	acctKey, ipKey := "reset:acct:"+norm, "reset:ip:"+m.IP
+	acctKey, ipKey := throttleKeys("reset", norm, m.IP)
 	if d, err := s.wait(ctx, s.c.ResetLimit, acctKey, ipKey); err != nil || d > 0 {
 		if err == nil {
 			err = throttled(d)
@@ -443,7 +464,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, password string, m Met
 	if err := s.setPassword(ctx, id, password, ""); err != nil {
 		return err
 	}
-	_ = s.c.SignInLimit.Reset(ctx, "signin:acct:"+s.emailOf(ctx, id))
+	_ = s.c.SignInLimit.Reset(ctx, throttle.AccountKey("signin", s.emailOf(ctx, id)))
 	s.audit(ctx, EventReset, id, id, m, "")
 	return nil
 }
@@ -647,14 +668,41 @@ func (s *Service) seal(plain, aad string) (string, error) {
 	if plain == "" {
 		return "", nil
 	}
-	return s.c.Keys.EncryptString(plain, aad)
+	return s.keys().EncryptString(plain, aad)
+}
+
+func (s *Service) keys() *secret.Keyring { return s.keyset.Load() }
+
+// reloadKeys swaps in the key file's current keys, once for a burst of
+// callers that all met the same new key.
+func (s *Service) reloadKeys(seen *secret.Keyring) bool {
+	if s.c.ReloadKeys == nil {
+		return false
+	}
+	s.reload.Lock()
+	defer s.reload.Unlock()
+	if s.keys() != seen {
+		return true // another caller reloaded meanwhile
+	}
+	k, err := s.c.ReloadKeys()
+	if err != nil {
+		s.log.Error("encryption keys not reloaded", "err", err)
+		return false
+	}
+	s.keyset.Store(k)
+	s.log.Info("encryption keys reloaded", "primary", k.Primary())
+	return true
 }
 
 func (s *Service) open(sealed, aad string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	p, err := s.c.Keys.DecryptString(sealed, aad)
+	keys := s.keys()
+	p, err := keys.DecryptString(sealed, aad)
+	if errors.Is(err, secret.ErrUnknownKey) && s.reloadKeys(keys) {
+		p, err = s.keys().DecryptString(sealed, aad)
+	}
 	if err != nil {
 		return "", fmt.Errorf("decrypt personal data: %w", err)
 	}
@@ -939,11 +987,11 @@ func (s *Service) ReencryptAll(ctx context.Context) (n int, err error) {
 		}
 		for _, sec := range batch {
 			kind, after = sec.Kind, sec.ID
-			if !s.c.Keys.NeedsReencrypt(sec.Value) {
+			if !s.keys().NeedsReencrypt(sec.Value) {
 				continue
 			}
 			aad := sec.Kind + ":" + strconv.FormatInt(sec.Owner, 10)
-			nv, err := s.c.Keys.Reencrypt(sec.Value, []byte(aad))
+			nv, err := s.keys().Reencrypt(sec.Value, []byte(aad))
 			if err != nil {
 				return n, fmt.Errorf("%s %d: %w", sec.Kind, sec.ID, err)
 			}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
@@ -58,5 +60,15 @@ func TestAccountsContract(t *testing.T) {
 			}
 			return all
 		}}
+	})
+}
+
+func TestMailboxContract(t *testing.T) {
+	mailtest.Store(t, func(t *testing.T) mail.Store {
+		db, ms := open(t)
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return db.Mailbox()
 	})
 }

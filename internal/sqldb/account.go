@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -438,4 +439,38 @@ func (s *AccountStore) ReplaceSecret(ctx context.Context, x account.Secret, newV
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// MailboxStore keeps the dev mailbox (mail.Store) in the database, so the
+// admin can read the shop's mail in the browser when no SMTP is set.
+type MailboxStore struct{ db *DB }
+
+// Mailbox returns the dev mailbox store.
+func (db *DB) Mailbox() *MailboxStore { return &MailboxStore{db: db} }
+
+func (s *MailboxStore) SaveMail(ctx context.Context, m mail.Stored) error {
+	_, err := (&AccountStore{db: s.db}).exec(ctx, `INSERT INTO mailbox (to_addr, subject, body, sent_at) VALUES (?, ?, ?, ?)`, m.To, m.Subject, m.Text, s.db.timeArg(m.SentAt))
+	return err
+}
+
+func (s *MailboxStore) ListMail(ctx context.Context, limit int) ([]mail.Stored, error) {
+	if limit < 1 {
+		return nil, ocean.Invalid("The limit must be at least 1.", ocean.FieldError{Field: "limit", Message: "must be at least 1"})
+	}
+	rows, err := s.db.query(ctx, `SELECT id, to_addr, subject, body, sent_at FROM mailbox ORDER BY sent_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []mail.Stored
+	for rows.Next() {
+		var m mail.Stored
+		var at timeValue
+		if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Text, &at); err != nil {
+			return nil, err
+		}
+		m.SentAt = at.t
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -60,4 +62,8 @@ func TestAccountsContract(t *testing.T) {
 			return all
 		}}
 	})
+}
+
+func TestMailboxContract(t *testing.T) {
+	mailtest.Store(t, func(t *testing.T) mail.Store { return sqlitetest.Open(t).Mailbox() })
 }
