@@ -51,9 +51,27 @@ func (a *API) Routes() []Route {
 }
 
 // Register adds the API routes to mux.
+//
+// Every path is registered twice: with its methods, and without a method
+// for a 405 problem with Allow. The mux would answer 405 by itself, but the
+// method-less catch-alls ("/api/" here, "/" in package web) match first
+// and would make a wrong method on a real path a 404.
 func (a *API) Register(mux *http.ServeMux) {
+	allow := map[string][]string{}
+	var paths []string
 	for _, r := range a.Routes() {
 		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
+		if allow[r.Path] == nil {
+			paths = append(paths, r.Path)
+		}
+		allow[r.Path] = append(allow[r.Path], r.Method)
+		if r.Method == http.MethodGet {
+			allow[r.Path] = append(allow[r.Path], http.MethodHead) // the mux serves HEAD with GET
+		}
+	}
+	for _, p := range paths {
+		methods := allow[p]
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { httpx.WriteMethodNotAllowed(w, r, methods) })
 	}
 	mux.HandleFunc("/api/", notFound) // any other API path is a 404 problem, not an HTML page
 }

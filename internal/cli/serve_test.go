@@ -362,12 +362,15 @@ func testShop(t *testing.T, s *shop) {
 		}
 	})
 
-	t.Run("every documented path answers", func(t *testing.T) {
+	t.Run("every documented GET answers", func(t *testing.T) {
 		var doc struct {
 			Paths map[string]map[string]any `json:"paths"`
 		}
 		s.json(t, "/api/v1/openapi.json", 200, &doc)
-		for path := range doc.Paths {
+		for path, ops := range doc.Paths {
+			if ops["get"] == nil {
+				continue // a GET on a POST-only path is a 405
+			}
 			path = strings.ReplaceAll(path, "{slug}", all.Items[0].Slug)
 			if res, b := s.get(t, path); res.StatusCode != 200 {
 				t.Errorf("documented %s answers %d: %s", path, res.StatusCode, b)

@@ -6,6 +6,7 @@ package httpx
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,10 +89,31 @@ func NewProblem(r *http.Request, err error) Problem {
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := NewProblem(r, err)
 	LogError(r, err)
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// WriteMethodNotAllowed answers a request for a resource that exists but
+// does not take the request's method: a 405 problem and the Allow header.
+// (It is not an ocean error code: no business rule is involved, only
+// routing.)
+func WriteMethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	list := strings.Join(allow, ", ")
+	w.Header().Set("Allow", list)
+	writeProblem(w, Problem{
+		Type:      "/problems/method-not-allowed",
+		Title:     "Method not allowed",
+		Status:    http.StatusMethodNotAllowed,
+		Detail:    fmt.Sprintf("%s does not accept %s; it accepts %s.", r.URL.Path, r.Method, list),
+		Instance:  r.URL.Path,
+		RequestID: RequestID(r.Context()),
+	})
 }
 
 // LogError logs server-side failures (5xx) with their full cause chain, to
