@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,7 +28,9 @@ func OpenAPI() []byte { return openAPI }
 type API struct {
 	Catalog *catalog.Service
 	// Ready reports whether the instance can serve traffic (database
-	// reachable, not draining); nil means always ready.
+	// reachable, not draining); nil means always ready. The message of an
+	// unavailable *ocean.Error it returns is shown, so it must be fixed
+	// text ("database unreachable"); anything else is logged, not shown.
 	Ready func(ctx context.Context) error
 }
 
@@ -97,7 +100,15 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := a.Ready(ctx); err != nil {
-			httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "Not ready: " + err.Error(), Err: err})
+			// Always 503, whatever failed: a load balancer takes the instance
+			// out of rotation. The cause (a driver error, an address) is
+			// logged with the request id and never shown.
+			msg := "not ready"
+			var oe *ocean.Error
+			if errors.As(err, &oe) && oe.Code == ocean.EUNAVAILABLE {
+				msg = oe.Message
+			}
+			httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: msg, Err: err})
 			return
 		}
 	}

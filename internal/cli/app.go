@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/oceanshop/ocean/internal/api"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/config"
@@ -19,6 +21,7 @@ import (
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/postgres"
+	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/web"
@@ -27,11 +30,22 @@ import (
 // App is the wired shop: database, services and the HTTP handler that the
 // listeners serve. Tests build one to drive the real handler in process.
 type App struct {
-	DB       *sqldb.DB
+	DB *sqldb.DB
+	// Redis is the shared Redis (OCEAN_REDIS_URL), nil when the instance
+	// keeps everything in process.
+	Redis    goredis.UniversalClient
 	Catalog  *catalog.Service
 	Handler  http.Handler
+	cache    *redis.Cache
 	draining atomic.Bool
 }
+
+// cacheEntries bounds the in-process catalog cache, with or without Redis.
+const cacheEntries = 10000
+
+// invalidationChannel is the Redis pub/sub channel on which the instances
+// of a shop tell each other that the catalog changed.
+const invalidationChannel = "ocean:catalog:invalidate"
 
 // openDB opens the configured database and its migrations.
 func openDB(ctx context.Context, cfg config.Config) (*sqldb.DB, []migrate.Migration, error) {
@@ -66,23 +80,30 @@ func withSchemaLock(ctx context.Context, cfg config.Config, db *sqldb.DB, fn fun
 	return fn()
 }
 
-// NewApp opens the database, brings the schema up to date (or refuses an
-// outdated one when it may not migrate), seeds the demo catalog if asked and
-// the catalog is empty, and wires the handler.
+// NewApp opens the database (and Redis when configured), brings the schema
+// up to date (or refuses an outdated one when it may not migrate), seeds the
+// demo catalog if asked and the catalog is empty, and wires the handler.
 func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	db, ms, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a, err := newApp(ctx, cfg, log, db, ms)
-	if err != nil {
-		db.Close()
+	a := &App{DB: db}
+	if cfg.RedisURL != "" {
+		if a.Redis, err = redis.Open(ctx, cfg.RedisURL); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if err := a.init(ctx, cfg, log, ms); err != nil {
+		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.DB, ms []migrate.Migration) (*App, error) {
+func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms []migrate.Migration) error {
+	db := a.DB
 	err := withSchemaLock(ctx, cfg, db, func() error {
 		st, err := migrate.GetStatus(ctx, db, ms)
 		if err != nil {
@@ -102,13 +123,20 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	a := &App{DB: db, Catalog: catalog.NewService(db.Catalog(), local.NewCache(10000))}
+	// With Redis, every instance keeps its cache in process and hears the
+	// others' writes through pub/sub; without, the cache is local only.
+	var cache catalog.Cache = local.NewCache(cacheEntries)
+	if a.Redis != nil {
+		a.cache = redis.NewCache(a.Redis, invalidationChannel, cacheEntries, log)
+		cache = a.cache
+	}
+	a.Catalog = catalog.NewService(db.Catalog(), cache)
 	if cfg.SeedDemo {
 		n, err := demo.Seed(ctx, a.Catalog)
 		if err != nil {
-			return nil, fmt.Errorf("seed demo catalog: %w", err)
+			return fmt.Errorf("seed demo catalog: %w", err)
 		}
 		if n > 0 {
 			log.Info("seeded demo catalog", "products", n)
@@ -116,7 +144,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.
 	}
 	w, err := web.New(a.Catalog, log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	mux := http.NewServeMux()
 	w.Register(mux)
@@ -127,18 +155,34 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqldb.
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
 	)
-	return a, nil
+	return nil
 }
 
+// ready is what /readyz reports. The messages are what clients see; the
+// causes go to the log.
 func (a *App) ready(ctx context.Context) error {
 	if a.draining.Load() {
-		return errors.New("shutting down")
+		return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "shutting down"}
 	}
 	if err := a.DB.Ping(ctx); err != nil {
 		return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "database unreachable", Err: err}
 	}
+	if a.Redis != nil {
+		if err := a.Redis.Ping(ctx).Err(); err != nil {
+			return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "redis unreachable", Err: err}
+		}
+	}
 	return nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the cache subscriber and releases Redis and the database.
+func (a *App) Close() error {
+	var errs []error
+	if a.cache != nil {
+		errs = append(errs, a.cache.Close())
+	}
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.Close())
+	}
+	return errors.Join(append(errs, a.DB.Close())...)
+}

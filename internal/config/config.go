@@ -26,6 +26,7 @@ type Config struct {
 	SeedDemo    bool   // seed the demo catalog when the catalog is empty
 	LogLevel    string // debug, info, warn, error
 	LogFormat   string // text or json
+	RedisURL    string // redis://… or rediss://… shares cache invalidation between instances; empty keeps it in process
 }
 
 // Postgres reports whether the configured database is PostgreSQL.
@@ -75,6 +76,24 @@ var Settings = []Setting{
 		}},
 	{"log-level", "OCEAN_LOG_LEVEL", "info", "debug, info, warn or error", oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 	{"log-format", "OCEAN_LOG_FORMAT", "text", "text or json", oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
+	{"redis-url", "OCEAN_REDIS_URL", "", "redis://[:password@]host:6379/0 or rediss://… shares catalog cache invalidation between instances; empty keeps it in process",
+		func(c *Config, v string) error {
+			if v == "" {
+				c.RedisURL = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+				return errors.New("must be a redis://[:password@]host:port/db or rediss://… URL")
+			}
+			if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+				if n, err := strconv.Atoi(db); err != nil || n < 0 {
+					return errors.New("the path must be a database number, like redis://host:6379/0")
+				}
+			}
+			c.RedisURL = v
+			return nil
+		}},
 }
 
 func addr(field func(*Config) *string) func(*Config, string) error {

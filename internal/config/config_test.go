@@ -73,6 +73,7 @@ func TestPasswordNotInErrorForUnparsableURL(t *testing.T) {
 		{"OCEAN_DATABASE_URL", "postgres://ocean:s3cr%et@db.internal:5432/shop"},
 		{"OCEAN_DATABASE_URL", "postgres://ocean:s3cr%et@with@at@db:port/shop"},
 		{"OCEAN_DATABASE_URL", "postgres://db:bad port/shop?password=s3cr%et"},
+		{"OCEAN_REDIS_URL", "redis://:s3cr%et@cache:6379/0"},
 	} {
 		_, _, err := Load(nil, env(map[string]string{tc.env: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.env) || strings.Contains(err.Error(), "s3cr") {
@@ -90,6 +91,22 @@ func TestPasswordNotInErrorForUnparsableURL(t *testing.T) {
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedisURL(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": "rediss://:pw@cache:6380/2"}))
+	if err != nil || c.RedisURL != "rediss://:pw@cache:6380/2" {
+		t.Fatalf("rediss URL: %+v %v", c, err)
+	}
+	if c, _, err := Load(nil, env(nil)); err != nil || c.RedisURL != "" {
+		t.Fatalf("default: %q %v", c.RedisURL, err)
+	}
+	for _, bad := range []string{"http://cache:6379", "redis://", "redis://cache:6379/zero", "cache:6379"} {
+		_, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "OCEAN_REDIS_URL") {
+			t.Errorf("OCEAN_REDIS_URL=%s: error %v, want it to name the variable", bad, err)
 		}
 	}
 }

@@ -1,0 +1,83 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/cli"
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/redis/redistest"
+)
+
+// TestFleetSeesWritesAtOnce: two instances of one shop on one PostgreSQL
+// and one Redis, each with its cache warm. A product renamed through one is
+// renamed on the other within a second, not when its cache happens to fill
+// up: the write's invalidation travels through Redis.
+func TestFleetSeesWritesAtOnce(t *testing.T) {
+	t.Parallel()
+	dbURL, redisURL := pgtest.URL(t), redistest.URL(t)
+	env := map[string]string{"OCEAN_DATABASE_URL": dbURL, "OCEAN_REDIS_URL": redisURL, "OCEAN_SEED_DEMO": "true", "OCEAN_DATA_DIR": t.TempDir()}
+	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Instance A: an App in process, whose catalog service the admin uses.
+	a, err := cli.NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	// Instance B: the real `ocean serve`, configured only by environment.
+	b := start(t, map[string]string{"OCEAN_DATABASE_URL": dbURL, "OCEAN_REDIS_URL": redisURL, "OCEAN_HTTPS_ADDR": "off"})
+	for wait := time.Now().Add(30 * time.Second); !strings.Contains(b.log.String(), "catalog cache live"); {
+		if time.Now().After(wait) {
+			t.Fatalf("instance B does not say its catalog cache hears the fleet through Redis:\n%s", b.log)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if res, body := b.get(t, "/readyz"); res.StatusCode != 200 {
+		t.Fatalf("instance B /readyz = %d %s", res.StatusCode, body)
+	}
+
+	page, err := a.Catalog.Search(context.Background(), mustQuery(t, "sort=newest&limit=1"))
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("search on A: %v", err)
+	}
+	slug := page.Items[0].Slug
+	paths := []string{"/api/v1/products?sort=newest&limit=1", "/api/v1/products/" + slug}
+	for _, p := range paths { // warm B's cache
+		for range 2 {
+			if res, body := b.get(t, p); res.StatusCode != 200 {
+				t.Fatalf("B %s = %d %s", p, res.StatusCode, body)
+			}
+		}
+	}
+
+	name := "Quokka-proof rain shell"
+	p, err := a.Catalog.Product(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Catalog.UpdateProduct(context.Background(), p.ID, catalog.ProductUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for _, path := range paths {
+		for {
+			_, body := b.get(t, path)
+			if strings.Contains(string(body), name) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("instance B still serves the old product a second after the rename on A: %s: %.300s", path, body)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
