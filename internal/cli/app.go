@@ -158,6 +158,10 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	return nil
 }
 
+// Drain marks the instance as going away: /readyz answers 503 from now on,
+// so load balancers stop sending it new requests.
+func (a *App) Drain() { a.draining.Store(true) }
+
 // ready is what /readyz reports. The messages are what clients see; the
 // causes go to the log.
 func (a *App) ready(ctx context.Context) error {

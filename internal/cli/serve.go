@@ -9,14 +9,16 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/tlsca"
 )
 
-// serve runs the shop until ctx is cancelled, then drains: readiness turns
-// false, in-flight requests get up to 10 s to finish.
+// serve runs the shop until ctx is cancelled (SIGINT, SIGTERM), then drains:
+// /readyz answers 503, the listeners keep serving for OCEAN_SHUTDOWN_DELAY,
+// then close, and requests in flight get up to 15 s to finish.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	start := time.Now()
 	app, err := NewApp(ctx, cfg, log)
@@ -80,23 +82,52 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		go func() { errc <- l.srv.Serve(l.ln) }()
 	}
+	var failed error
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+			failed = err // a listener died: stop the others too
 		}
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	app.draining.Store(true)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	var errs []error
-	for _, l := range ls {
-		errs = append(errs, l.srv.Shutdown(sctx))
+	// Drain: /readyz turns 503 at once, and for OCEAN_SHUTDOWN_DELAY the
+	// listeners keep serving while load balancers notice and stop sending
+	// new requests. Then Shutdown stops accepting and waits for the requests
+	// in flight; those still running after shutdownTimeout are cut off.
+	app.Drain()
+	if failed == nil && cfg.ShutdownDelay > 0 {
+		log.Info("shutting down: /readyz answers 503; serving until the delay ends", "delay", cfg.ShutdownDelay)
+		t := time.NewTimer(cfg.ShutdownDelay)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			if !errors.Is(err, http.ErrServerClosed) {
+				failed = err
+			}
+		}
 	}
-	return errors.Join(errs...)
+	log.Info("shutting down: waiting for requests in flight", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	errs := make([]error, len(ls))
+	var wg sync.WaitGroup
+	for i, l := range ls {
+		wg.Go(func() {
+			if err := l.srv.Shutdown(sctx); err != nil {
+				log.Warn("requests still running at the shutdown timeout; closing their connections", "addr", l.ln.Addr().String(), "err", err)
+				errs[i] = l.srv.Close()
+			}
+		})
+	}
+	wg.Wait()
+	log.Info("stopped")
+	return errors.Join(append(errs, failed)...)
 }
+
+// shutdownTimeout bounds how long requests in flight may take to finish
+// once the listeners close.
+const shutdownTimeout = 15 * time.Second
 
 // display shows a listen address the way people type it: localhost for the
 // wildcard and loopback.

@@ -40,6 +40,21 @@ type shop struct {
 	client      *http.Client
 	tlsClient   *http.Client
 	log         *syncBuffer
+	cancel      context.CancelFunc // SIGTERM
+	done        chan int           // the exit code, once serve returns
+}
+
+// wait returns serve's exit code after cancel.
+func (s *shop) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-s.done:
+		s.done <- code // for the cleanup
+		return code
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not stop within 60s of cancel; log:\n%s", s.log)
+		return -1
+	}
 }
 
 // start runs the real command, `ocean serve`, on loopback ports and waits
@@ -47,7 +62,7 @@ type shop struct {
 func start(t *testing.T, env map[string]string) *shop {
 	t.Helper()
 	dir := t.TempDir()
-	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0"}
+	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0", "OCEAN_SHUTDOWN_DELAY": "0s"}
 	for k, v := range env {
 		base[k] = v
 	}
@@ -57,24 +72,20 @@ func start(t *testing.T, env map[string]string) *shop {
 	go func() {
 		done <- cli.Run(ctx, []string{"serve"}, func(k string) string { return base[k] }, io.Discard, logs)
 	}()
+	s := &shop{log: logs, cancel: cancel, done: done}
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d after cancel; log:\n%s", code, logs)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop within 15s of cancel")
+		if code := s.wait(t); code != 0 {
+			t.Errorf("serve exited %d after cancel; log:\n%s", code, logs)
 		}
 	})
 	re := regexp.MustCompile(`msg=listening url=(https?)://\S+ addr=(\S+)`)
-	s := &shop{log: logs}
 	deadline := time.Now().Add(60 * time.Second)
 	wantTLS := base["OCEAN_HTTPS_ADDR"] != "off"
 	for s.http == "" || (wantTLS && s.https == "") {
 		select {
 		case code := <-done:
+			done <- code
 			t.Fatalf("serve exited %d before listening; log:\n%s", code, logs)
 		default:
 		}

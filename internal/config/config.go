@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything the program can be told at start.
@@ -26,7 +27,11 @@ type Config struct {
 	SeedDemo    bool   // seed the demo catalog when the catalog is empty
 	LogLevel    string // debug, info, warn, error
 	LogFormat   string // text or json
-	RedisURL    string // redis://… or rediss://… shares cache invalidation between instances; empty keeps it in process
+	// ShutdownDelay is how long serve keeps answering, with /readyz at 503,
+	// after SIGTERM/SIGINT before it closes the listeners: the time a load
+	// balancer needs to notice and stop sending new requests.
+	ShutdownDelay time.Duration
+	RedisURL      string // redis://… or rediss://… shares cache invalidation between instances; empty keeps it in process
 }
 
 // Postgres reports whether the configured database is PostgreSQL.
@@ -92,6 +97,15 @@ var Settings = []Setting{
 				}
 			}
 			c.RedisURL = v
+			return nil
+		}},
+	{"shutdown-delay", "OCEAN_SHUTDOWN_DELAY", "5s", "on SIGTERM/SIGINT, keep serving with /readyz at 503 this long so load balancers stop sending traffic, then drain (0s: no wait)",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return errors.New("must be a duration like 5s, 500ms or 0s")
+			}
+			c.ShutdownDelay = d
 			return nil
 		}},
 }

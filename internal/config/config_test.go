@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -108,5 +109,27 @@ func TestRedisURL(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "OCEAN_REDIS_URL") {
 			t.Errorf("OCEAN_REDIS_URL=%s: error %v, want it to name the variable", bad, err)
 		}
+	}
+}
+
+func TestShutdownDelay(t *testing.T) {
+	c, _, err := Load(nil, env(nil))
+	if err != nil || c.ShutdownDelay != 5*time.Second {
+		t.Fatalf("default shutdown delay = %v, %v; want 5s", c.ShutdownDelay, err)
+	}
+	for v, want := range map[string]time.Duration{"0": 0, "0s": 0, "1m30s": 90 * time.Second, "250ms": 250 * time.Millisecond} {
+		c, _, err := Load(nil, env(map[string]string{"OCEAN_SHUTDOWN_DELAY": v}))
+		if err != nil || c.ShutdownDelay != want {
+			t.Errorf("OCEAN_SHUTDOWN_DELAY=%s: %v, %v; want %v", v, c.ShutdownDelay, err, want)
+		}
+	}
+	for _, bad := range []string{"5", "soon", "-1s"} {
+		_, _, err := Load(nil, env(map[string]string{"OCEAN_SHUTDOWN_DELAY": bad}))
+		if err == nil || !strings.Contains(err.Error(), "OCEAN_SHUTDOWN_DELAY") {
+			t.Errorf("OCEAN_SHUTDOWN_DELAY=%s: error %v, want it to name the variable", bad, err)
+		}
+	}
+	if _, _, err := Load([]string{"--shutdown-delay", "later"}, env(nil)); err == nil || !strings.Contains(err.Error(), "--shutdown-delay") {
+		t.Errorf("--shutdown-delay later: %v", err)
 	}
 }
