@@ -24,6 +24,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -48,12 +49,18 @@ type Web struct {
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
+	// accounts and mailbox are set by SetAccounts (auth.go); without
+	// accounts the storefront has no sign-in and no admin.
+	accounts *account.Service
+	mailbox  MailLister
 }
 
 // pageNames are the page templates (templates/NAME.html): each is parsed
 // together with layout.html and partials.html and executed through the
 // "layout" template, which calls the page's "content".
-var pageNames = []string{"home", "listing", "product", "error"}
+var pageNames = []string{"home", "listing", "product", "error", "notice",
+	"signin", "register", "forgot", "reset", "account", "orders",
+	"admin", "admin_users", "admin_audit", "admin_mailbox"}
 
 // New parses the embedded templates and prepares the static assets and
 // icons. It fails if any of them is broken, so a bad build never serves.
@@ -70,7 +77,7 @@ func New(svc *catalog.Service, log *slog.Logger) (*Web, error) {
 		return nil, err
 	}
 	base := template.New("").Funcs(w.funcs())
-	for _, name := range []string{"layout", "partials"} {
+	for _, name := range []string{"layout", "partials", "forms"} {
 		if err := w.parse(base, name); err != nil {
 			return nil, err
 		}
@@ -135,14 +142,27 @@ func (w *Web) parse(t *template.Template, name string) error {
 
 // Register adds the storefront routes to mux. "/" is the catch-all that
 // answers every unmatched path with the friendly 404 page.
+//
+// With accounts set (SetAccounts), pages resolve the session cookie so the
+// header can say who is signed in, and the account and admin pages are
+// added (see registerAccounts).
 func (w *Web) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", w.home)
-	mux.HandleFunc("GET /c/{slug}", w.category)
-	mux.HandleFunc("GET /search", w.search)
-	mux.HandleFunc("GET /p/{slug}", w.product)
+	page := func(h http.HandlerFunc) http.Handler {
+		if w.accounts == nil {
+			return h
+		}
+		return w.withSession(h)
+	}
+	mux.Handle("GET /{$}", page(w.home))
+	mux.Handle("GET /c/{slug}", page(w.category))
+	mux.Handle("GET /search", page(w.search))
+	mux.Handle("GET /p/{slug}", page(w.product))
 	mux.HandleFunc("GET /images/products/{file}", w.productImage)
 	mux.HandleFunc("GET /static/{path...}", w.static)
-	mux.HandleFunc("/", w.notFound) // every method: the API's "/api/" catch-all must not conflict with it
+	mux.Handle("/", page(w.notFound)) // every method: the API's "/api/" catch-all must not conflict with it
+	if w.accounts != nil {
+		w.registerAccounts(mux, page)
+	}
 }
 
 func (w *Web) funcs() template.FuncMap {
@@ -168,6 +188,9 @@ func (w *Web) funcs() template.FuncMap {
 		"searchbox": func(id, q, placeholder string) searchBox {
 			return searchBox{ID: id, Q: q, Placeholder: placeholder}
 		},
+		"field": newField,
+		// mailboxOn says whether the admin has the dev mailbox page.
+		"mailboxOn": func() bool { return w.mailbox != nil },
 	}
 }
 
@@ -181,12 +204,20 @@ type layout struct {
 	Q     string          // the search box's text
 	Nav   []*catalog.Category
 	Desc  string // meta description
+	// Accounts is whether the shop has sign-in; User is who is signed in
+	// (nil: nobody); CSRF is the token the page's forms carry.
+	Accounts bool
+	User     *account.User
+	CSRF     string
 }
 
 func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
 	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life."}
 	if tree != nil {
 		l.Nav = tree.Roots
+	}
+	if w.accounts != nil {
+		l.Accounts, l.User = true, currentUser(r)
 	}
 	return l
 }
