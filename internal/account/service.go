@@ -941,6 +941,12 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (u *U
 		password = generated
 	}
 	u, err = s.CreateAdmin(ctx, email, password, "Shop admin", Meta{})
+	if ocean.ErrorCode(err) == ocean.ECONFLICT {
+		// Instances of a fleet starting at once: another one won the race.
+		if n, cerr := s.c.Store.CountAdmins(ctx); cerr == nil && n > 0 {
+			return nil, "", nil
+		}
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -26,7 +27,8 @@ func OpenAPI() []byte { return openAPI }
 
 // API holds the services the handlers call.
 type API struct {
-	Catalog *catalog.Service
+	Catalog  *catalog.Service
+	Accounts *account.Service
 	// Ready reports whether the instance can serve traffic (database
 	// reachable, not draining); nil means always ready. The message of an
 	// unavailable *ocean.Error it returns is shown, so it must be fixed
@@ -43,14 +45,14 @@ type Route struct {
 // Routes lists every endpoint the API serves; the OpenAPI document must
 // describe exactly these (a test checks both ways).
 func (a *API) Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET", "/api/v1/products", a.listProducts},
 		{"GET", "/api/v1/products/{slug}", a.getProduct},
 		{"GET", "/api/v1/categories", a.listCategories},
 		{"GET", "/api/v1/openapi.json", serveOpenAPI},
 		{"GET", "/healthz", healthz},
 		{"GET", "/readyz", a.readyz},
-	}
+	}, a.accountRoutes()...)
 }
 
 // Register adds the API routes to mux.

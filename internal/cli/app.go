@@ -12,12 +12,14 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/api"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/local"
+	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/postgres"
@@ -35,6 +37,9 @@ type App struct {
 	// keeps everything in process.
 	Redis    goredis.UniversalClient
 	Catalog  *catalog.Service
+	Accounts *account.Service
+	// Mailbox is the dev mailbox when no SMTP server is configured.
+	Mailbox  *mail.Mailbox
 	Handler  http.Handler
 	cache    *redis.Cache
 	draining atomic.Bool
@@ -142,13 +147,20 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 			log.Info("seeded demo catalog", "products", n)
 		}
 	}
+	if a.Accounts, a.Mailbox, err = newAccounts(cfg, db, log); err != nil {
+		return err
+	}
+	if err := ensureAdmin(ctx, cfg, a.Accounts, log, os.Stderr); err != nil {
+		return err
+	}
 	w, err := web.New(a.Catalog, log)
 	if err != nil {
 		return err
 	}
+
 	mux := http.NewServeMux()
 	w.Register(mux)
-	(&api.API{Catalog: a.Catalog, Ready: a.ready}).Register(mux)
+	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Ready: a.ready}).Register(mux)
 	a.Handler = httpx.Chain(mux,
 		httpx.WithRequestID,
 		httpx.SecurityHeaders,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/config"
@@ -44,6 +45,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrateCmd(ctx, cfg, rest, stdout)
 	case "seed":
 		err = seedCmd(ctx, cfg, stdout)
+	case "users":
+		err = usersCmd(ctx, cfg, rest, os.Stdin, stdout, log)
+	case "keys":
+		err = keysCmd(ctx, cfg, rest, stdout, log)
 	default:
 		fmt.Fprintf(stderr, "ocean: unknown command %q (see `ocean help`)\n", cmd)
 		return 2
@@ -76,6 +81,11 @@ Commands:
   migrate down       revert the newest migration
   migrate status     show applied and pending migrations
   seed               add the demo catalog to an empty database
+  users create-admin --email ADDRESS [--name NAME] [--password-stdin]
+                     create a staff account (or promote one); without a
+                     password one is generated and printed once
+  keys rotate        new primary encryption key; re-encrypts personal data
+                     while the shop keeps serving
   version            print the version
   help               this text
 

@@ -32,6 +32,12 @@ type Config struct {
 	// balancer needs to notice and stop sending new requests.
 	ShutdownDelay time.Duration
 	RedisURL      string // redis://… or rediss://… shares cache invalidation between instances; empty keeps it in process
+	PublicURL     string // the shop's public origin for links in mail and the token issuer
+	AdminEmail    string // the first admin's email
+	AdminPassword string // the first admin's password; empty: generated
+	EncryptionKey string // personal-data keys; empty: key file in DataDir
+	SMTPURL       string // outgoing mail; empty: dev mailbox
+	MailFrom      string // From of the shop's mail
 }
 
 // Postgres reports whether the configured database is PostgreSQL.
@@ -108,7 +114,52 @@ var Settings = []Setting{
 			c.ShutdownDelay = d
 			return nil
 		}},
+	{"public-url", "OCEAN_PUBLIC_URL", "https://localhost:8443", "the shop's public origin, used in links in mail and as the API token issuer; never taken from a request's Host header",
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+				return errors.New("must be an origin like https://shop.example.com")
+			}
+			c.PublicURL = strings.TrimSuffix(v, "/")
+			return nil
+		}},
+	{"admin-email", "OCEAN_ADMIN_EMAIL", "admin@localhost", "email of the first admin account, created on first start when the shop has no admin",
+		func(c *Config, v string) error {
+			if !strings.Contains(v, "@") || strings.ContainsAny(v, " \r\n<>") {
+				return errors.New("must be an email address")
+			}
+			c.AdminEmail = v
+			return nil
+		}},
+	{"admin-password", "OCEAN_ADMIN_PASSWORD", "", "password of the first admin; empty: one is generated and printed once on the terminal (never logged)",
+		func(c *Config, v string) error { c.AdminPassword = v; return nil }},
+	{"encryption-key", "OCEAN_ENCRYPTION_KEY", "", "keys for personal data at rest, id:base64key[,id:key…] (first is primary); empty: a key file in the data dir, created on first start (0600). A fleet must set it",
+		func(c *Config, v string) error { c.EncryptionKey = v; return nil }},
+	{"smtp-url", "OCEAN_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 sends mail; empty keeps mail in a dev mailbox at /admin/mailbox",
+		func(c *Config, v string) error {
+			if v == "" {
+				c.SMTPURL = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+				return errors.New("must be an smtp://user:password@host:port or smtps://… URL")
+			}
+			c.SMTPURL = v
+			return nil
+		}},
+	{"mail-from", "OCEAN_MAIL_FROM", "Ocean shop <shop@localhost>", "the From address of the shop's mail",
+		func(c *Config, v string) error {
+			if !strings.Contains(v, "@") || strings.ContainsAny(v, "\r\n") {
+				return errors.New("must be an address like Shop <shop@example.com>")
+			}
+			c.MailFrom = v
+			return nil
+		}},
 }
+
+// secretSettings are never echoed in errors.
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true}
 
 func addr(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -177,6 +228,9 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 		if err := s.set(&c, v); err != nil {
 			if source == "" {
 				source = s.Env
+			}
+			if secretSettings[s.Env] {
+				return c, nil, fmt.Errorf("%s (value hidden) %v", source, err)
 			}
 			return c, nil, fmt.Errorf("%s=%q %v", source, Redact(v), err)
 		}

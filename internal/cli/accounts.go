@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/secret"
+	"github.com/oceanshop/ocean/internal/sqldb"
+	"github.com/oceanshop/ocean/internal/throttle"
+	"github.com/oceanshop/ocean/internal/token"
+)
+
+// tokenKeysFile holds the API token signing keys in the data dir.
+const tokenKeysFile = "token.keys"
+
+// apiAudience is the "aud" of every access token Ocean issues.
+const apiAudience = "ocean-api"
+
+// splitLimiter sends per-client keys to one limiter and per-account keys
+// to another: a shared address (an office, a mobile carrier's NAT) needs
+// more room than one account does.
+type splitLimiter struct{ acct, ip account.Limiter }
+
+func (s splitLimiter) pick(key string) account.Limiter {
+	if strings.Contains(key, ":ip:") {
+		return s.ip
+	}
+	return s.acct
+}
+func (s splitLimiter) Check(ctx context.Context, k string) (time.Duration, error) {
+	return s.pick(k).Check(ctx, k)
+}
+func (s splitLimiter) Fail(ctx context.Context, k string) (time.Duration, error) {
+	return s.pick(k).Fail(ctx, k)
+}
+func (s splitLimiter) Reset(ctx context.Context, k string) error { return s.pick(k).Reset(ctx, k) }
+
+// Throttling policies. Sign-in: five free failures per account, then 1 s,
+// 2 s, 4 s … up to 15 min; a client address gets twenty. Reset requests:
+// three per account and ten per address in a quarter of an hour.
+var (
+	signInAccount = throttle.SignIn()
+	signInClient  = throttle.Policy{Free: 20, Base: time.Second, Max: 15 * time.Minute, Window: 15 * time.Minute}
+	resetAccount  = throttle.Policy{Free: 3, Base: time.Minute, Max: time.Hour, Window: 15 * time.Minute}
+	resetClient   = throttle.Policy{Free: 10, Base: time.Minute, Max: time.Hour, Window: 15 * time.Minute}
+)
+
+// keyring loads the encryption keys: OCEAN_ENCRYPTION_KEY when set (what a
+// fleet must use: every instance needs the same keys), else the key file in
+// the data dir, created on first start with mode 0600. reload re-reads the
+// same source.
+func keyring(cfg config.Config) (k *secret.Keyring, reload func() (*secret.Keyring, error), err error) {
+	if cfg.EncryptionKey != "" {
+		k, err := secret.ParseKeyring(cfg.EncryptionKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("OCEAN_ENCRYPTION_KEY: %w", err)
+		}
+		return k, nil, nil
+	}
+	k, path, err := secret.LoadOrCreate(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, func() (*secret.Keyring, error) { return secret.Load(path) }, nil
+}
+
+// mailer returns how the shop sends mail: SMTP when configured, else the
+// dev mailbox in the database (shown at /admin/mailbox).
+func mailer(cfg config.Config, db *sqldb.DB) (mail.Mailer, *mail.Mailbox, error) {
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		return m, nil, err
+	}
+	box := mail.NewMailbox(db.Mailbox(), time.Now)
+	return box, box, nil
+}
+
+// newAccounts wires the accounts service.
+func newAccounts(cfg config.Config, db *sqldb.DB, log *slog.Logger) (*account.Service, *mail.Mailbox, error) {
+	keys, reload, err := keyring(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, err := token.LoadOrCreate(cfg.PublicURL, apiAudience, filepath.Join(cfg.DataDir, tokenKeysFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, box, err := mailer(cfg, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	send := func(ctx context.Context, to, subject, text string) error {
+		return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+	}
+	svc := account.NewService(account.Config{
+		Store:       db.Accounts(),
+		Keys:        keys,
+		ReloadKeys:  reload,
+		Tokens:      signer,
+		SignInLimit: splitLimiter{throttle.NewLocal(signInAccount, nil), throttle.NewLocal(signInClient, nil)},
+		ResetLimit:  splitLimiter{throttle.NewLocal(resetAccount, nil), throttle.NewLocal(resetClient, nil)},
+		Mail:        send,
+		BaseURL:     cfg.PublicURL,
+		Log:         log,
+	})
+	return svc, box, nil
+}
+
+// ensureAdmin creates the first admin on first start. A generated password
+// is written once to out (the terminal), never to the log.
+func ensureAdmin(ctx context.Context, cfg config.Config, svc *account.Service, log *slog.Logger, out io.Writer) error {
+	u, generated, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create the first admin (OCEAN_ADMIN_EMAIL, OCEAN_ADMIN_PASSWORD): %w", err)
+	}
+	if u == nil {
+		return nil
+	}
+	log.Info("created the first admin account", "email", u.Email)
+	if generated != "" {
+		fmt.Fprintf(out, "\n  First admin account: %s\n  Password (shown once, change it at /account): %s\n\n", u.Email, generated)
+	}
+	return nil
+}
+
+// usersCmd is `ocean users create-admin`.
+func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create-admin" {
+		return errors.New("usage: ocean users create-admin --email ADDRESS [--name NAME] [--password-stdin]")
+	}
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the admin's email address")
+	name := fs.String("name", "", "the admin's name")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("users create-admin: %w", err)
+	}
+	if *email == "" {
+		return errors.New("users create-admin: --email is required")
+	}
+	pw := cfg.AdminPassword
+	if *fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	generated := ""
+	if pw == "" {
+		var err error
+		if pw, err = account.GeneratePassword(); err != nil {
+			return err
+		}
+		generated = pw
+	}
+	a, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Accounts.CreateAdmin(ctx, *email, pw, *name, account.Meta{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "admin account %s is ready\n", u.Email)
+	if generated != "" {
+		fmt.Fprintf(stdout, "password (shown once): %s\n", generated)
+	}
+	return nil
+}
+
+// keysCmd is `ocean keys rotate`: a new primary encryption key, then every
+// encrypted value re-encrypted under it, while the shop keeps serving (a
+// running server reloads the key file when it meets the new key id).
+func keysCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) != 1 || args[0] != "rotate" {
+		return errors.New("usage: ocean keys rotate")
+	}
+	if cfg.EncryptionKey != "" {
+		// This command cannot change the variable: the operator puts a new
+		// id:key entry first in OCEAN_ENCRYPTION_KEY on every instance and
+		// restarts them; this re-encrypts what is still under older keys.
+		fmt.Fprintln(stdout, "keys come from OCEAN_ENCRYPTION_KEY: re-encrypting under its first key")
+		return reencrypt(ctx, cfg, stdout, log)
+	}
+	keys, path, err := secret.LoadOrCreate(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	id, err := keys.Rotate()
+	if err != nil {
+		return err
+	}
+	if err := keys.Save(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new primary encryption key %s saved in %s\n", id, path)
+	return reencrypt(ctx, cfg, stdout, log)
+}
+
+func reencrypt(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+	a, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.Accounts.ReencryptAll(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d values under the new key\n", n)
+	return nil
+}
