@@ -157,7 +157,11 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err != nil {
 		return err
 	}
-
+	if a.Mailbox != nil {
+		w.SetAccounts(a.Accounts, a.Mailbox)
+	} else {
+		w.SetAccounts(a.Accounts, nil)
+	}
 	mux := http.NewServeMux()
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Ready: a.ready}).Register(mux)
