@@ -4,7 +4,7 @@
 #                throwaway PostgreSQL + Redis from scripts/services.sh
 #   make run     run the shop (go run ./cmd/ocean)
 #   make bench   Go benchmarks (with services), then scripts/bench.sh if present
-#   make fuzz    20s per fuzz target in ./internal/catalog
+#   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
 
 export PATH := /usr/local/go/bin:$(PATH)
@@ -39,9 +39,19 @@ bench:
 	go test -run='^$$' -bench=. -benchmem ./...; \
 	if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; fi
 
+FUZZTIME ?= 20s
+
 fuzz:
-	go test -run='^$$' -fuzz=FuzzParseQuery -fuzztime=20s ./internal/catalog
-	go test -run='^$$' -fuzz=FuzzDecodeCursor -fuzztime=20s ./internal/catalog
+	go test -run='^$$' -fuzz=FuzzParseQuery -fuzztime=$(FUZZTIME) ./internal/catalog
+	go test -run='^$$' -fuzz=FuzzDecodeCursor -fuzztime=$(FUZZTIME) ./internal/catalog
+	go test -run='^$$' -fuzz=FuzzVerify$$ -fuzztime=$(FUZZTIME) ./internal/token
+	go test -run='^$$' -fuzz=FuzzVerifySigned -fuzztime=$(FUZZTIME) ./internal/token
+	go test -run='^$$' -fuzz=FuzzParseRefresh -fuzztime=$(FUZZTIME) ./internal/token
+	go test -run='^$$' -fuzz=FuzzSessionCookie -fuzztime=$(FUZZTIME) ./internal/account
+	go test -run='^$$' -fuzz=FuzzVerifyPassword -fuzztime=$(FUZZTIME) ./internal/account
+	go test -run='^$$' -fuzz=FuzzDecrypt -fuzztime=$(FUZZTIME) ./internal/secret
+	go test -run='^$$' -fuzz=FuzzParseKeyring -fuzztime=$(FUZZTIME) ./internal/secret
+	go test -run='^$$' -fuzz=FuzzSafeNext -fuzztime=$(FUZZTIME) ./internal/web
 
 icons:
 	scripts/icons.sh
