@@ -25,13 +25,13 @@ const adminPassword = "staff only, please"
 
 // apiShop is the real handler of a wired App behind a TLS test server.
 type apiShop struct {
-	t   *testing.T
+	t   testing.TB
 	app *cli.App
 	srv *httptest.Server
 	dir string
 }
 
-func newAPIShop(t *testing.T, env map[string]string) *apiShop {
+func newAPIShop(t testing.TB, env map[string]string) *apiShop {
 	dir := t.TempDir()
 	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false"}
 	for k, v := range env {
