@@ -130,7 +130,7 @@ func (w *Web) adminRole(rw http.ResponseWriter, r *http.Request) {
 type adminAuditData struct {
 	layout
 	Events []account.AuditEvent
-	User   int64
+	Filter int64 // only this account's events; 0: all
 	Next   string
 }
 
@@ -153,7 +153,7 @@ func (w *Web) adminAudit(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	d := adminAuditData{User: user}
+	d := adminAuditData{Filter: user}
 	if len(evs) > adminAuditPage {
 		evs = evs[:adminAuditPage]
 		q := url.Values{"before": {strconv.FormatInt(evs[len(evs)-1].ID, 10)}}

@@ -31,8 +31,8 @@ func newForm(kv ...string) formState {
 // fieldData is the data of the "field" partial (templates/forms.html).
 type fieldData struct {
 	ID, Name, Label, Type, Value, Auto, Hint, Error, Input string
-	Required                                           bool
-	MaxLen                                             int
+	Required                                               bool
+	MaxLen                                                 int
 }
 
 // Describedby lists the ids of the hint and error, for aria-describedby.

@@ -1,0 +1,789 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/secret"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
+	"github.com/oceanshop/ocean/internal/throttle"
+	"github.com/oceanshop/ocean/internal/token"
+	"github.com/oceanshop/ocean/internal/web"
+)
+
+// accShop is a storefront with accounts over a real SQLite database,
+// served over TLS (the __Host- cookies need https).
+type accShop struct {
+	srv *httptest.Server
+	svc *account.Service
+	box *mail.Mailbox
+}
+
+func newAccShop(t *testing.T) *accShop {
+	t.Helper()
+	db := sqlitetest.Open(t)
+	keys, err := secret.NewKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := token.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := token.NewSigner("https://shop.test", "ocean", []token.Key{k}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := mail.NewMailbox(db.Mailbox(), time.Now)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := account.NewService(account.Config{
+		Store: db.Accounts(), Keys: keys, Tokens: signer,
+		SignInLimit: throttle.NewLocal(throttle.SignIn(), time.Now),
+		ResetLimit:  throttle.NewLocal(throttle.SignIn(), time.Now),
+		Mail: func(ctx context.Context, to, subject, text string) error {
+			return box.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+		},
+		BaseURL: "https://shop.test",
+		Log:     quiet,
+	})
+	w, err := web.New(catalog.NewService(db.Catalog(), nil), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetAccounts(svc, box)
+	mux := http.NewServeMux()
+	w.Register(mux)
+	h := httpx.Chain(mux, httpx.WithRequestID, httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(quiet, w.ErrorPage))
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	return &accShop{srv: srv, svc: svc, box: box}
+}
+
+// browser is one person's browser: its own cookie jar.
+type browser struct {
+	t        *testing.T
+	s        *accShop
+	c        *http.Client
+	noFollow bool
+}
+
+func (s *accShop) browser(t *testing.T) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, s: s}
+	b.c = &http.Client{Transport: s.srv.Client().Transport, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		if b.noFollow {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	return b
+}
+
+// visit is what the browser ended up showing.
+type visit struct {
+	response
+	url     *url.URL // after redirects
+	cookies []*http.Cookie
+}
+
+func (b *browser) do(req *http.Request) visit {
+	b.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return visit{response: response{status: res.StatusCode, header: res.Header, body: string(body)}, url: res.Request.URL, cookies: res.Cookies()}
+}
+
+func (b *browser) get(path string) visit {
+	b.t.Helper()
+	req, err := http.NewRequest("GET", b.s.srv.URL+path, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+// post sends a form as a browser on our page would: with our Origin.
+func (b *browser) post(path string, form url.Values, hdr ...string) visit {
+	b.t.Helper()
+	req, err := http.NewRequest("POST", b.s.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.s.srv.URL)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+	}
+	return b.do(req)
+}
+
+var reCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf opens a page and returns its forms' token.
+func (b *browser) csrf(page string) string {
+	b.t.Helper()
+	v := b.get(page)
+	m := reCSRF.FindStringSubmatch(v.body)
+	if m == nil {
+		b.t.Fatalf("GET %s (%d, at %s): no csrf field\n%s", page, v.status, v.url, v.body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// submit opens page and sends form to action with the page's token.
+func (b *browser) submit(page, action string, form url.Values) visit {
+	b.t.Helper()
+	form.Set("csrf", b.csrf(page))
+	return b.post(action, form)
+}
+
+func (b *browser) register(email, name, password string) visit {
+	b.t.Helper()
+	return b.submit("/account/register", "/account/register", url.Values{"email": {email}, "name": {name}, "password": {password}})
+}
+
+func (b *browser) signIn(email, password string) visit {
+	b.t.Helper()
+	return b.submit("/account/signin", "/account/signin", url.Values{"email": {email}, "password": {password}})
+}
+
+func (b *browser) signOut() visit {
+	b.t.Helper()
+	return b.submit("/account", "/account/signout", url.Values{})
+}
+
+// sessionCookie is the session cookie the jar holds, "" if none.
+func (b *browser) sessionCookie() string {
+	u, _ := url.Parse(b.s.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "__Host-ocean_session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func wantAt(t *testing.T, v visit, path string) {
+	t.Helper()
+	if v.url.Path != path {
+		t.Fatalf("at %s (%d), want %s\n%s", v.url, v.status, path, v.body)
+	}
+}
+
+func wantHTML(t *testing.T, v visit, status int) {
+	t.Helper()
+	if v.status != status {
+		t.Fatalf("%s: status %d, want %d\n%s", v.url, v.status, status, v.body)
+	}
+	checkHTML(t, v.url.String(), v.response)
+}
+
+const pw = "correct horse battery staple"
+
+func TestRegisterSignOutSignIn(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	for _, p := range []string{"/account/register", "/account/signin", "/account/forgot", "/account/reset?token=x"} {
+		v := b.get(p)
+		wantHTML(t, v, 200)
+		if v.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", p, v.header.Get("Cache-Control"))
+		}
+	}
+	if v := b.get("/"); !strings.Contains(v.body, `href="/account/signin"`) {
+		t.Error("signed-out header has no Sign in link")
+	}
+
+	v := b.register("ada@example.com", "Ada Lovelace", pw)
+	wantAt(t, v, "/account")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "Hello, Ada Lovelace") || !strings.Contains(v.body, "Your account is ready") {
+		t.Fatalf("account page after register:\n%s", v.body)
+	}
+	if v := b.get("/"); !strings.Contains(v.body, `href="/account"`) || strings.Contains(v.body, `href="/admin"`) {
+		t.Error("signed-in header should link the account and not the admin")
+	}
+	wantHTML(t, b.get("/account/orders"), 200)
+	if v := b.get("/account/orders"); !strings.Contains(v.body, "No orders yet") {
+		t.Error("orders page lacks its empty state")
+	}
+
+	// The same address again: the field says so, and what was typed stays.
+	other := s.browser(t)
+	v = other.register("ada@example.com", "Ada Again", pw)
+	wantHTML(t, v, 409)
+	if !strings.Contains(v.body, "is already registered") || !strings.Contains(v.body, `value="Ada Again"`) || strings.Contains(v.body, pw) {
+		t.Errorf("duplicate register page:\n%s", v.body)
+	}
+	// A weak password: the rule is shown next to the field.
+	v = other.register("bob@example.com", "Bob", "short")
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "too short") || !strings.Contains(v.body, `aria-invalid="true"`) || !strings.Contains(v.body, `value="bob@example.com"`) {
+		t.Errorf("weak password page:\n%s", v.body)
+	}
+
+	v = b.signOut()
+	wantAt(t, v, "/account/signin")
+	if !strings.Contains(v.body, "You are signed out") {
+		t.Error("no signed-out confirmation")
+	}
+	v = b.get("/account")
+	wantAt(t, v, "/account/signin")
+	if v.url.Query().Get("next") != "/account" {
+		t.Errorf("sign-in redirect %s lacks next=/account", v.url)
+	}
+
+	v = b.signIn("ada@example.com", "wrong password!")
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "The email address or password is wrong.") || !strings.Contains(v.body, `value="ada@example.com"`) || strings.Contains(v.body, "wrong password!") {
+		t.Errorf("wrong password page:\n%s", v.body)
+	}
+	// An unknown account gets the very same message.
+	if v := b.signIn("nobody@example.com", pw); v.status != 400 || !strings.Contains(v.body, "The email address or password is wrong.") {
+		t.Errorf("unknown account: %d", v.status)
+	}
+	v = b.signIn("ada@example.com", pw)
+	wantAt(t, v, "/account")
+	if !strings.Contains(v.body, "Hello, Ada Lovelace") {
+		t.Error("not signed in")
+	}
+	// Signed in, the sign-in page goes straight to the account.
+	wantAt(t, b.get("/account/signin"), "/account")
+}
+
+func TestSessionCookie(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	b.register("ada@example.com", "Ada", pw)
+	first := b.sessionCookie()
+	if first == "" {
+		t.Fatal("no session cookie after register")
+	}
+
+	// Signing in again (while signed in) gives a new id and ends the old one.
+	b.noFollow = true
+	v := b.post("/account/signin", url.Values{"email": {"ada@example.com"}, "password": {pw}, "csrf": {b.csrf("/account")}})
+	b.noFollow = false
+	if v.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d\n%s", v.status, v.body)
+	}
+	var c *http.Cookie
+	for _, ck := range v.cookies {
+		if ck.Name == "__Host-ocean_session" {
+			c = ck
+		}
+	}
+	if c == nil {
+		t.Fatalf("sign-in set no session cookie: %v", v.header["Set-Cookie"])
+	}
+	if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+		t.Errorf("session cookie attributes: %s", c)
+	}
+	if c.MaxAge <= 0 || c.MaxAge > int(account.CustomerAbsolute.Seconds()) {
+		t.Errorf("session cookie Max-Age %d, want the session's absolute lifetime", c.MaxAge)
+	}
+	second := b.sessionCookie()
+	if second == first || second != c.Value {
+		t.Fatalf("session id did not change on sign-in")
+	}
+	// The old cookie is refused and cleared.
+	old := s.browser(t)
+	u, _ := url.Parse(s.srv.URL)
+	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-ocean_session", Value: first, Path: "/", Secure: true}})
+	wantAt(t, old.get("/account"), "/account/signin")
+	if old.sessionCookie() != "" {
+		t.Error("a refused cookie was not cleared")
+	}
+
+	// After sign-out the last cookie is dead too.
+	b.signOut()
+	if b.sessionCookie() != "" {
+		t.Error("sign-out did not clear the cookie")
+	}
+	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-ocean_session", Value: second, Path: "/", Secure: true}})
+	wantAt(t, old.get("/account"), "/account/signin")
+	// And a third sign-in gets yet another id.
+	b.signIn("ada@example.com", pw)
+	if third := b.sessionCookie(); third == "" || third == first || third == second {
+		t.Error("sign-in reused a session id")
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	b.register("ada@example.com", "Ada", pw)
+	tok := b.csrf("/account")
+	name := func() string {
+		t.Helper()
+		st, u, err := s.svc.SessionUser(context.Background(), b.sessionCookie())
+		if err != nil || st == nil {
+			t.Fatal(err)
+		}
+		return u.Name
+	}
+	good := url.Values{"name": {"Mallory"}, "email": {"ada@example.com"}, "phone": {""}}
+	for _, c := range []struct {
+		what string
+		form url.Values
+		hdr  []string
+	}{
+		{"no token", good, nil},
+		{"wrong token", withCSRF(good, "x"+tok[1:]), nil},
+		{"foreign origin", withCSRF(good, tok), []string{"Origin", "https://evil.example"}},
+		{"null origin", withCSRF(good, tok), []string{"Origin", "null"}},
+		{"plain-http origin", withCSRF(good, tok), []string{"Origin", strings.Replace(s.srv.URL, "https:", "http:", 1)}},
+		{"cross-site fetch", withCSRF(good, tok), []string{"Origin", "", "Sec-Fetch-Site", "cross-site"}},
+	} {
+		v := b.post("/account/profile", c.form, c.hdr...)
+		if v.status != 403 || !strings.Contains(v.body, "This form expired, please try again") {
+			t.Errorf("%s: %d\n%s", c.what, v.status, v.body)
+		}
+		checkHTML(t, c.what, v.response)
+		if n := name(); n != "Ada" {
+			t.Fatalf("%s: the name changed to %q", c.what, n)
+		}
+	}
+	// Same origin, or no Origin at all (older browsers): accepted.
+	if v := b.post("/account/profile", withCSRF(good, tok), "Origin", "", "Sec-Fetch-Site", "same-origin"); v.status != 200 || name() != "Mallory" {
+		t.Fatalf("genuine form refused: %d", v.status)
+	}
+	// Another person's token is no good for this session.
+	other := s.browser(t)
+	other.register("eve@example.com", "Eve", pw)
+	if v := b.post("/account/profile", withCSRF(url.Values{"name": {"Eve's"}, "email": {"ada@example.com"}}, other.csrf("/account"))); v.status != 403 {
+		t.Errorf("another session's token: %d", v.status)
+	}
+	// Sign-out is a form too.
+	if v := b.post("/account/signout", url.Values{}); v.status != 403 || b.sessionCookie() == "" {
+		t.Errorf("sign-out without token: %d", v.status)
+	}
+
+	// Signed out: the double-submit cookie. Without the form's token, or
+	// without the cookie, nothing happens.
+	anon := s.browser(t)
+	if v := anon.post("/account/register", url.Values{"email": {"zed@example.com"}, "name": {"Zed"}, "password": {pw}}); v.status != 403 {
+		t.Errorf("register without token: %d", v.status)
+	}
+	fresh := s.browser(t)
+	stolen := anon.csrf("/account/register") // a token from another browser
+	if v := fresh.post("/account/register", url.Values{"email": {"zed@example.com"}, "name": {"Zed"}, "password": {pw}, "csrf": {stolen}}); v.status != 403 || fresh.sessionCookie() != "" {
+		t.Errorf("register with a token but no cookie: %d", v.status)
+	}
+	if v := anon.post("/account/signin", url.Values{"email": {"ada@example.com"}, "password": {pw}}); v.status != 403 || anon.sessionCookie() != "" {
+		t.Errorf("sign-in without token: %d", v.status)
+	}
+	if _, err := s.svc.SignIn(context.Background(), "zed@example.com", pw, account.Meta{IP: "192.0.2.1"}); err == nil {
+		t.Error("an account was created by a forged form")
+	}
+	// The double-submit cookie's attributes.
+	var found bool
+	for _, c := range s.browser(t).get("/account/signin").cookies {
+		if c.Name == "__Host-ocean_csrf" {
+			found = true
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" {
+				t.Errorf("csrf cookie attributes: %s", c)
+			}
+		}
+	}
+	if !found {
+		t.Error("the sign-in form set no csrf cookie")
+	}
+}
+
+func withCSRF(f url.Values, tok string) url.Values {
+	g := url.Values{}
+	for k, v := range f {
+		g[k] = v
+	}
+	g.Set("csrf", tok)
+	return g
+}
+
+var reLink = regexp.MustCompile(`https://shop\.test(/account/reset\?token=[A-Za-z0-9_-]+)`)
+
+func TestForgotAndReset(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	b.register("ada@example.com", "Ada", pw)
+	b.signOut()
+
+	answers := map[string]string{}
+	for _, email := range []string{"nobody@example.com", "ada@example.com"} {
+		v := b.submit("/account/forgot", "/account/forgot", url.Values{"email": {email}})
+		wantHTML(t, v, 200)
+		if !strings.Contains(v.body, "If an account exists for that address") {
+			t.Fatalf("forgot answer for %s:\n%s", email, v.body)
+		}
+		answers[email] = v.url.String()
+	}
+	if answers["nobody@example.com"] != answers["ada@example.com"] {
+		t.Errorf("the answer differs: %v", answers)
+	}
+
+	// The mail is sent in the background.
+	var msg mail.Stored
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ms, err := s.box.List(context.Background(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) > 0 {
+			msg = ms[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no reset mail")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(mustList(t, s.box)) != 1 || msg.To != "ada@example.com" {
+		t.Fatalf("mails: %+v", mustList(t, s.box))
+	}
+	m := reLink.FindStringSubmatch(msg.Text)
+	if m == nil {
+		t.Fatalf("no reset link in:\n%s", msg.Text)
+	}
+	v := b.get(m[1])
+	wantHTML(t, v, 200)
+	if v.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("reset page Referrer-Policy %q", v.header.Get("Referrer-Policy"))
+	}
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(v.body)
+	if tok == nil {
+		t.Fatalf("no token field:\n%s", v.body)
+	}
+	newPW := "a new and different passphrase"
+	// A weak password first: the form comes back with the rule, token kept.
+	v = b.submit(m[1], "/account/reset", url.Values{"token": {tok[1]}, "password": {"short"}})
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "too short") || !strings.Contains(v.body, `name="token"`) {
+		t.Errorf("weak reset password page:\n%s", v.body)
+	}
+	v = b.submit(m[1], "/account/reset", url.Values{"token": {tok[1]}, "password": {newPW}})
+	wantAt(t, v, "/account/signin")
+	if !strings.Contains(v.body, "Sign in with your new password") {
+		t.Error("no confirmation after reset")
+	}
+	// Once only.
+	v = b.submit(m[1], "/account/reset", url.Values{"token": {tok[1]}, "password": {"yet another passphrase"}})
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "not valid any more") || !strings.Contains(v.body, `href="/account/forgot"`) {
+		t.Errorf("reused reset link:\n%s", v.body)
+	}
+	if v := b.signIn("ada@example.com", pw); v.status != 400 {
+		t.Errorf("old password still works: %d", v.status)
+	}
+	wantAt(t, b.signIn("ada@example.com", newPW), "/account")
+}
+
+func mustList(t *testing.T, box *mail.Mailbox) []mail.Stored {
+	t.Helper()
+	ms, err := box.List(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+var reDeleteAddr = regexp.MustCompile(`action="/account/addresses/(\d+)/delete"`)
+
+func TestAddressesExportAndDelete(t *testing.T) {
+	s := newAccShop(t)
+	ada, eve := s.browser(t), s.browser(t)
+	ada.register("ada@example.com", "Ada", pw)
+	eve.register("eve@example.com", "Eve", pw)
+
+	addr := url.Values{"name": {"Ada Lovelace"}, "line1": {"12 Analytical Street"}, "city": {"Cape Town"}, "postal_code": {"8001"}, "country": {"za"}, "phone": {"+27 21 555 0100"}}
+	v := ada.submit("/account", "/account/addresses", addr)
+	wantAt(t, v, "/account")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "12 Analytical Street") || !strings.Contains(v.body, "Default") {
+		t.Fatalf("address not shown:\n%s", v.body)
+	}
+	adaAddr := reDeleteAddr.FindStringSubmatch(v.body)[1]
+	// A bad address: field messages and what was typed.
+	v = ada.submit("/account", "/account/addresses", url.Values{"name": {"Ada"}, "line1": {"1 Road"}, "city": {""}, "country": {"Nowhere"}})
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "City is required") || !strings.Contains(v.body, "two-letter") || !strings.Contains(v.body, `value="1 Road"`) {
+		t.Errorf("invalid address page:\n%s", v.body)
+	}
+	// Phone on the profile.
+	v = ada.submit("/account", "/account/profile", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "phone": {"+27 82 555 0199"}})
+	wantAt(t, v, "/account")
+	if !strings.Contains(v.body, `value="&#43;27 82 555 0199"`) && !strings.Contains(v.body, `value="+27 82 555 0199"`) {
+		t.Errorf("phone not shown:\n%s", v.body)
+	}
+
+	// Eve cannot delete Ada's address: 404, and it is still there.
+	v = eve.submit("/account", "/account/addresses/"+adaAddr+"/delete", url.Values{})
+	if v.status != 404 {
+		t.Errorf("deleting another account's address: %d", v.status)
+	}
+	if !strings.Contains(ada.get("/account").body, "12 Analytical Street") {
+		t.Fatal("Eve deleted Ada's address")
+	}
+	if strings.Contains(eve.get("/account").body, "Analytical") {
+		t.Fatal("Eve sees Ada's address")
+	}
+
+	// The export has the phone and the street, as a download.
+	v = ada.get("/account/export.json")
+	if v.status != 200 || !strings.HasPrefix(v.header.Get("Content-Disposition"), "attachment") || !strings.HasPrefix(v.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("export: %d %v", v.status, v.header)
+	}
+	var e account.Export
+	if err := json.Unmarshal([]byte(v.body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Account.Phone != "+27 82 555 0199" || len(e.Addresses) != 1 || e.Addresses[0].Line1 != "12 Analytical Street" || e.Addresses[0].Phone != "+27 21 555 0100" {
+		t.Errorf("export: %s", v.body)
+	}
+	if v := s.browser(t).get("/account/export.json"); v.url.Path != "/account/signin" || strings.Contains(v.body, "Analytical") {
+		t.Errorf("export without a session: at %s", v.url)
+	}
+
+	// Ada deletes her own address.
+	v = ada.submit("/account", "/account/addresses/"+adaAddr+"/delete", url.Values{})
+	wantAt(t, v, "/account")
+	if strings.Contains(v.body, "12 Analytical Street") || !strings.Contains(v.body, "The address was deleted") {
+		t.Error("address not deleted")
+	}
+
+	// Changing the password keeps this browser signed in and signs out others.
+	second := s.browser(t)
+	second.signIn("ada@example.com", pw)
+	v = ada.submit("/account", "/account/password", url.Values{"current_password": {"nope nope nope"}, "new_password": {"another long passphrase"}})
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "Current password is wrong") {
+		t.Errorf("wrong current password page:\n%s", v.body)
+	}
+	v = ada.submit("/account", "/account/password", url.Values{"current_password": {pw}, "new_password": {"another long passphrase"}})
+	wantAt(t, v, "/account")
+	if !strings.Contains(v.body, "Your password was changed") {
+		t.Error("no confirmation of the password change")
+	}
+	wantAt(t, second.get("/account"), "/account/signin")
+
+	// Deleting the account needs the word.
+	v = ada.submit("/account", "/account/delete", url.Values{"confirm": {"delete"}})
+	wantHTML(t, v, 400)
+	if !strings.Contains(v.body, "Type DELETE in capital letters") {
+		t.Errorf("delete without the word:\n%s", v.body)
+	}
+	wantAt(t, ada.get("/account"), "/account")
+	v = ada.submit("/account", "/account/delete", url.Values{"confirm": {"DELETE"}})
+	wantAt(t, v, "/account/goodbye")
+	wantHTML(t, v, 200)
+	wantAt(t, ada.get("/account"), "/account/signin")
+	if v := ada.signIn("ada@example.com", "another long passphrase"); v.status != 400 {
+		t.Errorf("sign-in after deletion: %d", v.status)
+	}
+}
+
+func TestAdmin(t *testing.T) {
+	s := newAccShop(t)
+	ctx := context.Background()
+	if _, err := s.svc.CreateAdmin(ctx, "boss@example.com", pw, "Boss", account.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	cust := s.browser(t)
+	cust.register("ada@example.com", "Ada", pw)
+	anon := s.browser(t)
+	for _, p := range []string{"/admin", "/admin/users", "/admin/audit", "/admin/mailbox"} {
+		for who, b := range map[string]*browser{"customer": cust, "signed out": anon} {
+			v := b.get(p)
+			if v.status != 404 || !strings.Contains(v.body, "find that page") || strings.Contains(v.body, "Admin") {
+				t.Errorf("%s %s: %d", who, p, v.status)
+			}
+			if v.url.Path != p {
+				t.Errorf("%s %s: redirected to %s", who, p, v.url)
+			}
+		}
+	}
+	// A customer cannot change roles, even with a valid token.
+	v := cust.submit("/account", "/admin/users/2/role", url.Values{"role": {"admin"}})
+	if v.status != 404 {
+		t.Errorf("customer role change: %d", v.status)
+	}
+	if v := cust.get("/admin"); v.status != 404 {
+		t.Fatalf("customer became admin: %d", v.status)
+	}
+
+	boss := s.browser(t)
+	wantAt(t, boss.signIn("boss@example.com", pw), "/account")
+	v = boss.get("/admin")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "2 accounts") || !strings.Contains(v.body, `href="/admin/mailbox"`) {
+		t.Errorf("admin overview:\n%s", v.body)
+	}
+	if !strings.Contains(boss.get("/").body, `href="/admin"`) {
+		t.Error("the admin's header has no admin link")
+	}
+	v = boss.get("/admin/users")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "ada@example.com") || !strings.Contains(v.body, "boss@example.com") {
+		t.Fatalf("users page:\n%s", v.body)
+	}
+	adaID := regexp.MustCompile(`<td>(\d+)</td>\s*<td>Ada`).FindStringSubmatch(v.body)[1]
+	v = boss.submit("/admin/users", "/admin/users/"+adaID+"/role", url.Values{"role": {"admin"}})
+	wantAt(t, v, "/admin/users")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "The role was changed") {
+		t.Error("no confirmation of the role change")
+	}
+	// Ada was signed out by the change; signing in again she is an admin.
+	wantAt(t, cust.get("/account"), "/account/signin")
+	cust.signIn("ada@example.com", pw)
+	if v := cust.get("/admin"); v.status != 200 {
+		t.Errorf("promoted account gets %d on /admin", v.status)
+	}
+	// A bad role is refused on the page.
+	if v := boss.submit("/admin/users", "/admin/users/"+adaID+"/role", url.Values{"role": {"owner"}}); v.status != 400 || !strings.Contains(v.body, "role is not valid") {
+		t.Errorf("bad role: %d", v.status)
+	}
+
+	v = boss.get("/admin/audit")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "role.change") || !strings.Contains(v.body, "customer → admin") {
+		t.Errorf("audit lacks the role change:\n%s", v.body)
+	}
+	v = boss.get("/admin/audit?user=" + adaID)
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "account.register") || strings.Contains(v.body, "admin.create") {
+		t.Errorf("filtered audit:\n%s", v.body)
+	}
+	if v := boss.get("/admin/audit?before=abc"); v.status != 400 {
+		t.Errorf("bad cursor: %d", v.status)
+	}
+
+	// The mailbox shows a message with its link.
+	boss.submit("/account/forgot", "/account/forgot", url.Values{"email": {"ada@example.com"}})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(mustList(t, s.box)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	v = boss.get("/admin/mailbox")
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, "Reset your password") || !strings.Contains(v.body, `href="https://shop.test/account/reset?token=`) {
+		t.Errorf("mailbox:\n%s", v.body)
+	}
+}
+
+func TestAdminPaging(t *testing.T) {
+	s := newAccShop(t)
+	ctx := context.Background()
+	if _, err := s.svc.CreateAdmin(ctx, "boss@example.com", pw, "Boss", account.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 55 {
+		if _, err := s.svc.Register(ctx, "c"+strconv.Itoa(i)+"@example.com", pw, "Customer "+strconv.Itoa(i), account.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boss := s.browser(t)
+	boss.signIn("boss@example.com", pw)
+	if v := boss.get("/admin"); !strings.Contains(v.body, "56 accounts") {
+		t.Error("overview count wrong")
+	}
+	v := boss.get("/admin/users")
+	next := regexp.MustCompile(`href="(/admin/users\?after=\d+)"`).FindStringSubmatch(v.body)
+	if next == nil || strings.Contains(v.body, "c54@example.com") {
+		t.Fatalf("first page:\n%s", v.body)
+	}
+	v = boss.get(html.UnescapeString(next[1]))
+	if !strings.Contains(v.body, "c54@example.com") || strings.Contains(v.body, "c0@example.com") {
+		t.Errorf("second page:\n%s", v.body)
+	}
+	v = boss.get("/admin/audit")
+	older := regexp.MustCompile(`href="(/admin/audit\?before=\d+)"`).FindStringSubmatch(v.body)
+	if older == nil {
+		t.Fatal("no older-events link")
+	}
+	if v := boss.get(html.UnescapeString(older[1])); v.status != 200 || !strings.Contains(v.body, "admin.create") {
+		t.Errorf("older events page: %d", v.status)
+	}
+}
+
+func TestOpenRedirect(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	b.register("ada@example.com", "Ada", pw)
+	b.signOut()
+	for next, want := range map[string]string{
+		"//evil.example":         "/account",
+		"https://evil.example/":  "/account",
+		`/\evil.example`:         "/account",
+		"/%2F%2Fevil.example":    "/account",
+		"javascript:alert(1)":    "/account",
+		" /account/orders":       "/account",
+		"/account/orders":        "/account/orders",
+		"/account/orders?page=2": "/account/orders",
+	} {
+		page := "/account/signin?" + url.Values{"next": {next}}.Encode()
+		v := b.submit(page, "/account/signin", url.Values{"email": {"ada@example.com"}, "password": {pw}, "next": {next}})
+		if v.url.Host != strings.TrimPrefix(s.srv.URL, "https://") || v.url.Path != want {
+			t.Errorf("next=%q: landed on %s, want %s", next, v.url, want)
+		}
+		b.signOut()
+	}
+	// The sign-in page never writes an unsafe next into its form.
+	v := b.get("/account/signin?next=//evil.example")
+	if strings.Contains(v.body, "evil") {
+		t.Error("sign-in page echoes an unsafe next")
+	}
+}
+
+func TestSignInThrottled(t *testing.T) {
+	s := newAccShop(t)
+	b := s.browser(t)
+	b.register("ada@example.com", "Ada", pw)
+	b.signOut()
+	var v visit
+	for range 7 {
+		v = b.signIn("ada@example.com", "not the password")
+	}
+	wantHTML(t, v, 429)
+	ra, err := strconv.Atoi(v.header.Get("Retry-After"))
+	if err != nil || ra < 1 {
+		t.Errorf("Retry-After %q", v.header.Get("Retry-After"))
+	}
+	if !strings.Contains(v.body, "Try again in") {
+		t.Errorf("429 page does not say when:\n%s", v.body)
+	}
+	// Even the right password waits.
+	if v := b.signIn("ada@example.com", pw); v.status != 429 {
+		t.Errorf("right password while locked: %d", v.status)
+	}
+}
