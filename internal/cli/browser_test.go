@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,4 +48,32 @@ func TestBrowser(t *testing.T) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestBrowserAccounts drives the account and admin pages in Chromium over
+// HTTPS (e2e/accounts.mjs): registration with a refused common password,
+// the address book, sign-out and sign-in with a new session id, keyboard
+// use, and the owner reading the security log and the dev mailbox.
+func TestBrowserAccounts(t *testing.T) {
+	e2e, _ := filepath.Abs("../../e2e")
+	node, err := exec.LookPath("node")
+	if err != nil || !exists("/usr/bin/chromium") && os.Getenv("CHROMIUM") == "" || !exists(filepath.Join(e2e, "node_modules", "playwright-core")) {
+		if os.Getenv("CI") != "" || os.Getenv("OCEAN_REQUIRE_SERVICES") != "" {
+			t.Fatal("node, Chromium or playwright-core is missing: run scripts/e2e-setup.sh (make test does)")
+		}
+		t.Skip("browser tests skipped: node, Chromium or playwright-core is missing (scripts/e2e-setup.sh installs them)")
+	}
+	const adminEmail, adminPassword = "owner@example.com", "owner passphrase for tests"
+	s := start(t, map[string]string{"OCEAN_ADMIN_EMAIL": adminEmail, "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false"})
+	// The certificate is for localhost: use that name, not the bare address.
+	base := strings.Replace(s.https, "127.0.0.1", "localhost", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "accounts.mjs", base, adminEmail, adminPassword)
+	cmd.Dir = e2e
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("browser tests failed: %v", err)
+	}
 }
