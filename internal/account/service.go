@@ -351,7 +351,18 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, current, next st
 	if err != nil {
 		return err
 	}
+	// A stolen session must not become a way to guess the password: wrong
+	// current passwords count against the account like failed sign-ins.
+	acctKey := throttle.AccountKey("signin", u.Email)
+	if d, err := s.wait(ctx, s.c.SignInLimit, acctKey); err != nil || d > 0 {
+		if err == nil {
+			err = throttled(d)
+		}
+		return err
+	}
 	if ok, _, err := VerifyPassword(u.PasswordHash, current); err != nil || !ok {
+		_, _ = s.c.SignInLimit.Fail(ctx, acctKey)
+		s.audit(ctx, EventSignInFailed, id, id, m, "wrong current password")
 		return &ocean.Error{Code: ocean.EINVALID, Message: "The current password is wrong.", Fields: []ocean.FieldError{{Field: "current_password", Message: "is wrong"}}}
 	}
 	if err := CheckPassword(next); err != nil {
@@ -854,8 +865,14 @@ func (s *Service) Erase(ctx context.Context, id int64, m Meta) error {
 // ---------------------------------------------------------------- staff
 
 // Users lists accounts for the admin.
+// Personal fields that the list does not need (the sealed phone, the
+// password hash) are cleared.
 func (s *Service) Users(ctx context.Context, after int64, limit int) ([]User, error) {
-	return s.c.Store.Users(ctx, after, limit)
+	users, err := s.c.Store.Users(ctx, after, limit)
+	for i := range users {
+		users[i].Phone, users[i].PasswordHash = "", ""
+	}
+	return users, err
 }
 
 // SetRole changes an account's role. The account is signed out everywhere,

@@ -284,8 +284,14 @@ func testBruteForce(t *testing.T, s *apiShop) {
 		t.Fatalf("locked account: Retry-After %q, %+v", h.Get("Retry-After"), p)
 	}
 	// Another account from the same client still signs in.
-	s.register("bystander@example.com")
+	by := s.register("bystander@example.com")
 	s.call("POST", "/api/v1/auth/login", "", map[string]string{"email": "bystander@example.com", "password": "correct horse battery"}, 200, nil)
+	// A stolen token is no way to guess the password either.
+	guess := map[string]string{"current_password": "guess guess guess", "new_password": "attacker's choice 1"}
+	for range 6 {
+		s.call("POST", "/api/v1/me/password", by.AccessToken, guess, 400, nil)
+	}
+	s.call("POST", "/api/v1/me/password", by.AccessToken, map[string]string{"current_password": "correct horse battery", "new_password": "attacker's choice 1"}, 429, nil)
 }
 
 func testResetAPI(t *testing.T, s *apiShop) {
