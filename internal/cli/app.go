@@ -157,6 +157,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err != nil {
 		return err
 	}
+	w.SetPublicURL(cfg.PublicURL)
 	if a.Mailbox != nil {
 		w.SetAccounts(a.Accounts, a.Mailbox)
 	} else {

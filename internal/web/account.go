@@ -40,10 +40,10 @@ func (w *Web) registerAccounts(mux *http.ServeMux, page func(http.HandlerFunc) h
 		{"POST /admin/users/{id}/role", w.adminRole},
 		{"GET /admin/audit", w.adminAudit},
 	} {
-		mux.Handle(rt.pattern, page(rt.h))
+		mux.Handle(rt.pattern, w.secureOnly(page(rt.h)))
 	}
 	if w.mailbox != nil {
-		mux.Handle("GET /admin/mailbox", page(w.adminMailbox))
+		mux.Handle("GET /admin/mailbox", w.secureOnly(page(w.adminMailbox)))
 	}
 }
 

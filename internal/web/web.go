@@ -51,8 +51,9 @@ type Web struct {
 	cardTmpl *template.Template
 	// accounts and mailbox are set by SetAccounts (auth.go); without
 	// accounts the storefront has no sign-in and no admin.
-	accounts *account.Service
-	mailbox  MailLister
+	accounts  *account.Service
+	publicURL string // see SetPublicURL
+	mailbox   MailLister
 }
 
 // pageNames are the page templates (templates/NAME.html): each is parsed
