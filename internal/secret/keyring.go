@@ -64,10 +64,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/oceanshop/ocean/internal/keyfile"
 )
 
 // KeySize is the size of every key in bytes (AES-256).
@@ -227,27 +228,9 @@ func allZero(b []byte) bool {
 // permission bit), since the keys unlock every encrypted field. (On Windows,
 // where Unix permission bits do not exist, the check is skipped.)
 func Load(path string) (*Keyring, error) {
-	f, err := os.Open(path)
+	b, err := keyfile.Read(path, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("secret: key file %s is not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, fmt.Errorf("secret: key file %s has mode %04o, so other users can access it; make it private with: chmod 600 %s", path, perm, path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("secret: read %s: %w", path, err)
-	}
-	if len(b) > maxFileSize {
-		return nil, fmt.Errorf("secret: key file %s is larger than %d bytes", path, maxFileSize)
 	}
 	kr, err := ParseKeyring(string(b))
 	if err != nil {
@@ -289,35 +272,12 @@ func LoadOrCreate(dir string) (*Keyring, string, error) {
 // into place (atomic, and failing if path exists); where the file system has
 // no hard links, it falls back to an exclusive create.
 func (k *Keyring) create(path string) error {
-	data := []byte(k.Marshal() + "\n")
-	tmp, err := writeTemp(filepath.Dir(path), data)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	err = os.Link(tmp, path)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		if err == nil {
-			syncDir(filepath.Dir(path))
+	if err := keyfile.Create(path, []byte(k.Marshal()+"\n")); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
 		}
-		return err
+		return fmt.Errorf("secret: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err // may be fs.ErrExist: lost the race
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path)
-		return fmt.Errorf("secret: write %s: %w", path, werr)
-	}
-	syncDir(filepath.Dir(path))
 	return nil
 }
 
@@ -325,51 +285,10 @@ func (k *Keyring) create(path string) error {
 // file in the same directory, synced, then renamed over path. Readers see
 // the old file or the new one, never a mix.
 func (k *Keyring) Save(path string) error {
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, []byte(k.Marshal()+"\n"))
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := keyfile.Replace(path, []byte(k.Marshal()+"\n")); err != nil {
 		return fmt.Errorf("secret: %w", err)
 	}
-	syncDir(dir)
 	return nil
-}
-
-// writeTemp writes data to a new 0600 file in dir, synced, and returns its
-// name.
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, "."+FileName+"-*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("secret: %w", err)
-	}
-	name := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("secret: write %s: %w", name, err)
-	}
-	return name, nil
-}
-
-// syncDir makes a rename or link in dir durable. Best effort: some systems
-// cannot sync a directory, and the data itself is already synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // Marshal returns the keyring in the format ParseKeyring reads, primary

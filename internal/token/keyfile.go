@@ -3,11 +3,11 @@ package token
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
+
+	"github.com/oceanshop/ocean/internal/keyfile"
 )
 
 // maxKeyFileSize bounds what Load reads: thousands of keys, far more than
@@ -20,27 +20,9 @@ const maxKeyFileSize = 64 << 10
 // whoever reads it can sign in as anybody. The permission check is skipped
 // on Windows, which has no such modes.
 func Load(issuer, audience, path string) (*Signer, error) {
-	f, err := os.Open(path)
+	b, err := keyfile.Read(path, maxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("token: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("token: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("token: key file %s is not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, fmt.Errorf("token: key file %s has mode %04o, so other users can read or change it; make it private with: chmod 600 %s", path, perm, path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("token: read %s: %w", path, err)
-	}
-	if len(b) > maxKeyFileSize {
-		return nil, fmt.Errorf("token: key file %s is larger than %d bytes", path, maxKeyFileSize)
 	}
 	s, err := ParseSigner(issuer, audience, string(b))
 	if err != nil {
@@ -87,88 +69,20 @@ func (s *Signer) Save(path string) error {
 	if len(s.snapshot()) == 0 {
 		return errNoSigner
 	}
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, []byte(s.Marshal()))
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := keyfile.Replace(path, []byte(s.Marshal())); err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	syncDir(dir)
 	return nil
 }
 
-// create writes data to path only if path does not exist yet, returning an
-// error satisfying errors.Is(err, fs.ErrExist) if it does. The data goes to
-// a private temporary file first, which is then hard-linked into place
-// (atomic, and failing if path exists); where the file system has no hard
-// links it falls back to an exclusive create.
+// create writes data to path only if path does not exist yet (see
+// keyfile.Create).
 func create(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, data)
-	if err != nil {
-		return err
+	if err := keyfile.Create(path, data); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("token: %w", err)
 	}
-	defer os.Remove(tmp)
-	err = os.Link(tmp, path)
-	if err == nil {
-		syncDir(dir)
-		return nil
-	}
-	if errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err // fs.ErrExist when another process won the race
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path)
-		return fmt.Errorf("token: write %s: %w", path, werr)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// writeTemp writes data to a new file of mode 0600 in dir, synced, and
-// returns its name.
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".signing-keys-*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("token: %w", err)
-	}
-	name := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("token: write %s: %w", name, err)
-	}
-	return name, nil
-}
-
-// syncDir makes a rename or link in dir durable. Best effort: some systems
-// cannot sync a directory, and the data itself is already synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
