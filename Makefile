@@ -4,7 +4,8 @@
 #                throwaway PostgreSQL + Redis from scripts/services.sh
 #   make run     run the shop (go run ./cmd/ocean)
 #   make bench   Go benchmarks (with services), then scripts/bench.sh if present
-#   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys
+#   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys,
+#                webhook signatures, card token requests
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
 
 export PATH := /usr/local/go/bin:$(PATH)
@@ -52,6 +53,8 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecrypt -fuzztime=$(FUZZTIME) ./internal/secret
 	go test -run='^$$' -fuzz=FuzzParseKeyring -fuzztime=$(FUZZTIME) ./internal/secret
 	go test -run='^$$' -fuzz=FuzzSafeNext -fuzztime=$(FUZZTIME) ./internal/web
+	go test -run='^$$' -fuzz=FuzzVerifySignature -fuzztime=$(FUZZTIME) ./internal/payment
+	go test -run='^$$' -fuzz=FuzzDecodeTokenRequest -fuzztime=$(FUZZTIME) ./internal/payment/sandbox
 
 icons:
 	scripts/icons.sh

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# scripts/services.sh — throwaway PostgreSQL + Redis for Ocean's tests.
+# scripts/services.sh — throwaway PostgreSQL + Redis (+ stripe-mock) for Ocean's tests.
 #
 #   scripts/services.sh start    start both (fresh PG cluster), write and print the env
 #   scripts/services.sh stop     stop both and remove all state (safe to repeat)
-#   scripts/services.sh status   report what is running (exit 0 only if both are)
+#   scripts/services.sh status   report what is running (exit 0 only if all are)
 #   scripts/services.sh env      print the env lines of a running set
 #
 # Settings (environment):
 #   OCEAN_SERVICES_DIR  state dir (default: <repo>/.services)
 #   OCEAN_PG_PORT       PostgreSQL port on 127.0.0.1 (default 55432)
 #   OCEAN_REDIS_PORT    Redis port on 127.0.0.1 (default 56379)
+#   OCEAN_STRIPE_MOCK_PORT  stripe-mock HTTP port on 127.0.0.1 (default 12111;
+#                       HTTPS on the next port). A missing stripe-mock is
+#                       installed with `go install` into $(go env GOPATH)/bin.
 #
 # The PostgreSQL cluster is disposable: fsync, synchronous_commit and
 # full_page_writes are off. Its data and socket directories live in a
@@ -23,11 +26,15 @@ repo_root=$(cd "$script_dir/.." && pwd)
 state_dir=${OCEAN_SERVICES_DIR:-$repo_root/.services}
 pg_port=${OCEAN_PG_PORT:-55432}
 redis_port=${OCEAN_REDIS_PORT:-56379}
+stripe_mock_port=${OCEAN_STRIPE_MOCK_PORT:-12111}
+stripe_mock_version=v0.203.0
 
 env_file=$state_dir/env
 pgroot_file=$state_dir/pgroot
 redis_pidfile=$state_dir/redis.pid
 redis_logfile=$state_dir/redis.log
+stripe_mock_pidfile=$state_dir/stripe-mock.pid
+stripe_mock_logfile=$state_dir/stripe-mock.log
 
 msg() { printf 'services: %s\n' "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
@@ -96,9 +103,11 @@ pg_pid() {
 }
 
 redis_pid() { [ -f "$redis_pidfile" ] && cat "$redis_pidfile" 2>/dev/null || true; }
+stripe_mock_pid() { [ -f "$stripe_mock_pidfile" ] && cat "$stripe_mock_pidfile" 2>/dev/null || true; }
 
 pg_running() { pid_alive "$(pg_pid)"; }
 redis_running() { pid_alive "$(redis_pid)"; }
+stripe_mock_running() { pid_alive "$(stripe_mock_pid)"; }
 
 port_in_use() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -146,6 +155,17 @@ stop_redis() {
 	fi
 }
 
+stop_stripe_mock() {
+	local pid i
+	pid=$(stripe_mock_pid)
+	if pid_alive "$pid"; then
+		msg "stopping stripe-mock (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+	fi
+}
+
 cmd_stop() {
 	if [ ! -d "$state_dir" ]; then
 		msg "not running"
@@ -153,6 +173,7 @@ cmd_stop() {
 	fi
 	stop_pg
 	stop_redis
+	stop_stripe_mock
 	rm -rf -- "$state_dir"
 	msg "stopped"
 }
@@ -164,6 +185,7 @@ write_env() {
 	{
 		printf 'export OCEAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable\n' "$pg_port"
 		printf 'export OCEAN_TEST_REDIS_URL=redis://127.0.0.1:%s/0\n' "$redis_port"
+		printf 'export OCEAN_TEST_STRIPE_MOCK_URL=http://127.0.0.1:%s\n' "$stripe_mock_port"
 	} >"$tmp"
 	mv -f "$tmp" "$env_file"
 }
@@ -237,8 +259,43 @@ start_redis() {
 	die "Redis did not answer PING on 127.0.0.1:$redis_port"
 }
 
+stripe_mock_bin=""
+ensure_stripe_mock() {
+	local gobin
+	if command -v stripe-mock >/dev/null 2>&1; then
+		stripe_mock_bin=$(command -v stripe-mock)
+		return 0
+	fi
+	command -v go >/dev/null 2>&1 || die "stripe-mock is missing and go is not on PATH to install it"
+	gobin=$(go env GOBIN)
+	[ -n "$gobin" ] || gobin=$(go env GOPATH)/bin
+	if [ ! -x "$gobin/stripe-mock" ]; then
+		msg "installing stripe-mock $stripe_mock_version into $gobin"
+		GOBIN=$gobin GOFLAGS= go install "github.com/stripe/stripe-mock@$stripe_mock_version" >&2 ||
+			die "go install github.com/stripe/stripe-mock@$stripe_mock_version failed"
+	fi
+	stripe_mock_bin=$gobin/stripe-mock
+}
+
+start_stripe_mock() {
+	local i
+	msg "starting stripe-mock on 127.0.0.1:$stripe_mock_port"
+	"$stripe_mock_bin" -http-addr "127.0.0.1:$stripe_mock_port" -https-addr "127.0.0.1:$((stripe_mock_port + 1))" \
+		>"$stripe_mock_logfile" 2>&1 </dev/null &
+	printf '%s\n' "$!" >"$stripe_mock_pidfile"
+	for i in $(seq 1 100); do
+		if ! stripe_mock_running; then break; fi
+		if port_in_use "$stripe_mock_port"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 30 "$stripe_mock_logfile" >&2 2>/dev/null || true
+	die "stripe-mock did not start on 127.0.0.1:$stripe_mock_port"
+}
+
 cmd_start() {
-	if pg_running && redis_running && [ -f "$env_file" ]; then
+	if pg_running && redis_running && stripe_mock_running && [ -f "$env_file" ]; then
 		msg "already running"
 		cat "$env_file"
 		return 0
@@ -249,9 +306,12 @@ cmd_start() {
 	fi
 
 	ensure_binaries
+	ensure_stripe_mock
 
 	port_in_use "$pg_port" && die "port 127.0.0.1:$pg_port is already in use (set OCEAN_PG_PORT)"
 	port_in_use "$redis_port" && die "port 127.0.0.1:$redis_port is already in use (set OCEAN_REDIS_PORT)"
+	port_in_use "$stripe_mock_port" && die "port 127.0.0.1:$stripe_mock_port is already in use (set OCEAN_STRIPE_MOCK_PORT)"
+	port_in_use "$((stripe_mock_port + 1))" && die "port 127.0.0.1:$((stripe_mock_port + 1)) is already in use (set OCEAN_STRIPE_MOCK_PORT)"
 
 	mkdir -p "$state_dir"
 	# On any failure below, tear down what was started.
@@ -259,10 +319,11 @@ cmd_start() {
 
 	start_pg
 	start_redis
+	start_stripe_mock
 	write_env
 
 	trap - EXIT
-	msg "PostgreSQL 127.0.0.1:$pg_port (pid $(pg_pid)), Redis 127.0.0.1:$redis_port (pid $(redis_pid)); env in $env_file"
+	msg "PostgreSQL 127.0.0.1:$pg_port (pid $(pg_pid)), Redis 127.0.0.1:$redis_port (pid $(redis_pid)), stripe-mock 127.0.0.1:$stripe_mock_port (pid $(stripe_mock_pid)); env in $env_file"
 	cat "$env_file"
 }
 
@@ -280,6 +341,12 @@ cmd_status() {
 		echo "services: Redis running (pid $(redis_pid))"
 	else
 		echo "services: Redis not running"
+		ok=1
+	fi
+	if stripe_mock_running; then
+		echo "services: stripe-mock running (pid $(stripe_mock_pid))"
+	else
+		echo "services: stripe-mock not running"
 		ok=1
 	fi
 	return "$ok"

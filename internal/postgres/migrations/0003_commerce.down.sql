@@ -1,0 +1,11 @@
+DROP TABLE webhook_events;
+DROP TABLE refunds;
+DROP TABLE order_events;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE cart_items;
+DROP TABLE carts;
+DROP TABLE tax_rates;
+DROP TABLE shipping_methods;
+DROP TABLE discounts;
+DROP TABLE stock_ledger;

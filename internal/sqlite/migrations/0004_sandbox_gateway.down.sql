@@ -1,0 +1,3 @@
+DROP TABLE sandbox_refunds;
+DROP TABLE sandbox_authorizations;
+DROP TABLE sandbox_tokens;
