@@ -1053,3 +1053,10 @@ func hashSecret(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
+
+// Seal encrypts personal data another package stores (an order's address)
+// under the primary key, bound to aad so it cannot be moved to another row.
+func (s *Service) Seal(plain, aad string) (string, error) { return s.seal(plain, aad) }
+
+// Open decrypts what Seal produced with the same aad.
+func (s *Service) Open(sealed, aad string) (string, error) { return s.open(sealed, aad) }

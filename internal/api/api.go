@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -27,8 +30,11 @@ func OpenAPI() []byte { return openAPI }
 
 // API holds the services the handlers call.
 type API struct {
-	Catalog  *catalog.Service
-	Accounts *account.Service
+	Catalog   *catalog.Service
+	Accounts  *account.Service
+	Carts     *cart.Service
+	Checkout  *checkout.Service
+	Inventory *inventory.Service
 	// Ready reports whether the instance can serve traffic (database
 	// reachable, not draining); nil means always ready. The message of an
 	// unavailable *ocean.Error it returns is shown, so it must be fixed
@@ -52,7 +58,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/openapi.json", serveOpenAPI},
 		{"GET", "/healthz", healthz},
 		{"GET", "/readyz", a.readyz},
-	}, a.accountRoutes()...)
+	}, append(a.accountRoutes(), a.commerceRoutes()...)...)
 }
 
 // Register adds the API routes to mux.

@@ -14,14 +14,19 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/local"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/payment/sandbox"
+	"github.com/oceanshop/ocean/internal/payment/stripe"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/sqldb"
@@ -39,10 +44,18 @@ type App struct {
 	Catalog  *catalog.Service
 	Accounts *account.Service
 	// Mailbox is the dev mailbox when no SMTP server is configured.
-	Mailbox  *mail.Mailbox
-	Handler  http.Handler
-	cache    *redis.Cache
-	draining atomic.Bool
+	Mailbox   *mail.Mailbox
+	Carts     *cart.Service
+	Inventory *inventory.Service
+	Checkout  *checkout.Service
+	// Sandbox is the built-in test payment gateway, nil when Stripe is used.
+	Sandbox             *sandbox.Gateway
+	Handler             http.Handler
+	log                 *slog.Logger
+	stripe              *stripe.Gateway
+	crashAfterAuthorize bool
+	cache               *redis.Cache
+	draining            atomic.Bool
 }
 
 // cacheEntries bounds the in-process catalog cache, with or without Redis.
@@ -153,6 +166,9 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err := ensureAdmin(ctx, cfg, a.Accounts, log, os.Stderr); err != nil {
 		return err
 	}
+	if err := a.initCommerce(ctx, cfg, log, cache.Invalidate); err != nil {
+		return err
+	}
 	w, err := web.New(a.Catalog, log)
 	if err != nil {
 		return err
@@ -165,7 +181,8 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	}
 	mux := http.NewServeMux()
 	w.Register(mux)
-	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Ready: a.ready}).Register(mux)
+	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
+	a.registerGateways(mux)
 	a.Handler = httpx.Chain(mux,
 		httpx.WithRequestID,
 		httpx.SecurityHeaders,

@@ -49,6 +49,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = usersCmd(ctx, cfg, rest, os.Stdin, stdout, log)
 	case "keys":
 		err = keysCmd(ctx, cfg, rest, stdout, log)
+	case "inventory":
+		err = inventoryCmd(ctx, cfg, rest, stdout)
 	default:
 		fmt.Fprintf(stderr, "ocean: unknown command %q (see `ocean help`)\n", cmd)
 		return 2
@@ -86,6 +88,7 @@ Commands:
                      password one is generated and printed once
   keys rotate        new primary encryption key; re-encrypts personal data
                      while the shop keeps serving
+  inventory verify   check that every stock level equals the sum of its ledger
   version            print the version
   help               this text
 

@@ -26,6 +26,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer app.Close()
+	jobs, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go app.Checkout.RunReconciler(jobs, reconcileInterval(cfg.ReservationTTL))
 
 	type listener struct {
 		srv *http.Server

@@ -38,6 +38,20 @@ type Config struct {
 	EncryptionKey string // personal-data keys; empty: key file in DataDir
 	SMTPURL       string // outgoing mail; empty: dev mailbox
 	MailFrom      string // From of the shop's mail
+
+	PricesIncludeTax  bool          // catalog prices include tax (VAT) of the destination
+	ReservationTTL    time.Duration // how long a checkout holds stock while payment runs
+	PaymentGateway    string        // sandbox or stripe: the gateway checkouts use by default
+	StripeKey         string        // Stripe secret key
+	StripeURL         string        // Stripe API base URL (stripe-mock in tests)
+	StripeWebhookKey  string        // Stripe webhook signing secret
+	SandboxLatency    time.Duration // added to every sandbox gateway call
+	SandboxFailRate   float64       // share of sandbox calls that fail as if the network broke
+
+	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
+	// between the payment authorization and the order commit, so a test can
+	// kill the process there (OCEAN_TEST_CRASH_AFTER_AUTHORIZE=1).
+	CrashAfterAuthorize bool
 }
 
 // Postgres reports whether the configured database is PostgreSQL.
@@ -156,10 +170,51 @@ var Settings = []Setting{
 			c.MailFrom = v
 			return nil
 		}},
+	{"prices-include-tax", "OCEAN_PRICES_INCLUDE_TAX", "true", "catalog prices include the destination's tax (VAT), which receipts show as included; false adds tax at checkout",
+		boolean(func(c *Config) *bool { return &c.PricesIncludeTax })},
+	{"reservation-ttl", "OCEAN_RESERVATION_TTL", "10m", "how long a checkout holds stock while payment runs; unpaid reservations are released after it",
+		duration(func(c *Config) *time.Duration { return &c.ReservationTTL }, time.Second, 24*time.Hour)},
+	{"payment-gateway", "OCEAN_PAYMENT_GATEWAY", "sandbox", "sandbox (built-in test gateway, test cards only) or stripe (needs OCEAN_STRIPE_KEY)",
+		oneOf(func(c *Config) *string { return &c.PaymentGateway }, "sandbox", "stripe")},
+	{"stripe-key", "OCEAN_STRIPE_KEY", "", "Stripe secret API key (sk_…), needed when the payment gateway is stripe",
+		func(c *Config, v string) error { c.StripeKey = v; return nil }},
+	{"stripe-url", "OCEAN_STRIPE_URL", "https://api.stripe.com", "Stripe API base URL (point it at stripe-mock to test)",
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return errors.New("must be a URL like https://api.stripe.com")
+			}
+			c.StripeURL = strings.TrimSuffix(v, "/")
+			return nil
+		}},
+	{"stripe-webhook-secret", "OCEAN_STRIPE_WEBHOOK_SECRET", "", "signing secret (whsec_…) of the Stripe webhook endpoint /webhooks/stripe; empty refuses Stripe webhooks",
+		func(c *Config, v string) error { c.StripeWebhookKey = v; return nil }},
+	{"sandbox-latency", "OCEAN_SANDBOX_LATENCY", "0s", "delay added to every sandbox gateway call, to rehearse a slow payment provider",
+		duration(func(c *Config) *time.Duration { return &c.SandboxLatency }, 0, time.Minute)},
+	{"sandbox-failure-rate", "OCEAN_SANDBOX_FAILURE_RATE", "0", "share (0 to 1) of sandbox gateway calls that fail as if the network broke, to rehearse outages",
+		func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				return errors.New("must be a number from 0 to 1, like 0.05")
+			}
+			c.SandboxFailRate = f
+			return nil
+		}},
 }
 
 // secretSettings are never echoed in errors.
-var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true}
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true}
+
+func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("must be a duration from %s to %s, like 10m or 30s", lo, hi)
+		}
+		*field(c) = d
+		return nil
+	}
+}
 
 func addr(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -237,6 +292,10 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	}
 	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
 		return c, nil, errors.New("OCEAN_HTTP_ADDR and OCEAN_HTTPS_ADDR are both off: nothing to serve")
+	}
+	c.CrashAfterAuthorize = getenv("OCEAN_TEST_CRASH_AFTER_AUTHORIZE") == "1"
+	if c.PaymentGateway == "stripe" && c.StripeKey == "" {
+		return c, nil, errors.New("OCEAN_PAYMENT_GATEWAY=stripe needs OCEAN_STRIPE_KEY (a secret key, sk_…)")
 	}
 	return c, fs.Args(), nil
 }

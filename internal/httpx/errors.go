@@ -33,6 +33,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case ocean.EUNPROCESSABLE:
 		return http.StatusUnprocessableEntity
+	case ocean.EPAYMENT:
+		return http.StatusPaymentRequired
 	case ocean.ERATELIMITED:
 		return http.StatusTooManyRequests
 	case ocean.EUNAVAILABLE:
@@ -51,6 +53,7 @@ var titles = map[string]string{
 	ocean.ECONFLICT:      "Conflict",
 	ocean.ETOOLARGE:      "Request too large",
 	ocean.EUNPROCESSABLE: "Unprocessable request",
+	ocean.EPAYMENT:       "Payment declined",
 	ocean.ERATELIMITED:   "Too many requests",
 	ocean.EUNAVAILABLE:   "Service unavailable",
 	ocean.EINTERNAL:      "Internal server error",
@@ -91,6 +94,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	LogError(r, err)
 	writeProblem(w, p)
 }
+
+// WriteProblemDoc writes a problem built by NewProblem and then refined
+// (a more specific type, say).
+func WriteProblemDoc(w http.ResponseWriter, p Problem) { writeProblem(w, p) }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")

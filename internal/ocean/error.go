@@ -10,16 +10,17 @@ import (
 // Error codes. Each maps to exactly one HTTP status in package httpx; business
 // packages document which codes their methods return.
 const (
-	EINVALID       = "invalid"       // the caller sent something malformed (400)
-	EUNPROCESSABLE = "unprocessable" // well-formed but breaks a business rule (422)
-	ENOTFOUND      = "not_found"     // the thing does not exist (404)
-	ECONFLICT      = "conflict"      // the state changed under the caller (409)
-	EUNAUTHORIZED  = "unauthorized"  // who are you? (401)
-	EFORBIDDEN     = "forbidden"     // you may not (403)
-	ETOOLARGE      = "too_large"     // request body or query too big (413)
-	ERATELIMITED   = "rate_limited"  // slow down (429)
-	EUNAVAILABLE   = "unavailable"   // a dependency is down or we are draining (503)
-	EINTERNAL      = "internal"      // our fault (500)
+	EINVALID       = "invalid"          // the caller sent something malformed (400)
+	EUNPROCESSABLE = "unprocessable"    // well-formed but breaks a business rule (422)
+	ENOTFOUND      = "not_found"        // the thing does not exist (404)
+	ECONFLICT      = "conflict"         // the state changed under the caller (409)
+	EUNAUTHORIZED  = "unauthorized"     // who are you? (401)
+	EFORBIDDEN     = "forbidden"        // you may not (403)
+	ETOOLARGE      = "too_large"        // request body or query too big (413)
+	EPAYMENT       = "payment_declined" // the payment gateway refused the card (402)
+	ERATELIMITED   = "rate_limited"     // slow down (429)
+	EUNAVAILABLE   = "unavailable"      // a dependency is down or we are draining (503)
+	EINTERNAL      = "internal"         // our fault (500)
 )
 
 // FieldError names one invalid input field and says what is wrong with it in

@@ -221,6 +221,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Slug, p.Name, p.Description, p.Cate
 			if err != nil {
 				return fmt.Errorf("insert variant: %w", err)
 			}
+			if v.Stock != 0 {
+				if _, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, created_at) VALUES (?, ?, 'initial', 'new product', ?)`,
+					v.ID, v.Stock, s.db.timeArg(now)); err != nil {
+					return fmt.Errorf("stock ledger: %w", err)
+				}
+			}
 			for name, val := range v.Options {
 				if _, err := tx.exec(ctx, `INSERT INTO variant_options (variant_id, name, value) VALUES (?, ?, ?)`, v.ID, name, val); err != nil {
 					return fmt.Errorf("insert variant option: %w", err)

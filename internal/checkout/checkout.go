@@ -1,0 +1,583 @@
+// Package checkout is the one place that turns a cart into a paid order: it
+// composes the cart, pricing, inventory, payment and order rules, and hands
+// the writes that must happen together to one Store transaction.
+//
+// The path of a checkout:
+//
+//  1. Validate the request, price the cart from the catalog, pick shipping
+//     and tax, and check the discount code.
+//  2. Reserve (one transaction): the order in pending_payment, the cart
+//     locked, the discount use counted, every unit taken from stock with a
+//     conditional update. The database refuses to go below zero.
+//  3. Authorize the payment at the gateway, with the order's payment
+//     reference as the gateway's idempotency key.
+//  4. Mark the order paid (compare-and-set), then capture. A declined card
+//     releases the reservation instead.
+//
+// A crash between 3 and 4 leaves a pending_payment order whose reservation
+// runs out; the reconciler asks the gateway what happened to its reference
+// and completes the order or releases it. There is never a charge without an
+// order, nor an order marked paid without an authorization.
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oceanshop/ocean/internal/cart"
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
+	"github.com/oceanshop/ocean/internal/payment"
+	"github.com/oceanshop/ocean/internal/pricing"
+)
+
+// Sealer encrypts personal data at rest (package account's keyring).
+type Sealer interface {
+	Seal(plain, aad string) (string, error)
+	Open(sealed, aad string) (string, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	Store    Store
+	Carts    *cart.Service
+	CartData cart.Store
+	Pricing  pricing.Store
+	Gateways map[string]payment.Gateway
+	Sealer   Sealer
+	Log      *slog.Logger
+	// Mail sends the order confirmation; nil sends nothing.
+	Mail func(ctx context.Context, to, subject, text string) error
+	// PublicURL is the shop's address for links in mail.
+	PublicURL string
+	// ReservationTTL is how long stock stays reserved while payment runs
+	// (default 10 minutes).
+	ReservationTTL time.Duration
+	// StockChanged is called after stock levels change (cache invalidation).
+	StockChanged func(ctx context.Context)
+	// AfterAuthorize, for crash tests only, runs between the gateway's
+	// authorization and the order's commit.
+	AfterAuthorize func(ctx context.Context, o *order.Order)
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Service runs checkouts and the order lifecycle.
+type Service struct {
+	c Config
+}
+
+// New returns a checkout service.
+func New(c Config) *Service {
+	if c.ReservationTTL <= 0 {
+		c.ReservationTTL = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{c: c}
+}
+
+// ErrDuplicateKey is what Store.Reserve returns when an order with the same
+// idempotency key exists.
+var ErrDuplicateKey = errors.New("checkout: idempotency key already used")
+
+// StockError names the variants that are short.
+type StockError struct {
+	Short []Shortage
+}
+
+// Shortage is one variant without enough stock.
+type Shortage struct {
+	VariantID int64  `json:"variant_id"`
+	SKU       string `json:"sku"`
+	Wanted    int    `json:"wanted"`
+	Available int    `json:"available"`
+}
+
+func (e *StockError) Error() string { return "out of stock" }
+
+// AsError turns the shortage into the error clients see (409).
+func (e *StockError) AsError() *ocean.Error {
+	var names []string
+	fe := make([]ocean.FieldError, 0, len(e.Short))
+	for _, s := range e.Short {
+		names = append(names, s.SKU)
+		msg := "is sold out"
+		if s.Available > 0 {
+			msg = fmt.Sprintf("only %d left", s.Available)
+		}
+		fe = append(fe, ocean.FieldError{Field: "variant:" + fmt.Sprint(s.VariantID), Message: s.SKU + " " + msg})
+	}
+	return &ocean.Error{Code: ocean.ECONFLICT, Message: "Not enough stock for " + strings.Join(names, ", ") + ". Change your cart and try again.", Fields: fe, Err: e}
+}
+
+// DeclineError is a refused payment: the cart is kept, the stock released.
+type DeclineError struct {
+	Code    string
+	Message string
+	Order   *order.Order
+}
+
+func (e *DeclineError) Error() string { return "payment declined: " + e.Code }
+
+// Request is a checkout as the shopper submits it.
+type Request struct {
+	CartID         string
+	UserID         int64 // 0 for a guest
+	IdempotencyKey string
+	Email          string
+	Address        order.Address
+	ShippingMethod string
+	Gateway        string
+	Token          string
+}
+
+// ValidKey reports whether an Idempotency-Key is acceptable: 8 to 255
+// printable ASCII characters.
+func ValidKey(k string) bool {
+	if len(k) < 8 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Request) normalize() {
+	r.Email = strings.TrimSpace(r.Email)
+	a := &r.Address
+	for _, p := range []*string{&a.Name, &a.Line1, &a.Line2, &a.City, &a.PostalCode, &a.Phone} {
+		*p = strings.TrimSpace(*p)
+	}
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	r.ShippingMethod = strings.TrimSpace(r.ShippingMethod)
+	r.Token = strings.TrimSpace(r.Token)
+}
+
+func textOK(s string, lo, hi int) bool {
+	n := utf8.RuneCountInString(s)
+	return utf8.ValidString(s) && n >= lo && n <= hi && !strings.ContainsAny(s, "\x00\r\n")
+}
+
+// Validate checks the request's fields.
+func (r *Request) Validate(gateways map[string]payment.Gateway) error {
+	var fe []ocean.FieldError
+	add := func(f, m string) { fe = append(fe, ocean.FieldError{Field: f, Message: m}) }
+	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || len(r.Email) > 254 {
+		add("email", "must be an email address like name@example.com")
+	}
+	a := r.Address
+	if !textOK(a.Name, 1, 100) {
+		add("shipping_address.name", "is required (up to 100 characters)")
+	}
+	if !textOK(a.Line1, 1, 200) {
+		add("shipping_address.line1", "is required (up to 200 characters)")
+	}
+	if !textOK(a.Line2, 0, 200) {
+		add("shipping_address.line2", "must be up to 200 characters")
+	}
+	if !textOK(a.City, 1, 100) {
+		add("shipping_address.city", "is required (up to 100 characters)")
+	}
+	if !textOK(a.PostalCode, 0, 20) {
+		add("shipping_address.postal_code", "must be up to 20 characters")
+	}
+	if !textOK(a.Phone, 0, 30) {
+		add("shipping_address.phone", "must be up to 30 characters")
+	}
+	if len(a.Country) != 2 || strings.Trim(a.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		add("shipping_address.country", "must be a two-letter country code such as ZA")
+	}
+	if !textOK(r.ShippingMethod, 1, 40) {
+		add("shipping_method", "is required")
+	}
+	if _, ok := gateways[r.Gateway]; !ok {
+		names := make([]string, 0, len(gateways))
+		for n := range gateways {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		add("payment.gateway", "must be one of: "+strings.Join(names, ", "))
+	}
+	if !textOK(r.Token, 1, 255) {
+		add("payment.token", "is required: a token from the payment gateway")
+	}
+	if fe != nil {
+		return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Some checkout details are missing or wrong.", Fields: fe}
+	}
+	return nil
+}
+
+// hash fingerprints what a request asks for, so a reused idempotency key
+// with another body is noticed.
+func (r *Request) hash() string {
+	b, _ := json.Marshal(struct {
+		C, E, S, G, T string
+		A             order.Address
+		U             int64
+	}{r.CartID, r.Email, r.ShippingMethod, r.Gateway, r.Token, r.Address, r.UserID})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Quote prices a cart for a destination and shipping method without
+// writing anything: what the review step shows.
+func (s *Service) Quote(ctx context.Context, cartID string, userID int64, country, method string) (*cart.View, pricing.Totals, error) {
+	v, err := s.c.Carts.Get(ctx, cartID, userID)
+	if err != nil {
+		return nil, pricing.Totals{}, err
+	}
+	t, _, err := s.totals(ctx, v, country, method)
+	return v, t, err
+}
+
+// ShippingMethods lists the methods offered for a country.
+func (s *Service) ShippingMethods(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if len(country) != 2 || strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Give a two-letter country code such as ZA.", Fields: []ocean.FieldError{{Field: "country", Message: "must be a two-letter country code"}}}
+	}
+	return s.c.Pricing.ShippingMethods(ctx, country)
+}
+
+func (s *Service) totals(ctx context.Context, v *cart.View, country, method string) (pricing.Totals, *pricing.ShippingMethod, error) {
+	if len(v.Lines) == 0 {
+		return pricing.Totals{}, nil, ocean.Errorf(ocean.EUNPROCESSABLE, "The cart is empty.")
+	}
+	for _, l := range v.Lines {
+		if l.Quantity > l.Available {
+			return pricing.Totals{}, nil, (&StockError{Short: []Shortage{{VariantID: l.VariantID, SKU: l.Variant.SKU, Wanted: l.Quantity, Available: l.Available}}}).AsError()
+		}
+	}
+	if v.DiscountIssue != "" {
+		return pricing.Totals{}, nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: v.DiscountIssue + " Remove it to check out.", Fields: []ocean.FieldError{{Field: "discount", Message: v.DiscountIssue}}}
+	}
+	methods, err := s.ShippingMethods(ctx, country)
+	if err != nil {
+		return pricing.Totals{}, nil, err
+	}
+	var ship *pricing.ShippingMethod
+	for i := range methods {
+		if methods[i].Code == method {
+			ship = &methods[i]
+		}
+	}
+	if ship == nil {
+		return pricing.Totals{}, nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "That shipping method is not offered for this country.",
+			Fields: []ocean.FieldError{{Field: "shipping_method", Message: "is not offered for " + country}}}
+	}
+	var tax *pricing.TaxRate
+	if r, err := s.c.Pricing.TaxRate(ctx, country); err == nil {
+		tax = r
+	} else if ocean.ErrorCode(err) != ocean.ENOTFOUND {
+		return pricing.Totals{}, nil, err
+	}
+	lines := make([]pricing.Line, len(v.Lines))
+	for i, l := range v.Lines {
+		lines[i] = pricing.Line{VariantID: l.VariantID, UnitPrice: l.UnitPrice, Quantity: l.Quantity}
+	}
+	t, err := pricing.Compute(pricing.Input{Currency: v.Totals.Subtotal.Currency, Lines: lines, Discount: v.Discount, Shipping: ship, Tax: tax, TaxIncluded: s.c.Carts.TaxIncluded})
+	return t, ship, err
+}
+
+// Checkout turns the cart into a paid order, or explains why not:
+// *DeclineError for a refused card, *ocean.Error otherwise. The same
+// idempotency key returns the first attempt's result.
+func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error) {
+	if !ValidKey(r.IdempotencyKey) {
+		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Send an Idempotency-Key header: 8 to 255 printable characters, new for each checkout attempt.",
+			Fields: []ocean.FieldError{{Field: "Idempotency-Key", Message: "must be 8-255 printable ASCII characters"}}}
+	}
+	r.normalize()
+	hash := r.hash()
+	if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+		return s.replay(ctx, o, hash)
+	} else if ocean.ErrorCode(err) != ocean.ENOTFOUND {
+		return nil, err
+	}
+	if err := r.Validate(s.c.Gateways); err != nil {
+		return nil, err
+	}
+	gw := s.c.Gateways[r.Gateway]
+	v, err := s.c.Carts.Get(ctx, r.CartID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if v.Status != cart.Open {
+		if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+			return s.replay(ctx, o, hash)
+		}
+		if v.Status == cart.Checkout {
+			return nil, ocean.Errorf(ocean.ECONFLICT, "A payment for this cart is already in progress. Wait a moment and look at your orders before trying again.")
+		}
+		return nil, ocean.Errorf(ocean.ECONFLICT, "This cart has already been ordered.")
+	}
+	t, ship, err := s.totals(ctx, v, r.Address.Country, r.ShippingMethod)
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := gw.(payment.TokenChecker); ok {
+		if err := tc.CheckToken(ctx, r.Token); err != nil {
+			return nil, tokenError(err)
+		}
+	}
+	now := s.c.Now().UTC()
+	o := &order.Order{
+		PublicID: randomHex(16), IdempotencyKey: r.IdempotencyKey, RequestHash: hash, CartID: v.ID, UserID: r.UserID,
+		Email: r.Email, Status: order.PendingPayment, Totals: t, ShippingMethod: ship.Code, ShippingName: ship.Name,
+		Address: r.Address, Country: r.Address.Country, ReservedUntil: now.Add(s.c.ReservationTTL),
+		Gateway: r.Gateway, PaymentRef: "ocean_" + randomHex(12), PaymentStatus: order.PaymentPending, CreatedAt: now, UpdatedAt: now,
+	}
+	perCustomer := 0
+	if d := v.Discount; d != nil {
+		o.DiscountID, o.DiscountCode = d.ID, d.Code
+		o.CustomerKey = "email:" + strings.ToLower(r.Email)
+		if r.UserID != 0 {
+			o.CustomerKey = fmt.Sprintf("user:%d", r.UserID)
+		}
+		if d.PerCustomerLimit != nil {
+			perCustomer = *d.PerCustomerLimit
+		}
+	}
+	for _, l := range v.Lines {
+		o.Items = append(o.Items, order.Item{VariantID: l.VariantID, ProductName: l.Variant.ProductName, ProductSlug: l.Variant.ProductSlug,
+			SKU: l.Variant.SKU, Options: l.Variant.Options, UnitPrice: l.UnitPrice, Quantity: l.Quantity, LineTotal: l.LineTotal})
+	}
+	if err := s.sealAddress(o); err != nil {
+		return nil, err
+	}
+	err = s.c.Store.Reserve(ctx, o, perCustomer)
+	if errors.Is(err, ErrDuplicateKey) {
+		prev, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey)
+		if err != nil {
+			return nil, err
+		}
+		return s.replay(ctx, prev, hash)
+	}
+	var se *StockError
+	if errors.As(err, &se) {
+		return nil, se.AsError()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.stockChanged(ctx)
+	return s.pay(ctx, o, gw, r.Token)
+}
+
+func tokenError(err error) error {
+	var d *payment.Decline
+	if errors.As(err, &d) && d.Code == "invalid_token" {
+		return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "The payment token is not known to the gateway. Enter your card again.",
+			Fields: []ocean.FieldError{{Field: "payment.token", Message: "is not a token of this gateway"}}}
+	}
+	return err
+}
+
+// pay authorizes, marks the order paid and captures; a decline releases.
+func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, token string) (*order.Order, error) {
+	// The gateway call must finish even if the shopper goes away, or the
+	// order is left for the reconciler.
+	pctx := context.WithoutCancel(ctx)
+	auth, err := gw.Authorize(pctx, payment.AuthorizeRequest{Reference: o.PaymentRef, Amount: o.Totals.Total, Token: token, Email: o.Email,
+		Description: "Order " + o.Number()})
+	var d *payment.Decline
+	if errors.As(err, &d) {
+		if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentDeclined, d.Code, d.Message, "gateway"); rerr != nil {
+			return nil, rerr
+		}
+		s.stockChanged(ctx)
+		if d.Code == "invalid_token" {
+			return nil, tokenError(err)
+		}
+		o2, _ := s.c.Store.Order(pctx, o.ID)
+		return nil, &DeclineError{Code: d.Code, Message: d.Message, Order: s.open(o2)}
+	}
+	if err != nil {
+		// Unknown outcome: ask the gateway once; if it has no record the
+		// reservation can go now, otherwise the reconciler settles it.
+		s.c.Log.Error("payment authorization failed", "order", o.Number(), "err", err)
+		if _, lerr := gw.Lookup(pctx, o.PaymentRef); ocean.ErrorCode(lerr) == ocean.ENOTFOUND {
+			if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentFailed, "gateway_unavailable", "The payment service did not answer.", "gateway"); rerr == nil {
+				s.stockChanged(ctx)
+			}
+		}
+		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment service is not answering. Nothing was charged; please try again in a minute.", Err: err}
+	}
+	if s.c.AfterAuthorize != nil {
+		s.c.AfterAuthorize(pctx, o)
+	}
+	return s.complete(pctx, o, gw, auth)
+}
+
+// complete marks an authorized order paid and captures it. It is safe to
+// race: only the caller that wins the compare-and-set captures.
+func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gateway, auth payment.Authorization) (*order.Order, error) {
+	won, err := s.c.Store.MarkPaid(ctx, o.ID, auth.ID, auth.Card, order.PaymentAuthorized, s.c.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		cur, err := s.c.Store.Order(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Status == order.Cancelled && cur.PaidAt == nil {
+			// The reservation ran out and was released before payment
+			// finished: give the money back and say so.
+			if _, verr := gw.Void(ctx, auth.ID); verr != nil {
+				s.c.Log.Error("void after expired reservation failed", "order", cur.Number(), "err", verr)
+			}
+			return nil, ocean.Errorf(ocean.ECONFLICT, "Your reservation expired before payment finished. Nothing was charged; please check out again.")
+		}
+		return s.open(cur), nil
+	}
+	s.capture(ctx, o.ID, gw, auth.ID)
+	cur, err := s.c.Store.Order(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	cur = s.open(cur)
+	s.confirm(ctx, cur)
+	return cur, nil
+}
+
+func (s *Service) capture(ctx context.Context, id int64, gw payment.Gateway, authID string) {
+	if _, err := gw.Capture(ctx, authID); err != nil {
+		s.c.Log.Error("capture failed; the reconciler retries", "order_id", id, "err", err)
+		return
+	}
+	if _, err := s.c.Store.SetPayment(ctx, id, []string{order.PaymentAuthorized}, order.PaymentCaptured); err != nil {
+		s.c.Log.Error("capture not recorded; the reconciler retries", "order_id", id, "err", err)
+	}
+}
+
+// replay answers a request whose idempotency key was seen: the same order
+// (waiting while the first request is still paying), or 422 if the body
+// differs.
+func (s *Service) replay(ctx context.Context, o *order.Order, hash string) (*order.Order, error) {
+	if o.RequestHash != hash {
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "This Idempotency-Key was already used for a different checkout request. Use a new key for a new attempt.",
+			Fields: []ocean.FieldError{{Field: "Idempotency-Key", Message: "was used with a different request body"}}}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for o.Status == order.PendingPayment && o.PaymentStatus == order.PaymentPending && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+		cur, err := s.c.Store.Order(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		o = cur
+	}
+	o = s.open(o)
+	if o.Status == order.Cancelled && (o.PaymentStatus == order.PaymentDeclined || o.PaymentStatus == order.PaymentFailed) {
+		if o.DeclineCode == "invalid_token" {
+			return nil, tokenError(&payment.Decline{Code: "invalid_token"})
+		}
+		if o.PaymentStatus == order.PaymentFailed {
+			return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment service did not answer. Nothing was charged; please try again."}
+		}
+		return nil, &DeclineError{Code: o.DeclineCode, Message: o.DeclineMessage, Order: o}
+	}
+	return o, nil
+}
+
+func addressAAD(publicID string) string { return "order.address:" + publicID }
+
+func (s *Service) sealAddress(o *order.Order) error {
+	b, err := json.Marshal(o.Address)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.c.Sealer.Seal(string(b), addressAAD(o.PublicID))
+	if err != nil {
+		return err
+	}
+	o.SealedAddress = sealed
+	return nil
+}
+
+// open decrypts the order's address; an erased or unreadable address is
+// left empty (the order itself stays readable).
+func (s *Service) open(o *order.Order) *order.Order {
+	if o == nil || o.SealedAddress == "" || o.Address.Line1 != "" {
+		return o
+	}
+	plain, err := s.c.Sealer.Open(o.SealedAddress, addressAAD(o.PublicID))
+	if err != nil {
+		s.c.Log.Error("order address not readable", "order", o.Number(), "err", err)
+		return o
+	}
+	_ = json.Unmarshal([]byte(plain), &o.Address)
+	return o
+}
+
+func (s *Service) stockChanged(ctx context.Context) {
+	if s.c.StockChanged != nil {
+		s.c.StockChanged(ctx)
+	}
+}
+
+func (s *Service) confirm(ctx context.Context, o *order.Order) {
+	if s.c.Mail == nil {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Thank you for your order %s.\n\n", o.Number())
+	for _, it := range o.Items {
+		opts := cart.OptionText(it.Options)
+		if opts != "" {
+			opts = " (" + opts + ")"
+		}
+		fmt.Fprintf(&b, "%d × %s%s  %s\n", it.Quantity, it.ProductName, opts, it.LineTotal)
+	}
+	t := o.Totals
+	fmt.Fprintf(&b, "\nSubtotal: %s\n", t.Subtotal)
+	if t.Discount.Amount > 0 {
+		fmt.Fprintf(&b, "Discount (%s): -%s\n", o.DiscountCode, t.Discount)
+	}
+	fmt.Fprintf(&b, "Shipping (%s): %s\n", o.ShippingName, t.Shipping)
+	if t.Tax.Amount > 0 {
+		if t.TaxIncluded {
+			fmt.Fprintf(&b, "Includes %s: %s\n", t.TaxName, t.Tax)
+		} else {
+			fmt.Fprintf(&b, "%s: %s\n", t.TaxName, t.Tax)
+		}
+	}
+	fmt.Fprintf(&b, "Total: %s\n\nShipping to:\n%s\n%s\n", t.Total, o.Address.Name, o.Address.Line1)
+	if o.Address.Line2 != "" {
+		fmt.Fprintf(&b, "%s\n", o.Address.Line2)
+	}
+	fmt.Fprintf(&b, "%s %s\n%s\n\nSee your order: %s/orders/%s\n", o.Address.City, o.Address.PostalCode, o.Address.Country, strings.TrimRight(s.c.PublicURL, "/"), o.PublicID)
+	if err := s.c.Mail(ctx, o.Email, "Your order "+o.Number(), b.String()); err != nil {
+		s.c.Log.Error("order confirmation not sent", "order", o.Number(), "err", err)
+	}
+}

@@ -1,0 +1,381 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
+	"github.com/oceanshop/ocean/internal/payment"
+	"github.com/oceanshop/ocean/internal/pricing"
+)
+
+var errNoOrder = ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
+
+// OrderFor returns an order by its public id if the caller may see it: a
+// shopper's own orders, or a guest order to whoever holds its unguessable
+// id. Anything else is ENOTFOUND.
+func (s *Service) OrderFor(ctx context.Context, publicID string, userID int64) (*order.Order, error) {
+	if len(publicID) != 32 {
+		return nil, errNoOrder
+	}
+	o, err := s.c.Store.OrderByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if o.UserID != 0 && o.UserID != userID {
+		return nil, errNoOrder
+	}
+	return s.open(o), nil
+}
+
+// OrderByID returns any order (staff).
+func (s *Service) OrderByID(ctx context.Context, publicID string) (*order.Order, error) {
+	if len(publicID) != 32 {
+		return nil, errNoOrder
+	}
+	o, err := s.c.Store.OrderByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(o), nil
+}
+
+// Orders lists orders newest first; with f.UserID only that shopper's.
+func (s *Service) Orders(ctx context.Context, f order.Filter) ([]order.Order, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Unknown order status.", Fields: []ocean.FieldError{{Field: "status", Message: "must be one of pending_payment, paid, fulfilled, delivered, cancelled, refunded, partially_refunded"}}}
+	}
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	os, err := s.c.Store.Orders(ctx, f)
+	for i := range os {
+		s.open(&os[i])
+	}
+	return os, err
+}
+
+// History returns an order's status changes and refunds.
+func (s *Service) History(ctx context.Context, id int64) ([]order.Event, []order.Refund, error) {
+	ev, err := s.c.Store.Events(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rf, err := s.c.Store.Refunds(ctx, id)
+	return ev, rf, err
+}
+
+// CountByStatus counts orders per status (the admin dashboard).
+func (s *Service) CountByStatus(ctx context.Context) (map[order.Status]int, error) {
+	return s.c.Store.CountByStatus(ctx)
+}
+
+func illegal(o *order.Order, to order.Status) error {
+	return ocean.Errorf(ocean.ECONFLICT, "Order %s is %s and cannot become %s.", o.Number(), o.Status.Label(), strings.ToLower(to.Label()))
+}
+
+// Fulfil marks a paid order shipped with its tracking number.
+func (s *Service) Fulfil(ctx context.Context, publicID, tracking, actor string) (*order.Order, error) {
+	tracking = strings.TrimSpace(tracking)
+	if !textOK(tracking, 1, 64) {
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Enter the tracking number.", Fields: []ocean.FieldError{{Field: "tracking_number", Message: "is required (1-64 characters)"}}}
+	}
+	return s.move(ctx, publicID, order.Fulfilled, actor, "", tracking)
+}
+
+// Deliver marks a shipped order delivered.
+func (s *Service) Deliver(ctx context.Context, publicID, actor string) (*order.Order, error) {
+	return s.move(ctx, publicID, order.Delivered, actor, "", "")
+}
+
+func (s *Service) move(ctx context.Context, publicID string, to order.Status, actor, note, tracking string) (*order.Order, error) {
+	o, err := s.OrderByID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !order.CanMove(o.Status, to) {
+		return nil, illegal(o, to)
+	}
+	won, err := s.c.Store.Transition(ctx, o.ID, []order.Status{o.Status}, to, actor, note, tracking)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.OrderByID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		return nil, illegal(cur, to)
+	}
+	return cur, nil
+}
+
+// Cancel cancels an order: units return to stock and the payment is voided
+// or refunded in full.
+func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Order, error) {
+	o, err := s.OrderByID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	var won bool
+	switch o.Status {
+	case order.PendingPayment:
+		won, err = s.c.Store.Release(ctx, o.ID, order.PaymentFailed, "cancelled", "Cancelled by the shop.", actor)
+	case order.Paid:
+		won, err = s.c.Store.CancelPaid(ctx, o.ID, actor)
+	default:
+		return nil, illegal(o, order.Cancelled)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		cur, _ := s.OrderByID(ctx, publicID)
+		if cur == nil {
+			cur = o
+		}
+		return nil, illegal(cur, order.Cancelled)
+	}
+	s.stockChanged(ctx)
+	cur, err := s.OrderByID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.settle(ctx, cur); err != nil {
+		s.c.Log.Error("cancelled order's payment not settled yet; the reconciler retries", "order", cur.Number(), "err", err)
+	}
+	return s.OrderByID(ctx, publicID)
+}
+
+// settle makes the gateway match a cancelled order: void the hold, or
+// refund what was captured and not yet refunded.
+func (s *Service) settle(ctx context.Context, o *order.Order) error {
+	gw, ok := s.c.Gateways[o.Gateway]
+	if !ok || o.PaymentID == "" {
+		return nil
+	}
+	switch o.PaymentStatus {
+	case order.PaymentAuthorized:
+		if _, err := gw.Void(ctx, o.PaymentID); err != nil {
+			return err
+		}
+		_, err := s.c.Store.SetPayment(ctx, o.ID, []string{order.PaymentAuthorized}, order.PaymentVoided)
+		return err
+	case order.PaymentCaptured:
+		left := o.Totals.Total.Amount - o.Refunded
+		if left <= 0 {
+			return nil
+		}
+		ref := "cancel_" + o.PublicID
+		if _, err := gw.Refund(ctx, o.PaymentID, left, ref); err != nil {
+			return err
+		}
+		_, err := s.c.Store.AddRefund(ctx, o.ID, left, ref, "cancel")
+		return err
+	}
+	return nil
+}
+
+// Refund returns amount (minor units) of a paid order through the gateway.
+// reference makes it idempotent (the admin form and API send one).
+func (s *Service) Refund(ctx context.Context, publicID string, amount int64, reference, actor string) (*order.Order, error) {
+	o, err := s.OrderByID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if reference == "" {
+		reference = "refund_" + randomHex(12)
+	} else if done, err := s.c.Store.Refunds(ctx, o.ID); err != nil {
+		return nil, err
+	} else {
+		for _, r := range done {
+			if r.Reference == reference {
+				return o, nil // a retry of a refund that was made
+			}
+		}
+	}
+	left := o.Totals.Total.Amount - o.Refunded
+	if amount <= 0 || amount > left {
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("A refund must be between %s and %s.", ocean.Money{Amount: 1, Currency: o.Totals.Total.Currency}, ocean.Money{Amount: left, Currency: o.Totals.Total.Currency}),
+			Fields: []ocean.FieldError{{Field: "amount", Message: "must be positive and at most what is left to refund"}}}
+	}
+	if !order.CanMove(o.Status, order.PartiallyRefunded) {
+		return nil, illegal(o, order.Refunded)
+	}
+	gw, ok := s.c.Gateways[o.Gateway]
+	if !ok {
+		return nil, ocean.Errorf(ocean.EUNAVAILABLE, "The order's payment gateway %q is not configured.", o.Gateway)
+	}
+	if o.PaymentStatus != order.PaymentCaptured {
+		if o.PaymentStatus != order.PaymentAuthorized {
+			return nil, ocean.Errorf(ocean.ECONFLICT, "Order %s has no captured payment to refund.", o.Number())
+		}
+		s.capture(ctx, o.ID, gw, o.PaymentID)
+		if o, err = s.OrderByID(ctx, publicID); err != nil {
+			return nil, err
+		}
+		if o.PaymentStatus != order.PaymentCaptured {
+			return nil, ocean.Errorf(ocean.EUNAVAILABLE, "The payment could not be captured yet, so it cannot be refunded. Try again in a minute.")
+		}
+	}
+	won, err := s.c.Store.AddRefund(ctx, o.ID, amount, reference, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		cur, _ := s.OrderByID(ctx, publicID)
+		if cur != nil && cur.Refunded > o.Refunded {
+			return cur, nil // the same reference was refunded already
+		}
+		return nil, ocean.Errorf(ocean.ECONFLICT, "Order %s changed meanwhile; reload and try again.", o.Number())
+	}
+	if _, err := gw.Refund(ctx, o.PaymentID, amount, reference); err != nil {
+		if uerr := s.c.Store.UndoRefund(ctx, o.ID, reference); uerr != nil {
+			s.c.Log.Error("refund refused by gateway and not undone", "order", o.Number(), "err", uerr)
+		}
+		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway did not accept the refund: nothing was refunded. Try again.", Err: err}
+	}
+	return s.OrderByID(ctx, publicID)
+}
+
+// Reconcile settles what a crash or a lost connection left behind:
+// pending orders whose reservation ran out are completed if the gateway
+// holds their authorization and released otherwise; paid orders still only
+// authorized are captured; cancelled orders are voided or refunded. It
+// returns how many orders it changed.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	n := 0
+	stale, err := s.c.Store.Stale(ctx, s.c.Now().UTC(), 100)
+	if err != nil {
+		return 0, err
+	}
+	for i := range stale {
+		o := &stale[i]
+		gw, ok := s.c.Gateways[o.Gateway]
+		if !ok {
+			continue
+		}
+		auth, err := gw.Lookup(ctx, o.PaymentRef)
+		switch {
+		case err == nil && (auth.Status == payment.Authorized || auth.Status == payment.Captured):
+			if _, err := s.complete(ctx, o, gw, auth); err != nil {
+				s.c.Log.Error("reconcile: order not completed", "order", o.Number(), "err", err)
+				continue
+			}
+			s.c.Log.Info("reconcile: completed an order whose payment was authorized", "order", o.Number())
+		case err == nil || ocean.ErrorCode(err) == ocean.ENOTFOUND:
+			if won, err := s.c.Store.Release(ctx, o.ID, order.PaymentFailed, "expired", "The reservation expired before payment finished.", "reconciler"); err != nil || !won {
+				continue
+			}
+			s.stockChanged(ctx)
+			s.c.Log.Info("reconcile: released an expired reservation", "order", o.Number())
+		default:
+			s.c.Log.Warn("reconcile: gateway lookup failed; will retry", "order", o.Number(), "err", err)
+			continue
+		}
+		n++
+	}
+	un, err := s.c.Store.Unsettled(ctx, 100)
+	if err != nil {
+		return n, err
+	}
+	for i := range un {
+		o := s.open(&un[i])
+		gw, ok := s.c.Gateways[o.Gateway]
+		if !ok {
+			continue
+		}
+		if o.Status == order.Cancelled {
+			if err := s.settle(ctx, o); err != nil {
+				s.c.Log.Warn("reconcile: cancelled order not settled; will retry", "order", o.Number(), "err", err)
+				continue
+			}
+		} else {
+			s.capture(ctx, o.ID, gw, o.PaymentID)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// RunReconciler runs Reconcile now and then every interval until ctx ends.
+func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
+	for {
+		if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.c.Log.Error("reconcile failed", "err", err)
+		} else if n > 0 {
+			s.c.Log.Info("reconciled orders", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// HandleEvent processes a verified gateway webhook once: an authorization
+// or capture completes a pending order (racing the checkout safely: one
+// compare-and-set wins, one capture), a failure releases it.
+func (s *Service) HandleEvent(ctx context.Context, gateway string, ev payment.Event) error {
+	gw, ok := s.c.Gateways[gateway]
+	if !ok {
+		return ocean.Errorf(ocean.ENOTFOUND, "Unknown gateway.")
+	}
+	first, err := s.c.Store.FirstWebhook(ctx, gateway+":"+ev.ID)
+	if err != nil || !first {
+		return err
+	}
+	var o *order.Order
+	if ev.Reference != "" {
+		o, err = s.c.Store.OrderByPaymentRef(ctx, ev.Reference)
+	} else {
+		o, err = s.c.Store.OrderByPaymentID(ctx, ev.AuthID)
+	}
+	if ocean.ErrorCode(err) == ocean.ENOTFOUND {
+		return nil // not ours (another shop on the same account) or long gone
+	}
+	if err != nil {
+		return err
+	}
+	if o.Status != order.PendingPayment {
+		return nil
+	}
+	switch ev.Type {
+	case "payment.authorized", "payment.captured":
+		auth, err := gw.Lookup(ctx, o.PaymentRef)
+		if err != nil {
+			return err
+		}
+		if auth.Status != payment.Authorized && auth.Status != payment.Captured {
+			return nil
+		}
+		_, err = s.complete(ctx, o, gw, auth)
+		var oe *ocean.Error
+		if errors.As(err, &oe) && oe.Code == ocean.ECONFLICT {
+			return nil
+		}
+		return err
+	case "payment.failed":
+		if _, err := s.c.Store.Release(ctx, o.ID, order.PaymentDeclined, "card_declined", "The payment failed.", "webhook"); err != nil {
+			return err
+		}
+		s.stockChanged(ctx)
+	}
+	return nil
+}
+
+// Discounts lists every discount code.
+func (s *Service) Discounts(ctx context.Context) ([]pricing.Discount, error) { return s.c.Pricing.Discounts(ctx) }
+
+// CreateDiscount validates and adds a discount code.
+func (s *Service) CreateDiscount(ctx context.Context, d *pricing.Discount) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.c.Pricing.CreateDiscount(ctx, d)
+}

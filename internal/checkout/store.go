@@ -1,0 +1,62 @@
+package checkout
+
+import (
+	"context"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/order"
+)
+
+// Store is what the checkout needs from a database. Every method is one
+// transaction; the ones that change an order are compare-and-set on its
+// status and report whether they won.
+type Store interface {
+	// Reserve writes the order (pending_payment) and, in the same
+	// transaction: moves the cart from open to checkout, counts one use of
+	// the discount (refusing with EUNPROCESSABLE past its usage or
+	// per-customer limit), and takes every line's units from stock with a
+	// conditional update, variants in id order, writing a 'sale' ledger row
+	// for each. Short stock is a *StockError (ECONFLICT) and nothing is
+	// written. An order with the same idempotency key is ErrDuplicateKey.
+	Reserve(ctx context.Context, o *order.Order, perCustomerLimit int) error
+	// MarkPaid moves a pending_payment order to paid with its authorization
+	// and the cart to ordered.
+	MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error)
+	// Release cancels a pending_payment order whose payment failed or
+	// expired: units back to stock ('release' rows), the discount use
+	// returned, the cart open again.
+	Release(ctx context.Context, id int64, paymentStatus, declineCode, declineMessage, actor string) (bool, error)
+	// SetPayment moves the payment status from one of `from` to `to`.
+	SetPayment(ctx context.Context, id int64, from []string, to string) (bool, error)
+	// Transition moves the order from one of `from` to `to`, setting the
+	// tracking number when given.
+	Transition(ctx context.Context, id int64, from []order.Status, to order.Status, actor, note, tracking string) (bool, error)
+	// CancelPaid cancels a paid order and returns its units to stock
+	// ('cancel' rows).
+	CancelPaid(ctx context.Context, id int64, actor string) (bool, error)
+	// AddRefund records a refund if it fits in what is left to refund and
+	// moves the status to refunded or partially_refunded. A reference seen
+	// before returns false without changing anything.
+	AddRefund(ctx context.Context, id int64, amount int64, reference, actor string) (bool, error)
+	// UndoRefund removes a refund the gateway refused.
+	UndoRefund(ctx context.Context, id int64, reference string) error
+
+	Order(ctx context.Context, id int64) (*order.Order, error)
+	OrderByPublicID(ctx context.Context, publicID string) (*order.Order, error)
+	OrderByKey(ctx context.Context, key string) (*order.Order, error)
+	OrderByPaymentRef(ctx context.Context, ref string) (*order.Order, error)
+	OrderByPaymentID(ctx context.Context, paymentID string) (*order.Order, error)
+	Orders(ctx context.Context, f order.Filter) ([]order.Order, error)
+	Events(ctx context.Context, id int64) ([]order.Event, error)
+	Refunds(ctx context.Context, id int64) ([]order.Refund, error)
+	CountByStatus(ctx context.Context) (map[order.Status]int, error)
+
+	// Stale lists pending_payment orders reserved until before `before`.
+	Stale(ctx context.Context, before time.Time, limit int) ([]order.Order, error)
+	// Unsettled lists orders whose payment needs a gateway call to match
+	// the order: paid but only authorized, or cancelled but not voided or
+	// refunded.
+	Unsettled(ctx context.Context, limit int) ([]order.Order, error)
+	// FirstWebhook records a gateway event id and reports whether it is new.
+	FirstWebhook(ctx context.Context, id string) (bool, error)
+}

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/cart"
+	"github.com/oceanshop/ocean/internal/checkout"
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/demo"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
+	"github.com/oceanshop/ocean/internal/payment"
+	"github.com/oceanshop/ocean/internal/payment/sandbox"
+	"github.com/oceanshop/ocean/internal/payment/stripe"
+)
+
+// initCommerce wires carts, inventory, payment gateways and the checkout.
+func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Logger, invalidate func(context.Context)) error {
+	a.log, a.crashAfterAuthorize = log, cfg.CrashAfterAuthorize
+	store := a.DB.Commerce()
+	if err := demo.SeedRules(ctx, store); err != nil {
+		return err
+	}
+	a.Carts = cart.NewService(store, store, cfg.PricesIncludeTax)
+	a.Inventory = inventory.NewService(store)
+	a.Inventory.Changed = invalidate
+	gateways := map[string]payment.Gateway{}
+	switch cfg.PaymentGateway {
+	case "stripe":
+		g, err := stripe.New(stripe.Config{Key: cfg.StripeKey, URL: cfg.StripeURL, WebhookSecret: cfg.StripeWebhookKey})
+		if err != nil {
+			return err
+		}
+		gateways[g.Name()] = g
+		a.stripe = g
+	default:
+		g, err := sandbox.New(a.DB.SandboxGateway(), sandbox.Options{Latency: cfg.SandboxLatency, FailureRate: cfg.SandboxFailRate})
+		if err != nil {
+			return err
+		}
+		a.Sandbox = g
+		gateways[g.Name()] = g
+	}
+	m, _, err := mailer(cfg, a.DB)
+	if err != nil {
+		return err
+	}
+	a.Checkout = checkout.New(checkout.Config{
+		Store: store, Carts: a.Carts, CartData: store, Pricing: store, Gateways: gateways, Sealer: a.Accounts, Log: log,
+		Mail: func(ctx context.Context, to, subject, text string) error {
+			return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+		},
+		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: invalidate,
+		AfterAuthorize: a.afterAuthorize,
+	})
+	return nil
+}
+
+// registerGateways serves the sandbox gateway's own routes (tokens and the
+// hosted card page), which stand in for a processor's servers.
+func (a *App) registerGateways(mux *http.ServeMux) {
+	if a.Sandbox != nil {
+		mux.Handle("/sandbox-gateway/", sandbox.Handler(a.Sandbox))
+	}
+	if a.stripe != nil {
+		mux.HandleFunc("POST /webhooks/stripe", a.stripeWebhook)
+	}
+}
+
+// stripeWebhook verifies a Stripe event's signature and hands it to the
+// checkout, which processes each event id once. A bad signature is a 400
+// (Stripe shows it to the owner); a processing failure a 500, so Stripe
+// delivers the event again later.
+func (a *App) stripeWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 256<<10))
+	if err != nil {
+		httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.ETOOLARGE, Message: "The event is too large."})
+		return
+	}
+	ev, err := a.stripe.ParseEvent(body, r.Header.Get("Stripe-Signature"))
+	if err != nil {
+		httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EINVALID, Message: "The event's signature is not valid.", Err: err})
+		return
+	}
+	if err := a.Checkout.HandleEvent(r.Context(), "stripe", ev); err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reconcileInterval is how often the reconciler looks for expired
+// reservations and unsettled payments: often enough that a reservation is
+// released soon after it runs out.
+func reconcileInterval(ttl time.Duration) time.Duration {
+	return min(max(ttl/4, time.Second), 30*time.Second)
+}
+
+// afterAuthorize is the crash-test hook: with OCEAN_TEST_CRASH_AFTER_AUTHORIZE
+// the checkout says where it stopped and waits to be killed.
+func (a *App) afterAuthorize(ctx context.Context, o *order.Order) {
+	if !a.crashAfterAuthorize {
+		return
+	}
+	a.log.Warn("test hook: paused after payment authorization, before the order commit", "order", o.Number(), "payment_ref", o.PaymentRef)
+	<-ctx.Done()
+	select {} // a crash test kills the process here
+}
+
+// inventoryCmd runs `ocean inventory verify`.
+func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "verify" {
+		return errors.New("usage: ocean inventory verify")
+	}
+	db, ms, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := migrate.GetStatus(ctx, db, ms)
+	if err != nil {
+		return err
+	}
+	if !st.UpToDate() {
+		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `ocean migrate up` first", st.Current, st.Latest)
+	}
+	drift, n, err := inventory.NewService(db.Commerce()).Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if len(drift) == 0 {
+		fmt.Fprintf(stdout, "inventory: %d variants checked; every stock level equals the sum of its ledger.\n", n)
+		return nil
+	}
+	for _, d := range drift {
+		fmt.Fprintf(stdout, "drift: variant %d (%s) has stock %d but its ledger sums to %d (%+d)\n", d.VariantID, d.SKU, d.Stock, d.Ledger, d.Stock-d.Ledger)
+	}
+	return fmt.Errorf("%d of %d variants drifted from their ledger", len(drift), n)
+}

@@ -1,0 +1,42 @@
+package demo
+
+import (
+	"context"
+
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/pricing"
+)
+
+// SeedRules gives a shop without shipping methods a starting set, so
+// checkout works on first start: South African VAT (15%), standard and
+// express delivery in South Africa (standard free from R750), one
+// international rate, and two demo discount codes. A shop that has any
+// shipping method is left alone.
+func SeedRules(ctx context.Context, store pricing.Store) error {
+	ms, err := store.AllShippingMethods(ctx)
+	if err != nil || len(ms) > 0 {
+		return err
+	}
+	free := int64(75000)
+	for _, m := range []pricing.ShippingMethod{
+		{Code: "standard", Name: "Standard delivery (3-5 working days)", Country: "ZA", Price: ocean.Money{Amount: 6000, Currency: "ZAR"}, FreeAbove: &free, Position: 1},
+		{Code: "express", Name: "Express delivery (next working day)", Country: "ZA", Price: ocean.Money{Amount: 15000, Currency: "ZAR"}, Position: 2},
+		{Code: "international", Name: "International courier (5-10 working days)", Country: "*", Price: ocean.Money{Amount: 45000, Currency: "ZAR"}, Position: 3},
+	} {
+		if err := store.CreateShippingMethod(ctx, &m); err != nil && ocean.ErrorCode(err) != ocean.ECONFLICT {
+			return err
+		}
+	}
+	if err := store.SetTaxRate(ctx, pricing.TaxRate{Country: "ZA", Name: "VAT 15%", RateBP: 1500}); err != nil {
+		return err
+	}
+	for _, d := range []pricing.Discount{
+		{Code: "WELCOME10", Kind: pricing.Percent, Value: 10},
+		{Code: "FREESHIP", Kind: pricing.FreeShipping, MinSubtotal: 30000},
+	} {
+		if err := store.CreateDiscount(ctx, &d); err != nil && ocean.ErrorCode(err) != ocean.ECONFLICT {
+			return err
+		}
+	}
+	return nil
+}

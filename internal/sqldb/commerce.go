@@ -1,0 +1,465 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/cart"
+	"github.com/oceanshop/ocean/internal/checkout"
+	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/pricing"
+)
+
+// CommerceStore implements the stores of cart, pricing, inventory and
+// checkout: they share tables and transactions.
+type CommerceStore struct{ db *DB }
+
+var (
+	_ cart.Store      = (*CommerceStore)(nil)
+	_ pricing.Store   = (*CommerceStore)(nil)
+	_ inventory.Store = (*CommerceStore)(nil)
+	_ checkout.Store  = (*CommerceStore)(nil)
+)
+
+// Commerce returns the commerce store.
+func (db *DB) Commerce() *CommerceStore { return &CommerceStore{db: db} }
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	t.db.queries.Add(1)
+	return t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q), args...)
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	t.db.queries.Add(1)
+	return t.tx.QueryContext(ctx, Rebind(t.db.Dialect, q), args...)
+}
+
+func (s *CommerceStore) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s.db.queries.Add(1)
+	return s.db.Write.ExecContext(ctx, Rebind(s.db.Dialect, q), args...)
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ---------------------------------------------------------------- carts
+
+func (s *CommerceStore) CreateCart(ctx context.Context, c *cart.Cart) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	c.CreatedAt, c.UpdatedAt = now, now
+	var user any
+	if c.UserID != 0 {
+		user = c.UserID
+	}
+	_, err := s.exec(ctx, `INSERT INTO carts (id, user_id, currency, discount_code, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, user, c.Currency, c.DiscountCode, cart.Open, s.db.timeArg(now), s.db.timeArg(now))
+	return err
+}
+
+func (s *CommerceStore) Cart(ctx context.Context, id string) (*cart.Cart, error) {
+	c := &cart.Cart{}
+	var user, oid sql.NullInt64
+	var created, updated timeValue
+	err := s.db.queryRow(ctx, `SELECT id, user_id, currency, discount_code, status, order_id, created_at, updated_at FROM carts WHERE id = ?`, id).
+		Scan(&c.ID, &user, &c.Currency, &c.DiscountCode, &c.Status, &oid, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such cart.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.UserID, c.OrderID, c.CreatedAt, c.UpdatedAt = user.Int64, oid.Int64, created.t, updated.t
+	rows, err := s.db.query(ctx, `SELECT id, variant_id, quantity FROM cart_items WHERE cart_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it cart.Item
+		if err := rows.Scan(&it.ID, &it.VariantID, &it.Quantity); err != nil {
+			return nil, err
+		}
+		c.Items = append(c.Items, it)
+	}
+	return c, rows.Err()
+}
+
+func (s *CommerceStore) OpenCartOf(ctx context.Context, userID int64) (*cart.Cart, error) {
+	var id string
+	err := s.db.queryRow(ctx, `SELECT id FROM carts WHERE user_id = ? AND status = 'open' ORDER BY updated_at DESC LIMIT 1`, userID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "No open cart.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Cart(ctx, id)
+}
+
+var errCartNotOpen = ocean.Errorf(ocean.ECONFLICT, "This cart can no longer change: it is being checked out or was ordered.")
+
+// openCart locks the cart row for the rest of the transaction if it is open.
+func (s *CommerceStore) touchOpenCart(ctx context.Context, tx *Tx, id, currency string) error {
+	q := `UPDATE carts SET updated_at = ? WHERE id = ? AND status = 'open'`
+	args := []any{s.db.timeArg(time.Now().UTC()), id}
+	if currency != "" {
+		q = `UPDATE carts SET updated_at = ?, currency = CASE WHEN currency = '' THEN ? ELSE currency END WHERE id = ? AND status = 'open'`
+		args = []any{args[0], currency, id}
+	}
+	ok, err := changed(tx.exec(ctx, q, args...))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errCartNotOpen
+	}
+	return nil
+}
+
+func (s *CommerceStore) AddItem(ctx context.Context, cartID string, variantID int64, quantity int, currency string) (int, error) {
+	var q int
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		if err := s.touchOpenCart(ctx, tx, cartID, currency); err != nil {
+			return err
+		}
+		if err := tx.queryRow(ctx, `INSERT INTO cart_items (cart_id, variant_id, quantity, created_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity RETURNING quantity`,
+			cartID, variantID, quantity, s.db.timeArg(time.Now().UTC())).Scan(&q); err != nil {
+			return err
+		}
+		if q > cart.MaxLineQuantity {
+			return ocean.Errorf(ocean.EUNPROCESSABLE, "You can buy at most %d of one item.", cart.MaxLineQuantity)
+		}
+		return nil
+	})
+	return q, err
+}
+
+func (s *CommerceStore) SetQuantity(ctx context.Context, cartID string, itemID int64, quantity int) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if err := s.touchOpenCart(ctx, tx, cartID, ""); err != nil {
+			return err
+		}
+		return lineAffected(tx.exec(ctx, `UPDATE cart_items SET quantity = ? WHERE id = ? AND cart_id = ?`, quantity, itemID, cartID))
+	})
+}
+
+func (s *CommerceStore) RemoveItem(ctx context.Context, cartID string, itemID int64) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if err := s.touchOpenCart(ctx, tx, cartID, ""); err != nil {
+			return err
+		}
+		return lineAffected(tx.exec(ctx, `DELETE FROM cart_items WHERE id = ? AND cart_id = ?`, itemID, cartID))
+	})
+}
+
+func lineAffected(res sql.Result, err error) error {
+	ok, err := changed(res, err)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ocean.Errorf(ocean.ENOTFOUND, "There is no such line in this cart.")
+	}
+	return nil
+}
+
+func (s *CommerceStore) SetDiscountCode(ctx context.Context, cartID, code string) error {
+	ok, err := changed(s.exec(ctx, `UPDATE carts SET discount_code = ?, updated_at = ? WHERE id = ? AND status = 'open'`, code, s.db.timeArg(time.Now().UTC()), cartID))
+	if err == nil && !ok {
+		return errCartNotOpen
+	}
+	return err
+}
+
+func (s *CommerceStore) SetOwner(ctx context.Context, cartID string, userID int64) error {
+	_, err := s.exec(ctx, `UPDATE carts SET user_id = ?, updated_at = ? WHERE id = ?`, userID, s.db.timeArg(time.Now().UTC()), cartID)
+	return err
+}
+
+func (s *CommerceStore) DeleteCart(ctx context.Context, cartID string) error {
+	_, err := s.exec(ctx, `DELETE FROM carts WHERE id = ? AND status = 'open'`, cartID)
+	return err
+}
+
+func (s *CommerceStore) Variants(ctx context.Context, ids []int64) (map[int64]cart.Variant, error) {
+	out := make(map[int64]cart.Variant, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.query(ctx, `SELECT v.id, p.name, p.slug, v.sku, v.options, v.price, v.currency, v.stock
+FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v cart.Variant
+		var opts string
+		if err := rows.Scan(&v.ID, &v.ProductName, &v.ProductSlug, &v.SKU, &opts, &v.Price.Amount, &v.Price.Currency, &v.Stock); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(opts), &v.Options); err != nil {
+			return nil, fmt.Errorf("variant %d options: %w", v.ID, err)
+		}
+		out[v.ID] = v
+	}
+	return out, rows.Err()
+}
+
+// ---------------------------------------------------------------- pricing
+
+const discountCols = `id, code, kind, value, currency, min_subtotal, starts_at, ends_at, usage_limit, per_customer_limit, used`
+
+func scanDiscount(sc interface{ Scan(...any) error }) (*pricing.Discount, error) {
+	d := &pricing.Discount{}
+	var starts, ends nullTime
+	var lim, per sql.NullInt64
+	if err := sc.Scan(&d.ID, &d.Code, &d.Kind, &d.Value, &d.Currency, &d.MinSubtotal, &starts, &ends, &lim, &per, &d.Used); err != nil {
+		return nil, err
+	}
+	d.StartsAt, d.EndsAt = starts.t, ends.t
+	if lim.Valid {
+		n := int(lim.Int64)
+		d.UsageLimit = &n
+	}
+	if per.Valid {
+		n := int(per.Int64)
+		d.PerCustomerLimit = &n
+	}
+	return d, nil
+}
+
+func (s *CommerceStore) DiscountByCode(ctx context.Context, code string) (*pricing.Discount, error) {
+	d, err := scanDiscount(s.db.queryRow(ctx, `SELECT `+discountCols+` FROM discounts WHERE code = ?`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such discount code.")
+	}
+	return d, err
+}
+
+func (s *CommerceStore) Discounts(ctx context.Context) ([]pricing.Discount, error) {
+	rows, err := s.db.query(ctx, `SELECT `+discountCols+` FROM discounts ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pricing.Discount
+	for rows.Next() {
+		d, err := scanDiscount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, rows.Err()
+}
+
+func (s *CommerceStore) optTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return s.db.timeArg(t.UTC())
+}
+
+func optInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func (s *CommerceStore) CreateDiscount(ctx context.Context, d *pricing.Discount) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		id, err := tx.insertID(ctx, `INSERT INTO discounts (code, kind, value, currency, min_subtotal, starts_at, ends_at, usage_limit, per_customer_limit, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.Code, d.Kind, d.Value, d.Currency, d.MinSubtotal, s.optTime(d.StartsAt), s.optTime(d.EndsAt),
+			optInt(d.UsageLimit), optInt(d.PerCustomerLimit), s.db.timeArg(time.Now().UTC()))
+		if s.db.IsUnique(err) {
+			return ocean.Errorf(ocean.ECONFLICT, "The code %s already exists.", d.Code)
+		}
+		d.ID = id
+		return err
+	})
+}
+
+const shipCols = `id, code, name, country, price, currency, free_above, position`
+
+func scanShipping(rows *sql.Rows) ([]pricing.ShippingMethod, error) {
+	defer rows.Close()
+	var out []pricing.ShippingMethod
+	for rows.Next() {
+		var m pricing.ShippingMethod
+		var free sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.Code, &m.Name, &m.Country, &m.Price.Amount, &m.Price.Currency, &free, &m.Position); err != nil {
+			return nil, err
+		}
+		if free.Valid {
+			m.FreeAbove = &free.Int64
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ShippingMethods returns the methods for a country: its own rows, and the
+// '*' rows whose code it does not override.
+func (s *CommerceStore) ShippingMethods(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
+	rows, err := s.db.query(ctx, `SELECT `+shipCols+` FROM shipping_methods m WHERE m.country = ?
+   OR (m.country = '*' AND NOT EXISTS (SELECT 1 FROM shipping_methods o WHERE o.code = m.code AND o.country = ?))
+ORDER BY position, price, code`, country, country)
+	if err != nil {
+		return nil, err
+	}
+	return scanShipping(rows)
+}
+
+func (s *CommerceStore) AllShippingMethods(ctx context.Context) ([]pricing.ShippingMethod, error) {
+	rows, err := s.db.query(ctx, `SELECT `+shipCols+` FROM shipping_methods ORDER BY country, position, code`)
+	if err != nil {
+		return nil, err
+	}
+	return scanShipping(rows)
+}
+
+func (s *CommerceStore) CreateShippingMethod(ctx context.Context, m *pricing.ShippingMethod) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		var free any
+		if m.FreeAbove != nil {
+			free = *m.FreeAbove
+		}
+		id, err := tx.insertID(ctx, `INSERT INTO shipping_methods (code, name, country, price, currency, free_above, position) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.Code, m.Name, m.Country, m.Price.Amount, m.Price.Currency, free, m.Position)
+		if s.db.IsUnique(err) {
+			return ocean.Errorf(ocean.ECONFLICT, "The shipping method %s for %s already exists.", m.Code, m.Country)
+		}
+		m.ID = id
+		return err
+	})
+}
+
+func (s *CommerceStore) TaxRate(ctx context.Context, country string) (*pricing.TaxRate, error) {
+	r := &pricing.TaxRate{}
+	err := s.db.queryRow(ctx, `SELECT country, name, rate_bp FROM tax_rates WHERE country = ?`, country).Scan(&r.Country, &r.Name, &r.RateBP)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "No tax rate for %s.", country)
+	}
+	return r, err
+}
+
+func (s *CommerceStore) SetTaxRate(ctx context.Context, r pricing.TaxRate) error {
+	_, err := s.exec(ctx, `INSERT INTO tax_rates (country, name, rate_bp) VALUES (?, ?, ?)
+ON CONFLICT (country) DO UPDATE SET name = excluded.name, rate_bp = excluded.rate_bp`, r.Country, r.Name, r.RateBP)
+	return err
+}
+
+// ---------------------------------------------------------------- inventory
+
+func (s *CommerceStore) ledger(ctx context.Context, tx *Tx, variantID int64, delta int, kind, reason string, orderID int64, actor string) error {
+	var oid any
+	if orderID != 0 {
+		oid = orderID
+	}
+	_, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, order_id, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		variantID, delta, kind, reason, oid, actor, s.db.timeArg(time.Now().UTC()))
+	return err
+}
+
+func (s *CommerceStore) Adjust(ctx context.Context, e inventory.Entry) (inventory.Level, error) {
+	var l inventory.Level
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		err := tx.queryRow(ctx, `UPDATE variants SET stock = stock + ? WHERE id = ? AND stock + ? >= 0 RETURNING id, sku, stock`, e.Delta, e.VariantID, e.Delta).
+			Scan(&l.VariantID, &l.SKU, &l.Stock)
+		if errors.Is(err, sql.ErrNoRows) {
+			cur, lerr := s.level(ctx, tx, e.VariantID)
+			if lerr != nil {
+				return lerr
+			}
+			return &ocean.Error{Code: ocean.ECONFLICT, Message: fmt.Sprintf("%s has %d in stock; it cannot go below zero.", cur.SKU, cur.Stock),
+				Fields: []ocean.FieldError{{Field: "delta", Message: fmt.Sprintf("must be at least %d", -cur.Stock)}}}
+		}
+		if err != nil {
+			return err
+		}
+		return s.ledger(ctx, tx, e.VariantID, e.Delta, e.Kind, e.Reason, e.OrderID, e.Actor)
+	})
+	return l, err
+}
+
+func (s *CommerceStore) level(ctx context.Context, tx *Tx, id int64) (inventory.Level, error) {
+	var l inventory.Level
+	err := tx.queryRow(ctx, `SELECT id, sku, stock FROM variants WHERE id = ?`, id).Scan(&l.VariantID, &l.SKU, &l.Stock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, ocean.Errorf(ocean.ENOTFOUND, "There is no such product variant.")
+	}
+	return l, err
+}
+
+func (s *CommerceStore) Level(ctx context.Context, id int64) (inventory.Level, error) {
+	var l inventory.Level
+	err := s.db.queryRow(ctx, `SELECT id, sku, stock FROM variants WHERE id = ?`, id).Scan(&l.VariantID, &l.SKU, &l.Stock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, ocean.Errorf(ocean.ENOTFOUND, "There is no such product variant.")
+	}
+	return l, err
+}
+
+func (s *CommerceStore) History(ctx context.Context, id int64, limit int) ([]inventory.Entry, error) {
+	rows, err := s.db.query(ctx, `SELECT id, variant_id, delta, kind, reason, order_id, actor, created_at FROM stock_ledger WHERE variant_id = ? ORDER BY id DESC LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []inventory.Entry
+	for rows.Next() {
+		var e inventory.Entry
+		var oid sql.NullInt64
+		var at timeValue
+		if err := rows.Scan(&e.ID, &e.VariantID, &e.Delta, &e.Kind, &e.Reason, &oid, &e.Actor, &at); err != nil {
+			return nil, err
+		}
+		e.OrderID, e.CreatedAt = oid.Int64, at.t
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *CommerceStore) Verify(ctx context.Context) ([]inventory.Drift, int, error) {
+	rows, err := s.db.query(ctx, `SELECT v.id, v.sku, v.stock, COALESCE(l.total, 0)
+FROM variants v LEFT JOIN (SELECT variant_id, SUM(delta) AS total FROM stock_ledger GROUP BY variant_id) l ON l.variant_id = v.id ORDER BY v.id`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []inventory.Drift
+	n := 0
+	for rows.Next() {
+		var d inventory.Drift
+		var sum int64
+		if err := rows.Scan(&d.VariantID, &d.SKU, &d.Stock, &sum); err != nil {
+			return nil, 0, err
+		}
+		n++
+		d.Ledger = int(sum)
+		if d.Ledger != d.Stock {
+			out = append(out, d)
+		}
+	}
+	return out, n, rows.Err()
+}

@@ -1,0 +1,537 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/checkout"
+	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
+)
+
+const orderCols = `id, public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency, subtotal, discount, shipping, tax, total,
+tax_included, refunded, discount_id, discount_code, customer_key, shipping_method, shipping_name, shipping_address, country, tracking_number,
+reserved_until, gateway, payment_ref, payment_id, payment_status, card, decline_code, decline_message, created_at, updated_at, paid_at`
+
+func scanOrder(sc interface{ Scan(...any) error }) (*order.Order, error) {
+	o := &order.Order{}
+	var user, disc sql.NullInt64
+	var cur string
+	var reserved, created, updated timeValue
+	var paid nullTime
+	t := &o.Totals
+	if err := sc.Scan(&o.ID, &o.PublicID, &o.IdempotencyKey, &o.RequestHash, &o.CartID, &user, &o.Email, &o.Status, &cur,
+		&t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount, &t.Tax.Amount, &t.Total.Amount, &t.TaxIncluded, &o.Refunded,
+		&disc, &o.DiscountCode, &o.CustomerKey, &o.ShippingMethod, &o.ShippingName, &o.SealedAddress, &o.Country, &o.Tracking,
+		&reserved, &o.Gateway, &o.PaymentRef, &o.PaymentID, &o.PaymentStatus, &o.Card, &o.DeclineCode, &o.DeclineMessage,
+		&created, &updated, &paid); err != nil {
+		return nil, err
+	}
+	for _, m := range []*ocean.Money{&t.Subtotal, &t.Discount, &t.Shipping, &t.Tax, &t.Total} {
+		m.Currency = cur
+	}
+	o.UserID, o.DiscountID = user.Int64, disc.Int64
+	o.ReservedUntil, o.CreatedAt, o.UpdatedAt, o.PaidAt = reserved.t, created.t, updated.t, paid.t
+	return o, nil
+}
+
+// qty is one variant's total quantity in an order.
+type qty struct {
+	variant int64
+	n       int
+}
+
+// byVariant sums quantities per variant, in variant id order: the order in
+// which rows are locked, so two transactions never wait on each other in a
+// cycle.
+func byVariant(items []order.Item) []qty {
+	m := map[int64]int{}
+	for _, it := range items {
+		m[it.VariantID] += it.Quantity
+	}
+	out := make([]qty, 0, len(m))
+	for v, n := range m {
+		out = append(out, qty{v, n})
+	}
+	slices.SortFunc(out, func(a, b qty) int { return int(a.variant - b.variant) })
+	return out
+}
+
+func (s *CommerceStore) Reserve(ctx context.Context, o *order.Order, perCustomerLimit int) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		t := o.Totals
+		var err error
+		o.ID, err = tx.insertID(ctx, `INSERT INTO orders (public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency,
+subtotal, discount, shipping, tax, total, tax_included, discount_id, discount_code, customer_key, shipping_method, shipping_name,
+shipping_address, country, reserved_until, gateway, payment_ref, payment_status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.PublicID, o.IdempotencyKey, o.RequestHash, o.CartID, nullID(o.UserID), o.Email, o.Status, t.Total.Currency,
+			t.Subtotal.Amount, t.Discount.Amount, t.Shipping.Amount, t.Tax.Amount, t.Total.Amount, t.TaxIncluded, nullID(o.DiscountID),
+			o.DiscountCode, o.CustomerKey, o.ShippingMethod, o.ShippingName, o.SealedAddress, o.Country, s.db.timeArg(o.ReservedUntil),
+			o.Gateway, o.PaymentRef, o.PaymentStatus, s.db.timeArg(o.CreatedAt), s.db.timeArg(o.UpdatedAt))
+		if s.db.IsUnique(err) {
+			return checkout.ErrDuplicateKey
+		}
+		if err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		ok, err := changed(tx.exec(ctx, `UPDATE carts SET status = 'checkout', order_id = ?, updated_at = ? WHERE id = ? AND status = 'open'`,
+			o.ID, s.db.timeArg(o.CreatedAt), o.CartID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ocean.Errorf(ocean.ECONFLICT, "A payment for this cart is already in progress, or it was ordered.")
+		}
+		if o.DiscountID != 0 {
+			ok, err := changed(tx.exec(ctx, `UPDATE discounts SET used = used + 1 WHERE id = ? AND (usage_limit IS NULL OR used < usage_limit)`, o.DiscountID))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("The code %s has been used up. Remove it to check out.", o.DiscountCode),
+					Fields: []ocean.FieldError{{Field: "discount", Message: "has reached its usage limit"}}}
+			}
+			if perCustomerLimit > 0 {
+				var n int
+				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM orders WHERE discount_id = ? AND customer_key = ? AND status <> 'cancelled'`,
+					o.DiscountID, o.CustomerKey).Scan(&n); err != nil {
+					return err
+				}
+				if n > perCustomerLimit {
+					return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("You have already used the code %s as often as it allows.", o.DiscountCode),
+						Fields: []ocean.FieldError{{Field: "discount", Message: "has reached its limit for this customer"}}}
+				}
+			}
+		}
+		var short []checkout.Shortage
+		for _, q := range byVariant(o.Items) {
+			ok, err := changed(tx.exec(ctx, `UPDATE variants SET stock = stock - ? WHERE id = ? AND stock >= ?`, q.n, q.variant, q.n))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				l, err := s.level(ctx, tx, q.variant)
+				if err != nil {
+					return err
+				}
+				short = append(short, checkout.Shortage{VariantID: q.variant, SKU: l.SKU, Wanted: q.n, Available: l.Stock})
+				continue
+			}
+			if err := s.ledger(ctx, tx, q.variant, -q.n, inventory.Sale, "", o.ID, ""); err != nil {
+				return err
+			}
+		}
+		if short != nil {
+			return &checkout.StockError{Short: short}
+		}
+		for _, it := range o.Items {
+			opts, err := json.Marshal(it.Options)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO order_items (order_id, variant_id, product_name, product_slug, sku, options, unit_price, quantity, line_total)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, it.VariantID, it.ProductName, it.ProductSlug, it.SKU, string(opts), it.UnitPrice.Amount, it.Quantity, it.LineTotal.Amount); err != nil {
+				return err
+			}
+		}
+		return s.event(ctx, tx, o.ID, "", order.PendingPayment, "", "")
+	})
+	if err != nil {
+		o.ID = 0
+	}
+	return err
+}
+
+func (s *CommerceStore) event(ctx context.Context, tx *Tx, id int64, from, to order.Status, actor, note string) error {
+	_, err := tx.exec(ctx, `INSERT INTO order_events (order_id, from_status, to_status, actor, note, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, string(from), string(to), actor, note, s.db.timeArg(time.Now().UTC()))
+	return err
+}
+
+func (s *CommerceStore) MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error) {
+	var won bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = 'paid', payment_id = ?, card = ?, payment_status = ?, paid_at = ?, updated_at = ?
+WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.db.timeArg(at), s.db.timeArg(at), id))
+		if err != nil || !won {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE order_id = ?`, s.db.timeArg(at), id); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card)
+	})
+	return won, err
+}
+
+// orderQty reads an order's quantities per variant (deleted variants left out).
+func (s *CommerceStore) orderQty(ctx context.Context, tx *Tx, id int64) ([]qty, error) {
+	rows, err := tx.query(ctx, `SELECT variant_id, quantity FROM order_items WHERE order_id = ? AND variant_id IS NOT NULL`, id)
+	if err != nil {
+		return nil, err
+	}
+	var items []order.Item
+	for rows.Next() {
+		var it order.Item
+		if err := rows.Scan(&it.VariantID, &it.Quantity); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	return byVariant(items), rows.Err()
+}
+
+// giveBack returns an order's units to stock with one ledger row each, and
+// the discount use. Locks: discount, then variants in id order (as Reserve).
+func (s *CommerceStore) giveBack(ctx context.Context, tx *Tx, id int64, kind, actor string) error {
+	if _, err := tx.exec(ctx, `UPDATE discounts SET used = used - 1 WHERE used > 0 AND id = (SELECT discount_id FROM orders WHERE id = ?)`, id); err != nil {
+		return err
+	}
+	qs, err := s.orderQty(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	for _, q := range qs {
+		if _, err := tx.exec(ctx, `UPDATE variants SET stock = stock + ? WHERE id = ?`, q.n, q.variant); err != nil {
+			return err
+		}
+		if err := s.ledger(ctx, tx, q.variant, q.n, kind, "", id, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *CommerceStore) Release(ctx context.Context, id int64, paymentStatus, code, msg, actor string) (bool, error) {
+	var won bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		now := s.db.timeArg(time.Now().UTC())
+		var err error
+		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = 'cancelled', payment_status = ?, decline_code = ?, decline_message = ?, updated_at = ?
+WHERE id = ? AND status = 'pending_payment'`, paymentStatus, code, msg, now, id))
+		if err != nil || !won {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'open', order_id = NULL, updated_at = ? WHERE order_id = ? AND status = 'checkout'`, now, id); err != nil {
+			return err
+		}
+		if err := s.giveBack(ctx, tx, id, inventory.Release, actor); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, id, order.PendingPayment, order.Cancelled, actor, code)
+	})
+	return won, err
+}
+
+func (s *CommerceStore) SetPayment(ctx context.Context, id int64, from []string, to string) (bool, error) {
+	args := []any{to, s.db.timeArg(time.Now().UTC()), id}
+	for _, f := range from {
+		args = append(args, f)
+	}
+	return changed(s.exec(ctx, `UPDATE orders SET payment_status = ?, updated_at = ? WHERE id = ? AND payment_status IN (`+placeholders(len(from))+`)`, args...))
+}
+
+func statusArgs(from []order.Status) []any {
+	out := make([]any, len(from))
+	for i, f := range from {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func (s *CommerceStore) Transition(ctx context.Context, id int64, from []order.Status, to order.Status, actor, note, tracking string) (bool, error) {
+	var won bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var prev string
+		err := tx.queryRow(ctx, `SELECT status FROM orders WHERE id = ?`, id).Scan(&prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
+		}
+		if err != nil {
+			return err
+		}
+		args := append([]any{string(to), tracking, tracking, s.db.timeArg(time.Now().UTC()), id, prev}, statusArgs(from)...)
+		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = ?, tracking_number = CASE WHEN ? = '' THEN tracking_number ELSE ? END, updated_at = ?
+WHERE id = ? AND status = ? AND status IN (`+placeholders(len(from))+`)`, args...))
+		if err != nil || !won {
+			return err
+		}
+		if tracking != "" && note == "" {
+			note = "tracking " + tracking
+		}
+		return s.event(ctx, tx, id, order.Status(prev), to, actor, note)
+	})
+	return won, err
+}
+
+func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) (bool, error) {
+	var won bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'paid'`, s.db.timeArg(time.Now().UTC()), id))
+		if err != nil || !won {
+			return err
+		}
+		if err := s.giveBack(ctx, tx, id, inventory.Cancel, actor); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, id, order.Paid, order.Cancelled, actor, "")
+	})
+	return won, err
+}
+
+func (s *CommerceStore) AddRefund(ctx context.Context, id int64, amount int64, reference, actor string) (bool, error) {
+	var won bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var status string
+		var total, refunded int64
+		err := tx.queryRow(ctx, `SELECT status, total, refunded FROM orders WHERE id = ?`, id).Scan(&status, &total, &refunded)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
+		}
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM refunds WHERE reference = ?`, reference).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		to := order.PartiallyRefunded
+		if refunded+amount == total {
+			to = order.Refunded
+		}
+		newStatus := string(to)
+		if status == string(order.Cancelled) {
+			newStatus = status // a cancelled order's refund settles money, not status
+		} else if !order.CanMove(order.Status(status), to) {
+			return nil
+		}
+		won, err = changed(tx.exec(ctx, `UPDATE orders SET refunded = refunded + ?, status = ?, updated_at = ? WHERE id = ? AND status = ? AND refunded = ? AND refunded + ? <= total`,
+			amount, newStatus, s.db.timeArg(time.Now().UTC()), id, status, refunded, amount))
+		if err != nil || !won {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO refunds (order_id, amount, reference, actor, created_at) VALUES (?, ?, ?, ?, ?)`,
+			id, amount, reference, actor, s.db.timeArg(time.Now().UTC())); err != nil {
+			return err
+		}
+		if newStatus != status {
+			return s.event(ctx, tx, id, order.Status(status), to, actor, fmt.Sprintf("refund %d", amount))
+		}
+		return nil
+	})
+	return won, err
+}
+
+func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		var amount int64
+		err := tx.queryRow(ctx, `SELECT amount FROM refunds WHERE order_id = ? AND reference = ?`, id, reference).Scan(&amount)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM refunds WHERE order_id = ? AND reference = ?`, id, reference); err != nil {
+			return err
+		}
+		var prev string
+		if err := tx.queryRow(ctx, `SELECT from_status FROM order_events WHERE order_id = ? ORDER BY id DESC LIMIT 1`, id).Scan(&prev); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE orders SET refunded = refunded - ?, status = CASE WHEN status = 'cancelled' THEN status WHEN refunded - ? = 0 THEN ? ELSE 'partially_refunded' END, updated_at = ? WHERE id = ?`,
+			amount, amount, prev, s.db.timeArg(time.Now().UTC()), id)
+		return err
+	})
+}
+
+func (s *CommerceStore) orderWhere(ctx context.Context, where string, arg any) (*order.Order, error) {
+	o, err := scanOrder(s.db.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.items(ctx, []*order.Order{o}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (s *CommerceStore) items(ctx context.Context, os []*order.Order) error {
+	if len(os) == 0 {
+		return nil
+	}
+	byID := map[int64]*order.Order{}
+	args := make([]any, len(os))
+	for i, o := range os {
+		byID[o.ID] = o
+		args[i] = o.ID
+	}
+	rows, err := s.db.query(ctx, `SELECT order_id, variant_id, product_name, product_slug, sku, options, unit_price, quantity, line_total
+FROM order_items WHERE order_id IN (`+placeholders(len(os))+`) ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid int64
+		var vid sql.NullInt64
+		var it order.Item
+		var opts string
+		if err := rows.Scan(&oid, &vid, &it.ProductName, &it.ProductSlug, &it.SKU, &opts, &it.UnitPrice.Amount, &it.Quantity, &it.LineTotal.Amount); err != nil {
+			return err
+		}
+		o := byID[oid]
+		it.VariantID = vid.Int64
+		it.UnitPrice.Currency, it.LineTotal.Currency = o.Totals.Total.Currency, o.Totals.Total.Currency
+		_ = json.Unmarshal([]byte(opts), &it.Options)
+		o.Items = append(o.Items, it)
+	}
+	return rows.Err()
+}
+
+func (s *CommerceStore) Order(ctx context.Context, id int64) (*order.Order, error) {
+	return s.orderWhere(ctx, "id = ?", id)
+}
+func (s *CommerceStore) OrderByPublicID(ctx context.Context, pid string) (*order.Order, error) {
+	return s.orderWhere(ctx, "public_id = ?", pid)
+}
+func (s *CommerceStore) OrderByKey(ctx context.Context, key string) (*order.Order, error) {
+	return s.orderWhere(ctx, "idempotency_key = ?", key)
+}
+func (s *CommerceStore) OrderByPaymentRef(ctx context.Context, ref string) (*order.Order, error) {
+	return s.orderWhere(ctx, "payment_ref = ?", ref)
+}
+func (s *CommerceStore) OrderByPaymentID(ctx context.Context, pid string) (*order.Order, error) {
+	if pid == "" {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
+	}
+	return s.orderWhere(ctx, "payment_id = ?", pid)
+}
+
+func (s *CommerceStore) orderList(ctx context.Context, q string, args ...any) ([]order.Order, error) {
+	rows, err := s.db.query(ctx, `SELECT `+orderCols+` FROM orders WHERE `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*order.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.items(ctx, out); err != nil {
+		return nil, err
+	}
+	list := make([]order.Order, len(out))
+	for i, o := range out {
+		list[i] = *o
+	}
+	return list, nil
+}
+
+func (s *CommerceStore) Orders(ctx context.Context, f order.Filter) ([]order.Order, error) {
+	var conds []string
+	var args []any
+	if f.UserID != 0 {
+		conds, args = append(conds, "user_id = ?"), append(args, f.UserID)
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Before > 0 {
+		conds, args = append(conds, "id < ?"), append(args, f.Before)
+	}
+	conds = append(conds, "1 = 1")
+	return s.orderList(ctx, strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
+}
+
+func (s *CommerceStore) Events(ctx context.Context, id int64) ([]order.Event, error) {
+	rows, err := s.db.query(ctx, `SELECT from_status, to_status, actor, note, created_at FROM order_events WHERE order_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []order.Event
+	for rows.Next() {
+		var e order.Event
+		var at timeValue
+		if err := rows.Scan(&e.From, &e.To, &e.Actor, &e.Note, &at); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = at.t
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *CommerceStore) Refunds(ctx context.Context, id int64) ([]order.Refund, error) {
+	rows, err := s.db.query(ctx, `SELECT r.amount, o.currency, r.reference, r.actor, r.created_at FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.order_id = ? ORDER BY r.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []order.Refund
+	for rows.Next() {
+		var r order.Refund
+		var at timeValue
+		if err := rows.Scan(&r.Amount.Amount, &r.Amount.Currency, &r.Reference, &r.Actor, &at); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = at.t
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *CommerceStore) CountByStatus(ctx context.Context) (map[order.Status]int, error) {
+	rows, err := s.db.query(ctx, `SELECT status, COUNT(*) FROM orders GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[order.Status]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[order.Status(st)] = n
+	}
+	return out, rows.Err()
+}
+
+func (s *CommerceStore) Stale(ctx context.Context, before time.Time, limit int) ([]order.Order, error) {
+	return s.orderList(ctx, `status = 'pending_payment' AND reserved_until < ? ORDER BY id LIMIT ?`, s.db.timeArg(before), limit)
+}
+
+func (s *CommerceStore) Unsettled(ctx context.Context, limit int) ([]order.Order, error) {
+	return s.orderList(ctx, `((status IN ('paid', 'fulfilled', 'delivered') AND payment_status = 'authorized')
+ OR (status = 'cancelled' AND (payment_status = 'authorized' OR (payment_status = 'captured' AND refunded < total)))) ORDER BY id LIMIT ?`, limit)
+}
+
+func (s *CommerceStore) FirstWebhook(ctx context.Context, id string) (bool, error) {
+	return changed(s.exec(ctx, `INSERT INTO webhook_events (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, s.db.timeArg(time.Now().UTC())))
+}
