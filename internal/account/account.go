@@ -126,10 +126,11 @@ const (
 
 // Secret is one encrypted value, for re-encryption under a new key.
 type Secret struct {
-	Kind  string // "user.phone" or "address.data"
+	Kind  string // "user.phone", "address.data" or "order.address"
 	ID    int64
 	Owner int64 // the user the value belongs to (part of its associated data)
 	Value string
+	AAD   string // the associated data when it is not "Kind:Owner" (order addresses)
 }
 
 // Store is what accounts need from a database. Not-found is ENOTFOUND; a

@@ -75,7 +75,9 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	keyset atomic.Pointer[secret.Keyring]
-	reload sync.Mutex
+	// orderExport lists a shopper's orders for Export (SetOrderExport).
+	orderExport atomic.Pointer[func(ctx context.Context, userID int64) ([]any, error)]
+	reload      sync.Mutex
 }
 
 // NewService returns the accounts service.
@@ -833,9 +835,15 @@ func (s *Service) Export(ctx context.Context, id int64, m Meta) (*Export, error)
 	if err != nil {
 		return nil, err
 	}
+	orders := []any{}
+	if f := s.orderExport.Load(); f != nil {
+		if orders, err = (*f)(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	s.audit(ctx, EventExport, m.ActorID, id, m, "")
 	return &Export{ExportedAt: s.now().UTC(), Account: ExportUser{ID: u.ID, Email: u.Email, Name: u.Name, Phone: u.Phone, Role: u.Role, CreatedAt: u.CreatedAt},
-		Addresses: addrs, Orders: []any{}, Events: events}, nil
+		Addresses: addrs, Orders: orders, Events: events}, nil
 }
 
 // Erase deletes an account's personal data. The account row stays with a
@@ -1014,6 +1022,9 @@ func (s *Service) ReencryptAll(ctx context.Context) (n int, err error) {
 				continue
 			}
 			aad := sec.Kind + ":" + strconv.FormatInt(sec.Owner, 10)
+			if sec.AAD != "" {
+				aad = sec.AAD
+			}
 			nv, err := s.keys().Reencrypt(sec.Value, []byte(aad))
 			if err != nil {
 				return n, fmt.Errorf("%s %d: %w", sec.Kind, sec.ID, err)
@@ -1060,3 +1071,9 @@ func (s *Service) Seal(plain, aad string) (string, error) { return s.seal(plain,
 
 // Open decrypts what Seal produced with the same aad.
 func (s *Service) Open(sealed, aad string) (string, error) { return s.open(sealed, aad) }
+
+// SetOrderExport sets how Export lists a shopper's orders: the checkout
+// owns orders and is wired after accounts.
+func (s *Service) SetOrderExport(f func(ctx context.Context, userID int64) ([]any, error)) {
+	s.orderExport.Store(&f)
+}

@@ -226,6 +226,7 @@ func testCheckout(t *testing.T, s *buyShop) {
 	t.Run("reservation expiry", func(t *testing.T) { testExpiry(t, s) })
 	t.Run("webhook races the checkout", func(t *testing.T) { testWebhookRace(t, s) })
 	t.Run("admin lifecycle", func(t *testing.T) { testAdminLifecycle(t, s) })
+	t.Run("export and erasure", func(t *testing.T) { testOrderErasure(t, s) })
 	s.verifyLedger(t)
 }
 
@@ -820,4 +821,43 @@ func testAdminLifecycle(t *testing.T, s *buyShop) {
 		t.Fatalf("adjusted level %d, want %d", lvl.Stock, before+5)
 	}
 	s.verifyLedger(t)
+}
+
+func testOrderErasure(t *testing.T, s *buyShop) {
+	v := s.product(t, 3, 2500, "ZAR")
+	zoe := s.login(t, "zoe@example.com")
+	var c cartOut
+	s.must(t, 201, "POST", "/api/v1/carts", zoe, nil, nil, &c)
+	s.must(t, 200, "POST", "/api/v1/carts/"+c.ID+"/items", zoe, nil, map[string]any{"variant_id": v, "quantity": 1}, nil)
+	body := checkoutBody("tok_visa")
+	body["email"] = "zoe@example.com"
+	body["shipping_address"] = map[string]string{"name": "Zoe Zulu", "line1": "77 Secret Lane", "city": "Durban", "postal_code": "4001", "country": "ZA"}
+	var o orderOut
+	s.must(t, 201, "POST", "/api/v1/carts/"+c.ID+"/checkout", zoe, key("zoe", 1), body, &o)
+	if o.ShippingAddress.Line1 != "77 Secret Lane" {
+		t.Fatalf("order address: %+v", o.ShippingAddress)
+	}
+	// The address is stored encrypted, never in plain text.
+	var stored string
+	if err := s.app.DB.Read.QueryRow(`SELECT shipping_address FROM orders WHERE public_id = '` + o.ID + `'`).Scan(&stored); err != nil || strings.Contains(stored, "Secret Lane") || stored == "" {
+		t.Fatalf("stored address %q (%v)", stored, err)
+	}
+	_, b := s.do(t, "GET", "/api/v1/me/export", zoe, nil, nil)
+	if !strings.Contains(string(b), o.Number) || !strings.Contains(string(b), "77 Secret Lane") {
+		t.Fatalf("the export lacks the order: %s", b)
+	}
+	s.must(t, 204, "DELETE", "/api/v1/me", zoe, nil, nil, nil)
+	var after orderOut
+	var full struct {
+		Email           string `json:"email"`
+		ShippingAddress struct {
+			Name, Line1, City string
+		} `json:"shipping_address"`
+		Status string `json:"status"`
+	}
+	s.must(t, 200, "GET", "/api/v1/admin/orders/"+o.ID, s.admin, nil, nil, &full)
+	_ = after
+	if full.Email == "zoe@example.com" || !strings.HasSuffix(full.Email, "@invalid") || full.ShippingAddress.Line1 != "" || full.ShippingAddress.Name != "" || full.Status != "paid" {
+		t.Fatalf("after erasure the order still says who and where: %+v", full)
+	}
 }

@@ -384,6 +384,10 @@ func (s *AccountStore) erase(ctx context.Context, id int64, pseudonym string, at
 		if _, err := tx.exec(ctx, `DELETE FROM mailbox WHERE to_addr = ?`, email); err != nil {
 			return err
 		}
+		// Orders stay (invoices must be kept) but no longer say who or where.
+		if _, err := tx.exec(ctx, `UPDATE orders SET email = ?, shipping_address = '' WHERE user_id = ?`, pseudonym, id); err != nil {
+			return err
+		}
 		_, err := tx.exec(ctx, `UPDATE users SET email = ?, name = '', phone = '', password_hash = '', role = 'customer', updated_at = ?, erased_at = ? WHERE id = ?`,
 			pseudonym, s.db.timeArg(at), s.db.timeArg(at), id)
 		return err
@@ -391,32 +395,45 @@ func (s *AccountStore) erase(ctx context.Context, id int64, pseudonym string, at
 }
 
 func (s *AccountStore) Secrets(ctx context.Context, afterKind string, afterID int64, limit int) ([]account.Secret, error) {
-	// Two kinds, walked in order: user.phone rows, then address.data rows.
-	var out []account.Secret
-	if afterKind == "" || afterKind == "user.phone" {
-		rows, err := s.db.query(ctx, `SELECT id, id, phone FROM users WHERE phone <> '' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	// Three kinds, walked in order: user.phone rows, address.data rows,
+	// then the shipping addresses of orders.
+	kinds := []struct{ kind, q string }{
+		{"user.phone", `SELECT id, id, phone, '' FROM users WHERE phone <> '' AND id > ? ORDER BY id LIMIT ?`},
+		{"address.data", `SELECT id, user_id, data, '' FROM addresses WHERE id > ? ORDER BY id LIMIT ?`},
+		{"order.address", `SELECT id, 0, shipping_address, public_id FROM orders WHERE shipping_address <> '' AND id > ? ORDER BY id LIMIT ?`},
+	}
+	started := afterKind == ""
+	for _, k := range kinds {
+		if !started {
+			if k.kind != afterKind {
+				continue
+			}
+			started = true
+		} else {
+			afterID = 0
+		}
+		rows, err := s.db.query(ctx, k.q, afterID, limit)
 		if err != nil {
 			return nil, err
 		}
-		out, err = scanSecrets(rows, "user.phone", out)
+		out, err := scanSecrets(rows, k.kind, nil)
 		if err != nil || len(out) > 0 {
 			return out, err
 		}
-		afterID = 0
 	}
-	rows, err := s.db.query(ctx, `SELECT id, user_id, data FROM addresses WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanSecrets(rows, "address.data", out)
+	return nil, nil
 }
 
 func scanSecrets(rows *sql.Rows, kind string, out []account.Secret) ([]account.Secret, error) {
 	defer rows.Close()
 	for rows.Next() {
 		x := account.Secret{Kind: kind}
-		if err := rows.Scan(&x.ID, &x.Owner, &x.Value); err != nil {
+		var pid string
+		if err := rows.Scan(&x.ID, &x.Owner, &x.Value, &pid); err != nil {
 			return nil, err
+		}
+		if pid != "" {
+			x.AAD = kind + ":" + pid
 		}
 		out = append(out, x)
 	}
@@ -430,6 +447,8 @@ func (s *AccountStore) ReplaceSecret(ctx context.Context, x account.Secret, newV
 		q = `UPDATE users SET phone = ? WHERE id = ? AND phone = ?`
 	case "address.data":
 		q = `UPDATE addresses SET data = ? WHERE id = ? AND data = ?`
+	case "order.address":
+		q = `UPDATE orders SET shipping_address = ? WHERE id = ? AND shipping_address = ?`
 	default:
 		return false, fmt.Errorf("unknown secret kind %q", x.Kind)
 	}
