@@ -36,7 +36,7 @@ type buyShop struct {
 	n     atomic.Int64
 }
 
-func newBuyShop(t *testing.T, pg bool) *buyShop {
+func newBuyShop(t testing.TB, pg bool) *buyShop {
 	t.Helper()
 	env := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false"}
 	if pg {
@@ -119,7 +119,7 @@ func (s *buyShop) must(t testing.TB, want int, method, path, bearer string, hdr 
 
 // product adds a one-variant product with stock units at price (minor
 // units, ZAR) and returns the variant id.
-func (s *buyShop) product(t *testing.T, stock int, price int64, currency string) string {
+func (s *buyShop) product(t testing.TB, stock int, price int64, currency string) string {
 	t.Helper()
 	n := s.n.Add(1)
 	p := &catalog.Product{Slug: fmt.Sprintf("thing-%d", n), Name: fmt.Sprintf("Thing %d", n), Description: "A test thing.", CategoryID: s.cat,
