@@ -44,8 +44,13 @@ func (s *Service) OrderByID(ctx context.Context, publicID string) (*order.Order,
 	return s.open(o), nil
 }
 
-// Orders lists orders newest first; with f.UserID only that shopper's.
+// Orders lists orders newest first; with f.UserID only that shopper's, and
+// then only orders that were placed (paid at some point): a declined
+// attempt is not an order to the shopper.
 func (s *Service) Orders(ctx context.Context, f order.Filter) ([]order.Order, error) {
+	if f.UserID != 0 {
+		f.Placed = true
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Unknown order status.", Fields: []ocean.FieldError{{Field: "status", Message: "must be one of pending_payment, paid, fulfilled, delivered, cancelled, refunded, partially_refunded"}}}
 	}
@@ -378,4 +383,24 @@ func (s *Service) CreateDiscount(ctx context.Context, d *pricing.Discount) error
 		return err
 	}
 	return s.c.Pricing.CreateDiscount(ctx, d)
+}
+
+// AllOrdersOf returns every order of a shopper, failed attempts included
+// (they hold personal data too): for "download my data".
+func (s *Service) AllOrdersOf(ctx context.Context, userID int64) ([]order.Order, error) {
+	var out []order.Order
+	f := order.Filter{UserID: userID, Limit: 200}
+	for {
+		os, err := s.c.Store.Orders(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for i := range os {
+			out = append(out, *s.open(&os[i]))
+		}
+		if len(os) < f.Limit {
+			return out, nil
+		}
+		f.Before = os[len(os)-1].ID
+	}
 }

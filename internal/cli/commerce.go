@@ -69,26 +69,20 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 
 // exportOrders lists every order of a shopper for "download my data".
 func (a *App) exportOrders(ctx context.Context, userID int64) ([]any, error) {
-	out := []any{}
-	f := order.Filter{UserID: userID, Limit: 100}
-	for {
-		os, err := a.Checkout.Orders(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range os {
-			out = append(out, map[string]any{
-				"number": o.Number(), "status": o.Status, "email": o.Email, "items": o.Items, "totals": o.Totals,
-				"refunded": o.Refunded, "discount_code": o.DiscountCode, "shipping_method": o.ShippingMethod,
-				"shipping_address": o.Address, "tracking_number": o.Tracking, "card": o.Card,
-				"created_at": o.CreatedAt, "paid_at": o.PaidAt,
-			})
-		}
-		if len(os) < f.Limit {
-			return out, nil
-		}
-		f.Before = os[len(os)-1].ID
+	os, err := a.Checkout.AllOrdersOf(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
+	out := []any{}
+	for _, o := range os {
+		out = append(out, map[string]any{
+			"number": o.Number(), "status": o.Status, "email": o.Email, "items": o.Items, "totals": o.Totals,
+			"refunded": o.Refunded, "discount_code": o.DiscountCode, "shipping_method": o.ShippingMethod,
+			"shipping_address": o.Address, "tracking_number": o.Tracking, "card": o.Card,
+			"created_at": o.CreatedAt, "paid_at": o.PaidAt,
+		})
+	}
+	return out, nil
 }
 
 // registerGateways serves the sandbox gateway's own routes (tokens and the

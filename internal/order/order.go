@@ -193,6 +193,7 @@ type Refund struct {
 // Filter selects orders for lists.
 type Filter struct {
 	UserID int64  // 0: any
+	Placed bool   // only orders that were paid at some point (not failed attempts)
 	Status Status // "": any
 	Limit  int
 	Before int64 // cursor: orders with id < Before (newest first); 0 = start

@@ -463,6 +463,9 @@ func (s *CommerceStore) Orders(ctx context.Context, f order.Filter) ([]order.Ord
 	if f.Before > 0 {
 		conds, args = append(conds, "id < ?"), append(args, f.Before)
 	}
+	if f.Placed {
+		conds = append(conds, "paid_at IS NOT NULL")
+	}
 	conds = append(conds, "1 = 1")
 	return s.orderList(ctx, strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
 }
