@@ -242,8 +242,21 @@ func testBuyJourney(t *testing.T, s *buyShop) {
 	if c.Totals.Discount.Amount != 8000 {
 		t.Fatalf("WELCOME10 on R800: discount %d", c.Totals.Discount.Amount)
 	}
+	available := func() int {
+		var p struct {
+			Variants []struct{ Available int } `json:"variants"`
+		}
+		s.must(t, 200, "GET", fmt.Sprintf("/api/v1/products/thing-%d", s.n.Load()), "", nil, nil, &p)
+		return p.Variants[0].Available
+	}
+	if available() != 5 { // and now the product page is cached
+		t.Fatal("product page before the order")
+	}
 	var o orderOut
 	s.must(t, 201, "POST", "/api/v1/carts/"+id+"/checkout", "", key("journey", 1), checkoutBody("tok_visa"), &o)
+	if got := available(); got != 3 {
+		t.Fatalf("the product page says %d available after 2 of 5 were sold: the cache was not invalidated", got)
+	}
 	// R800 - R80 = R720 < R750, so standard shipping R60; VAT 15% included: 780*15/115 = 101.74.
 	if o.Status != order.Paid || o.Payment.Status != "captured" || o.Totals.Total.Amount != 78000 || o.Totals.Shipping.Amount != 6000 || o.Totals.Tax.Amount != 10174 {
 		t.Fatalf("order: %+v", o)
