@@ -165,7 +165,7 @@ WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.
 		if err != nil || !won {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE order_id = ?`, s.db.timeArg(at), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = (SELECT cart_id FROM orders WHERE id = ?)`, s.db.timeArg(at), id); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card)
@@ -223,7 +223,7 @@ WHERE id = ? AND status = 'pending_payment'`, paymentStatus, code, msg, now, id)
 		if err != nil || !won {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'open', order_id = NULL, updated_at = ? WHERE order_id = ? AND status = 'checkout'`, now, id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'open', order_id = NULL, updated_at = ? WHERE id = (SELECT cart_id FROM orders WHERE id = ?) AND status = 'checkout'`, now, id); err != nil {
 			return err
 		}
 		if err := s.giveBack(ctx, tx, id, inventory.Release, actor); err != nil {

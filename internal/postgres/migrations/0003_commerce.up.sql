@@ -115,6 +115,7 @@ CREATE TABLE orders (
 );
 CREATE INDEX orders_user ON orders (user_id, id);
 CREATE INDEX orders_status ON orders (status, id);
+CREATE INDEX orders_payment_id ON orders (payment_id) WHERE payment_id <> '';
 CREATE INDEX orders_pending ON orders (reserved_until) WHERE status = 'pending_payment';
 CREATE INDEX orders_discount ON orders (discount_id, customer_key) WHERE discount_id IS NOT NULL;
 
