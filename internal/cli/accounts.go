@@ -75,6 +75,19 @@ func keyring(cfg config.Config) (k *secret.Keyring, reload func() (*secret.Keyri
 	return k, func() (*secret.Keyring, error) { return secret.Load(path) }, nil
 }
 
+// tokenSigner loads the API token signing keys: OCEAN_TOKEN_KEYS when set
+// (what a fleet must use), else the key file in the data dir.
+func tokenSigner(cfg config.Config) (*token.Signer, error) {
+	if cfg.TokenKeys != "" {
+		s, err := token.ParseSigner(cfg.PublicURL, apiAudience, cfg.TokenKeys)
+		if err != nil {
+			return nil, fmt.Errorf("OCEAN_TOKEN_KEYS: %w", err)
+		}
+		return s, nil
+	}
+	return token.LoadOrCreate(cfg.PublicURL, apiAudience, filepath.Join(cfg.DataDir, tokenKeysFile))
+}
+
 // mailer returns how the shop sends mail: SMTP when configured, else the
 // dev mailbox in the database (shown at /admin/mailbox).
 func mailer(cfg config.Config, db *sqldb.DB) (mail.Mailer, *mail.Mailbox, error) {
@@ -92,7 +105,7 @@ func newAccounts(cfg config.Config, db *sqldb.DB, log *slog.Logger) (*account.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	signer, err := token.LoadOrCreate(cfg.PublicURL, apiAudience, filepath.Join(cfg.DataDir, tokenKeysFile))
+	signer, err := tokenSigner(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,8 +199,11 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 // encrypted value re-encrypted under it, while the shop keeps serving (a
 // running server reloads the key file when it meets the new key id).
 func keysCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 1 && args[0] == "generate" {
+		return generateKeys(stdout)
+	}
 	if len(args) != 1 || args[0] != "rotate" {
-		return errors.New("usage: ocean keys rotate")
+		return errors.New("usage: ocean keys rotate | ocean keys generate")
 	}
 	if cfg.EncryptionKey != "" {
 		// This command cannot change the variable: the operator puts a new
@@ -222,5 +238,24 @@ func reencrypt(ctx context.Context, cfg config.Config, stdout io.Writer, log *sl
 		return err
 	}
 	fmt.Fprintf(stdout, "re-encrypted %d values under the new key\n", n)
+	return nil
+}
+
+// generateKeys prints fresh values for the settings a fleet must share.
+// They are secrets: put them in the instances' secret store, not in a log.
+func generateKeys(stdout io.Writer) error {
+	enc, err := secret.NewKeyring()
+	if err != nil {
+		return err
+	}
+	k, err := token.GenerateKey("k1")
+	if err != nil {
+		return err
+	}
+	s, err := token.NewSigner("x", "x", []token.Key{k}, k.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "OCEAN_ENCRYPTION_KEY=%s\nOCEAN_TOKEN_KEYS=%s\n", strings.TrimSpace(enc.Marshal()), strings.ReplaceAll(strings.TrimSpace(s.Marshal()), "\n", ","))
 	return nil
 }

@@ -88,6 +88,8 @@ Commands:
                      password one is generated and printed once
   keys rotate        new primary encryption key; re-encrypts personal data
                      while the shop keeps serving
+  keys generate      print new OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS values
+                     (a fleet sets the same ones on every instance)
   inventory verify   check that every stock level equals the sum of its ledger
   version            print the version
   help               this text

@@ -36,6 +36,7 @@ type Config struct {
 	AdminEmail    string // the first admin's email
 	AdminPassword string // the first admin's password; empty: generated
 	EncryptionKey string // personal-data keys; empty: key file in DataDir
+	TokenKeys     string // API token signing keys; empty: key file in DataDir
 	SMTPURL       string // outgoing mail; empty: dev mailbox
 	MailFrom      string // From of the shop's mail
 
@@ -149,6 +150,8 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.AdminPassword = v; return nil }},
 	{"encryption-key", "OCEAN_ENCRYPTION_KEY", "", "keys for personal data at rest, id:base64key[,id:key…] (first is primary); empty: a key file in the data dir, created on first start (0600). A fleet must set it",
 		func(c *Config, v string) error { c.EncryptionKey = v; return nil }},
+	{"token-keys", "OCEAN_TOKEN_KEYS", "", "API token signing keys, kid:base64seed[,kid:seed…] (first signs, all verify); empty: a key file in the data dir. A fleet must set it",
+		func(c *Config, v string) error { c.TokenKeys = v; return nil }},
 	{"smtp-url", "OCEAN_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 sends mail; empty keeps mail in a dev mailbox at /admin/mailbox",
 		func(c *Config, v string) error {
 			if v == "" {
@@ -203,7 +206,7 @@ var Settings = []Setting{
 }
 
 // secretSettings are never echoed in errors.
-var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true}
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true}
 
 func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -294,6 +297,11 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 		return c, nil, errors.New("OCEAN_HTTP_ADDR and OCEAN_HTTPS_ADDR are both off: nothing to serve")
 	}
 	c.CrashAfterAuthorize = getenv("OCEAN_TEST_CRASH_AFTER_AUTHORIZE") == "1"
+	if c.RedisURL != "" && (c.EncryptionKey == "" || c.TokenKeys == "") {
+		// Several instances must agree on keys: a token signed or a field
+		// encrypted on one must be valid on every other.
+		return c, nil, errors.New("OCEAN_REDIS_URL runs several instances as one shop, so every instance needs the same keys: set OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS (`ocean keys generate` prints new ones)")
+	}
 	if c.PaymentGateway == "stripe" && c.StripeKey == "" {
 		return c, nil, errors.New("OCEAN_PAYMENT_GATEWAY=stripe needs OCEAN_STRIPE_KEY (a secret key, sk_…)")
 	}
