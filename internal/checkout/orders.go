@@ -102,7 +102,7 @@ func (s *Service) move(ctx context.Context, publicID string, to order.Status, ac
 	if err != nil {
 		return nil, err
 	}
-	if !order.CanMove(o.Status, to) {
+	if !o.Allows(to) {
 		return nil, illegal(o, to)
 	}
 	won, err := s.c.Store.Transition(ctx, o.ID, []order.Status{o.Status}, to, actor, note, tracking)
@@ -375,7 +375,9 @@ func (s *Service) HandleEvent(ctx context.Context, gateway string, ev payment.Ev
 }
 
 // Discounts lists every discount code.
-func (s *Service) Discounts(ctx context.Context) ([]pricing.Discount, error) { return s.c.Pricing.Discounts(ctx) }
+func (s *Service) Discounts(ctx context.Context) ([]pricing.Discount, error) {
+	return s.c.Pricing.Discounts(ctx)
+}
 
 // CreateDiscount validates and adds a discount code.
 func (s *Service) CreateDiscount(ctx context.Context, d *pricing.Discount) error {

@@ -179,6 +179,8 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	} else {
 		w.SetAccounts(a.Accounts, nil)
 	}
+	w.SetBackOffice(a.Checkout, a.Inventory)
+	w.SetCommerce(a.Carts, a.Checkout)
 	mux := http.NewServeMux()
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)

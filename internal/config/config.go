@@ -40,14 +40,14 @@ type Config struct {
 	SMTPURL       string // outgoing mail; empty: dev mailbox
 	MailFrom      string // From of the shop's mail
 
-	PricesIncludeTax  bool          // catalog prices include tax (VAT) of the destination
-	ReservationTTL    time.Duration // how long a checkout holds stock while payment runs
-	PaymentGateway    string        // sandbox or stripe: the gateway checkouts use by default
-	StripeKey         string        // Stripe secret key
-	StripeURL         string        // Stripe API base URL (stripe-mock in tests)
-	StripeWebhookKey  string        // Stripe webhook signing secret
-	SandboxLatency    time.Duration // added to every sandbox gateway call
-	SandboxFailRate   float64       // share of sandbox calls that fail as if the network broke
+	PricesIncludeTax bool          // catalog prices include tax (VAT) of the destination
+	ReservationTTL   time.Duration // how long a checkout holds stock while payment runs
+	PaymentGateway   string        // sandbox or stripe: the gateway checkouts use by default
+	StripeKey        string        // Stripe secret key
+	StripeURL        string        // Stripe API base URL (stripe-mock in tests)
+	StripeWebhookKey string        // Stripe webhook signing secret
+	SandboxLatency   time.Duration // added to every sandbox gateway call
+	SandboxFailRate  float64       // share of sandbox calls that fail as if the network broke
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can

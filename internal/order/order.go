@@ -31,7 +31,7 @@ var transitions = map[Status][]Status{
 	Paid:              {Fulfilled, Cancelled, Refunded, PartiallyRefunded},
 	Fulfilled:         {Delivered, Refunded, PartiallyRefunded},
 	Delivered:         {Refunded, PartiallyRefunded},
-	PartiallyRefunded: {PartiallyRefunded, Refunded, Fulfilled, Delivered},
+	PartiallyRefunded: {PartiallyRefunded, Refunded, Fulfilled},
 }
 
 // CanMove reports whether an order may go from one status to another.
@@ -42,6 +42,16 @@ func CanMove(from, to Status) bool {
 		}
 	}
 	return false
+}
+
+// Allows is CanMove for this order: a partly refunded order may still be
+// shipped, but only if it never was (it has no tracking number), so a
+// refund never moves a shipped order back.
+func (o *Order) Allows(to Status) bool {
+	if o.Status == PartiallyRefunded && to == Fulfilled && o.Tracking != "" {
+		return false
+	}
+	return CanMove(o.Status, to)
 }
 
 // From lists the statuses from which an order may move to `to`; stores use

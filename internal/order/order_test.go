@@ -9,7 +9,7 @@ func TestStateMachine(t *testing.T) {
 		{Fulfilled, Delivered}: true, {Fulfilled, Refunded}: true, {Fulfilled, PartiallyRefunded}: true,
 		{Delivered, Refunded}: true, {Delivered, PartiallyRefunded}: true,
 		{PartiallyRefunded, PartiallyRefunded}: true, {PartiallyRefunded, Refunded}: true,
-		{PartiallyRefunded, Fulfilled}: true, {PartiallyRefunded, Delivered}: true,
+		{PartiallyRefunded, Fulfilled}: true,
 	}
 	for _, from := range Statuses {
 		for _, to := range Statuses {
@@ -29,6 +29,10 @@ func TestStateMachine(t *testing.T) {
 	}
 	if Status("lost").Valid() || !Paid.Valid() {
 		t.Error("Valid")
+	}
+	// A partly refunded order ships only if it never shipped.
+	if !(&Order{Status: PartiallyRefunded}).Allows(Fulfilled) || (&Order{Status: PartiallyRefunded, Tracking: "ZA1"}).Allows(Fulfilled) {
+		t.Error("partly refunded orders: ship only when not shipped")
 	}
 	if (&Order{ID: 42}).Number() != "OC100042" {
 		t.Errorf("number %s", (&Order{ID: 42}).Number())

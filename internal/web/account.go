@@ -79,6 +79,8 @@ func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, u *account.U
 		return err
 	}
 	setSessionCookie(rw, value, sess, sess.CreatedAt)
+	// What they put in the cart as a guest comes along.
+	w.mergeGuestCart(rw, r, u.ID)
 	return nil
 }
 
@@ -137,6 +139,8 @@ func (w *Web) signOut(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clearCookie(rw, sessionCookie)
+	// The cart is theirs: whoever uses this browser next starts afresh.
+	forgetCommerce(rw, r)
 	http.Redirect(rw, r, "/account/signin?done=signed-out", http.StatusSeeOther)
 }
 
@@ -425,13 +429,6 @@ func (w *Web) goodbye(rw http.ResponseWriter, r *http.Request) {
 		Link:     "/",
 		LinkText: "Back to the shop",
 	})
-}
-
-func (w *Web) ordersPage(rw http.ResponseWriter, r *http.Request) {
-	if requireUser(rw, r) == nil {
-		return
-	}
-	w.renderPrivate(rw, r, http.StatusOK, "orders", struct{ layout }{w.pageLayout(rw, r, "Your orders")})
 }
 
 // parseID reads a positive id from a query parameter; absent is 0.

@@ -25,6 +25,11 @@ type adminData struct {
 	Done    string
 	Users   int
 	Mailbox bool
+	// Office is whether the back office is on; Orders counts orders per
+	// status (admin_orders.go) and AllOrders is their sum.
+	Office    bool
+	Orders    []statusCount
+	AllOrders int
 }
 
 func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
@@ -47,6 +52,12 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
 		after = us[len(us)-1].ID
 	}
 	d := adminData{Users: n, Mailbox: w.mailbox != nil, Done: doneMessage(r)}
+	var err error
+	if d.Orders, d.AllOrders, err = w.orderCounts(r); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	d.Office = w.office != nil
 	d.layout = w.pageLayout(rw, r, "Admin")
 	w.renderPrivate(rw, r, http.StatusOK, "admin", d)
 }

@@ -221,6 +221,12 @@ func (w *Web) formExpired(rw http.ResponseWriter, r *http.Request) {
 		back = p
 	case strings.HasPrefix(p, "/admin/"):
 		back = "/admin"
+	case p == "/cart/items" && r.PostForm.Get("product") != "":
+		back = "/p/" + url.PathEscape(r.PostForm.Get("product"))
+	case strings.HasPrefix(p, "/cart/") || p == "/checkout/place" || p == "/checkout/payment":
+		back = "/cart"
+	case strings.HasPrefix(p, "/checkout"):
+		back = p
 	}
 	if back == "/account" && current(r) == nil {
 		back = "/account/signin"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,10 @@ type productData struct {
 	Note       string       // why nothing is selected
 	Variants   []variantView
 	InStock    bool
+	// Buy is whether the page has the add-to-cart form (the shop has a
+	// cart); Form is that form's state after a refused add.
+	Buy  bool
+	Form formState
 }
 
 type optionGroup struct {
@@ -43,6 +48,7 @@ type optionChoice struct {
 // script reads these from the embedded JSON, so the words and prices it
 // shows are the server's.
 type variantView struct {
+	ID      int64             `json:"id"`
 	SKU     string            `json:"sku"`
 	Options map[string]string `json:"options"`
 	Price   string            `json:"price"`
@@ -67,24 +73,40 @@ func viewVariant(v catalog.Variant) variantView {
 	if opts == nil {
 		opts = map[string]string{}
 	}
-	return variantView{SKU: v.SKU, Options: opts, Price: v.Price.String(), Stock: label, Level: level}
+	return variantView{ID: v.ID, SKU: v.SKU, Options: opts, Price: v.Price.String(), Stock: label, Level: level}
 }
 
 func (w *Web) product(rw http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, err := w.svc.Product(ctx, r.PathValue("slug"))
+	p, err := w.svc.Product(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
+	w.productPage(rw, r, p, r.URL.Query(), http.StatusOK, newForm("quantity", "1"))
+}
+
+// productPage shows a product with the options in query chosen. A refused
+// add to cart shows it again with what was chosen and why (form).
+func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Product, query url.Values, status int, form formState) {
+	ctx := r.Context()
 	tree, err := w.svc.Categories(ctx)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	d := productData{Product: p, InStock: p.InStock()}
+	if e := form.Errors["quantity"]; e != "" {
+		form.Errors["quantity"] = fieldSentence("Quantity", e)
+	}
+	d := productData{Product: p, InStock: p.InStock(), Form: form}
 	d.PriceLo, d.PriceHi = p.PriceRange()
 	d.layout = w.layout(r, p.Name, tree)
+	if w.commerceOn() {
+		// The add-to-cart form carries a CSRF token: the page is this
+		// browser's own.
+		d.Buy = true
+		d.CSRF = csrfToken(rw, r)
+		rw.Header().Set("Cache-Control", "private, no-cache")
+	}
 	if p.Description != "" {
 		d.Desc = catalog.Shorten(p.Description, 160)
 	}
@@ -106,7 +128,6 @@ func (w *Web) product(rw http.ResponseWriter, r *http.Request) {
 	// The chosen options: what the query asks for, completed from the best
 	// matching variant (one in stock first). Nothing asked: the first
 	// variant in stock.
-	query := r.URL.Query()
 	chosen := map[string]string{}
 	for _, o := range p.Options {
 		if s := query.Get(o.Name); s != "" {
@@ -160,7 +181,7 @@ func (w *Web) product(rw http.ResponseWriter, r *http.Request) {
 		}
 		d.Options = append(d.Options, g)
 	}
-	w.render(rw, r, http.StatusOK, "product", d)
+	w.render(rw, r, status, "product", d)
 }
 
 func matches(v *catalog.Variant, chosen map[string]string) bool {

@@ -25,7 +25,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -54,6 +56,13 @@ type Web struct {
 	accounts  *account.Service
 	publicURL string // see SetPublicURL
 	mailbox   MailLister
+	// office is the admin's orders, inventory and discounts; set by
+	// SetBackOffice (admin_orders.go), nil without them.
+	office *backOffice
+	// carts and checkout are set by SetCommerce (commerce.go); without
+	// them the storefront is a catalog without a cart.
+	carts    *cart.Service
+	checkout *checkout.Service
 }
 
 // pageNames are the page templates (templates/NAME.html): each is parsed
@@ -61,7 +70,10 @@ type Web struct {
 // "layout" template, which calls the page's "content".
 var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"signin", "register", "forgot", "reset", "account", "orders",
-	"admin", "admin_users", "admin_audit", "admin_mailbox"}
+	"cart", "checkout_details", "checkout_shipping", "checkout_payment", "checkout_review", "order",
+	"admin", "admin_users", "admin_audit", "admin_mailbox",
+	"admin_orders", "admin_order", "admin_orders_discounts",
+	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify"}
 
 // New parses the embedded templates and prepares the static assets and
 // icons. It fails if any of them is broken, so a bad build never serves.
@@ -78,7 +90,7 @@ func New(svc *catalog.Service, log *slog.Logger) (*Web, error) {
 		return nil, err
 	}
 	base := template.New("").Funcs(w.funcs())
-	for _, name := range []string{"layout", "partials", "forms"} {
+	for _, name := range []string{"layout", "partials", "forms", "commerce"} {
 		if err := w.parse(base, name); err != nil {
 			return nil, err
 		}
@@ -163,6 +175,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("/", page(w.notFound)) // every method: the API's "/api/" catch-all must not conflict with it
 	if w.accounts != nil {
 		w.registerAccounts(mux, page)
+		if w.office != nil {
+			w.registerBackOffice(mux, page)
+		}
+	}
+	if w.commerceOn() {
+		w.registerCommerce(mux, page)
 	}
 }
 
@@ -192,6 +210,8 @@ func (w *Web) funcs() template.FuncMap {
 		"field": newField,
 		// mailboxOn says whether the admin has the dev mailbox page.
 		"mailboxOn": func() bool { return w.mailbox != nil },
+		// officeOn says whether the admin has orders, inventory and discounts.
+		"officeOn": func() bool { return w.office != nil },
 	}
 }
 
@@ -210,15 +230,32 @@ type layout struct {
 	Accounts bool
 	User     *account.User
 	CSRF     string
+	// Commerce is whether the shop has a cart; CartCount is the number of
+	// units in it, for the header's cart link.
+	Commerce  bool
+	CartCount int
 }
 
 func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
+	return w.layoutCount(r, title, tree, -1)
+}
+
+// layoutCount is layout with the cart's unit count already known (a cart
+// page has just loaded the cart); -1 looks it up.
+func (w *Web) layoutCount(r *http.Request, title string, tree *catalog.Tree, count int) layout {
 	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life."}
 	if tree != nil {
 		l.Nav = tree.Roots
 	}
 	if w.accounts != nil {
 		l.Accounts, l.User = true, currentUser(r)
+	}
+	if w.commerceOn() {
+		l.Commerce = true
+		if count < 0 {
+			count = w.cartCount(r)
+		}
+		l.CartCount = count
 	}
 	return l
 }

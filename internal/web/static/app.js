@@ -50,6 +50,9 @@
   var price = document.getElementById("variant-price");
   var stock = document.getElementById("variant-stock");
   var sku = document.getElementById("variant-sku");
+  // The add-to-cart button (when the shop has a cart) takes what is chosen;
+  // a sold-out or missing combination cannot be added.
+  var add = document.getElementById("add-to-cart");
 
   function chosen() {
     var picked = {};
@@ -82,6 +85,7 @@
     }
     details.hidden = !v;
     note.hidden = !!v;
+    if (add) add.disabled = !v || v.level === "out";
     if (window.history && history.replaceState) {
       var q = new URLSearchParams(picked).toString();
       history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
