@@ -97,7 +97,7 @@ func TestPasswordNotInErrorForUnparsableURL(t *testing.T) {
 }
 
 func TestRedisURL(t *testing.T) {
-	c, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": "rediss://:pw@cache:6380/2"}))
+	c, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": "rediss://:pw@cache:6380/2", "OCEAN_ENCRYPTION_KEY": "k", "OCEAN_TOKEN_KEYS": "t"}))
 	if err != nil || c.RedisURL != "rediss://:pw@cache:6380/2" {
 		t.Fatalf("rediss URL: %+v %v", c, err)
 	}
@@ -131,5 +131,34 @@ func TestShutdownDelay(t *testing.T) {
 	}
 	if _, _, err := Load([]string{"--shutdown-delay", "later"}, env(nil)); err == nil || !strings.Contains(err.Error(), "--shutdown-delay") {
 		t.Errorf("--shutdown-delay later: %v", err)
+	}
+}
+
+func TestCommerceSettings(t *testing.T) {
+	c, _, err := Load(nil, env(nil))
+	if err != nil || !c.PricesIncludeTax || c.ReservationTTL != 10*time.Minute || c.PaymentGateway != "sandbox" || c.SandboxFailRate != 0 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{
+		"OCEAN_RESERVATION_TTL":      "0s",
+		"OCEAN_PAYMENT_GATEWAY":      "paypal",
+		"OCEAN_SANDBOX_FAILURE_RATE": "1.5",
+		"OCEAN_SANDBOX_LATENCY":      "-1s",
+		"OCEAN_PRICES_INCLUDE_TAX":   "maybe",
+		"OCEAN_STRIPE_URL":           "ftp://x",
+	} {
+		if _, _, err := Load(nil, env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v, want an error naming it", k, v, err)
+		}
+	}
+	if _, _, err := Load(nil, env(map[string]string{"OCEAN_PAYMENT_GATEWAY": "stripe"})); err == nil || !strings.Contains(err.Error(), "OCEAN_STRIPE_KEY") {
+		t.Errorf("stripe without a key: %v", err)
+	}
+	_, _, err = Load(nil, env(map[string]string{"OCEAN_PAYMENT_GATEWAY": "stripe", "OCEAN_STRIPE_KEY": "sk_live_secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": "redis://cache:6379/0"})); err == nil || !strings.Contains(err.Error(), "OCEAN_TOKEN_KEYS") {
+		t.Errorf("a fleet without shared keys: %v", err)
 	}
 }

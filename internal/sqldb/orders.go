@@ -17,7 +17,7 @@ import (
 )
 
 const orderCols = `id, public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency, subtotal, discount, shipping, tax, total,
-tax_included, refunded, discount_id, discount_code, customer_key, shipping_method, shipping_name, shipping_address, country, tracking_number,
+tax_included, tax_name, refunded, discount_id, discount_code, customer_key, shipping_method, shipping_name, shipping_address, country, tracking_number,
 reserved_until, gateway, payment_ref, payment_id, payment_status, card, decline_code, decline_message, created_at, updated_at, paid_at`
 
 func scanOrder(sc interface{ Scan(...any) error }) (*order.Order, error) {
@@ -28,7 +28,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (*order.Order, error) {
 	var paid nullTime
 	t := &o.Totals
 	if err := sc.Scan(&o.ID, &o.PublicID, &o.IdempotencyKey, &o.RequestHash, &o.CartID, &user, &o.Email, &o.Status, &cur,
-		&t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount, &t.Tax.Amount, &t.Total.Amount, &t.TaxIncluded, &o.Refunded,
+		&t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount, &t.Tax.Amount, &t.Total.Amount, &t.TaxIncluded, &t.TaxName, &o.Refunded,
 		&disc, &o.DiscountCode, &o.CustomerKey, &o.ShippingMethod, &o.ShippingName, &o.SealedAddress, &o.Country, &o.Tracking,
 		&reserved, &o.Gateway, &o.PaymentRef, &o.PaymentID, &o.PaymentStatus, &o.Card, &o.DeclineCode, &o.DeclineMessage,
 		&created, &updated, &paid); err != nil {
@@ -69,11 +69,11 @@ func (s *CommerceStore) Reserve(ctx context.Context, o *order.Order, perCustomer
 		t := o.Totals
 		var err error
 		o.ID, err = tx.insertID(ctx, `INSERT INTO orders (public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency,
-subtotal, discount, shipping, tax, total, tax_included, discount_id, discount_code, customer_key, shipping_method, shipping_name,
+subtotal, discount, shipping, tax, total, tax_included, tax_name, discount_id, discount_code, customer_key, shipping_method, shipping_name,
 shipping_address, country, reserved_until, gateway, payment_ref, payment_status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			o.PublicID, o.IdempotencyKey, o.RequestHash, o.CartID, nullID(o.UserID), o.Email, o.Status, t.Total.Currency,
-			t.Subtotal.Amount, t.Discount.Amount, t.Shipping.Amount, t.Tax.Amount, t.Total.Amount, t.TaxIncluded, nullID(o.DiscountID),
+			t.Subtotal.Amount, t.Discount.Amount, t.Shipping.Amount, t.Tax.Amount, t.Total.Amount, t.TaxIncluded, t.TaxName, nullID(o.DiscountID),
 			o.DiscountCode, o.CustomerKey, o.ShippingMethod, o.ShippingName, o.SealedAddress, o.Country, s.db.timeArg(o.ReservedUntil),
 			o.Gateway, o.PaymentRef, o.PaymentStatus, s.db.timeArg(o.CreatedAt), s.db.timeArg(o.UpdatedAt))
 		if s.db.IsUnique(err) {

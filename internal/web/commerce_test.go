@@ -520,7 +520,7 @@ func TestGuestCheckout(t *testing.T) {
 	}
 	v = b.get(loc)
 	wantHTML(t, v, 200)
-	for _, want := range []string{"Thank you! Your order OC1", "Paid", "Linen shirt", "Sam Buyer", "South Africa", "Visa ending 4242", "R1,050.00", "Includes tax: R136.96"} {
+	for _, want := range []string{"Thank you! Your order OC1", "Paid", "Linen shirt", "Sam Buyer", "South Africa", "Visa ending 4242", "R1,050.00", "Includes VAT 15%: R136.96"} {
 		if !strings.Contains(v.body, want) {
 			t.Errorf("confirmation lacks %q", want)
 		}

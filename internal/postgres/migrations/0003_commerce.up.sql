@@ -92,6 +92,7 @@ CREATE TABLE orders (
     tax              BIGINT NOT NULL CHECK (tax >= 0),
     total            BIGINT NOT NULL CHECK (total >= 0),
     tax_included     BOOLEAN NOT NULL DEFAULT FALSE,
+    tax_name         TEXT NOT NULL DEFAULT '',
     refunded         BIGINT NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),
     discount_id      BIGINT REFERENCES discounts(id),
     discount_code    TEXT NOT NULL DEFAULT '',

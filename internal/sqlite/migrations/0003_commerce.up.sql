@@ -92,6 +92,7 @@ CREATE TABLE orders (
     tax              INTEGER NOT NULL CHECK (tax >= 0),
     total            INTEGER NOT NULL CHECK (total >= 0),
     tax_included     INTEGER NOT NULL DEFAULT 0,
+    tax_name         TEXT NOT NULL DEFAULT '',
     refunded         INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),
     discount_id      INTEGER REFERENCES discounts(id),
     discount_code    TEXT NOT NULL DEFAULT '',
