@@ -34,7 +34,7 @@ LUA
 
 run_ocean() { # name, port, extra env...
 	local name=$1 port=$2; shift 2
-	env "$@" OCEAN_DATA_DIR="$work/$name" OCEAN_HTTP_ADDR=127.0.0.1:$port OCEAN_HTTPS_ADDR=off OCEAN_LOG_LEVEL=warn "$work/ocean" serve &
+	env "$@" OCEAN_DATA_DIR="$work/$name" OCEAN_HTTP_ADDR=127.0.0.1:$port OCEAN_HTTPS_ADDR=off OCEAN_LOG_LEVEL=warn OCEAN_RATE_LIMITS=off "$work/ocean" serve &
 	pids+=($!)
 	wait_up "http://127.0.0.1:$port/readyz"
 	local url="http://127.0.0.1:$port/api/v1/products?limit=24"

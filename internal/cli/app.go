@@ -185,11 +185,16 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
 	a.registerGateways(mux)
+	limiter, err := a.newLimiter(cfg)
+	if err != nil {
+		return err
+	}
 	a.Handler = httpx.Chain(mux,
 		httpx.WithRequestID,
 		httpx.SecurityHeaders,
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
+		limit(limiter, cfg.TrustedProxies, w.ErrorPage, log),
 	)
 	return nil
 }

@@ -33,7 +33,7 @@ type apiShop struct {
 
 func newAPIShop(t testing.TB, env map[string]string) *apiShop {
 	dir := t.TempDir()
-	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false"}
+	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false", "OCEAN_RATE_LIMITS": "off"}
 	for k, v := range env {
 		base[k] = v
 	}

@@ -38,7 +38,7 @@ type buyShop struct {
 
 func newBuyShop(t testing.TB, pg bool) *buyShop {
 	t.Helper()
-	env := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false"}
+	env := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false", "OCEAN_RATE_LIMITS": "off"}
 	if pg {
 		env["OCEAN_DATABASE_URL"] = pgtest.URL(t)
 	}

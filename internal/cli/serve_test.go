@@ -62,7 +62,7 @@ func (s *shop) wait(t *testing.T) int {
 func start(t *testing.T, env map[string]string) *shop {
 	t.Helper()
 	dir := t.TempDir()
-	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0", "OCEAN_SHUTDOWN_DELAY": "0s"}
+	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0", "OCEAN_SHUTDOWN_DELAY": "0s", "OCEAN_RATE_LIMITS": "off"}
 	for k, v := range env {
 		base[k] = v
 	}

@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 // Config is everything the program can be told at start.
@@ -48,6 +51,10 @@ type Config struct {
 	StripeWebhookKey string        // Stripe webhook signing secret
 	SandboxLatency   time.Duration // added to every sandbox gateway call
 	SandboxFailRate  float64       // share of sandbox calls that fail as if the network broke
+
+	RateLimitsOff  bool                        // OCEAN_RATE_LIMITS=off: no class is limited (load tests)
+	RateLimits     map[string]ratelimit.Policy // quota per class: api, signin, reset, checkout
+	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
@@ -203,6 +210,52 @@ var Settings = []Setting{
 			c.SandboxFailRate = f
 			return nil
 		}},
+	{"rate-limits", "OCEAN_RATE_LIMITS", "on", "on, or off to turn every rate limit off (load tests only)",
+		func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "on":
+				c.RateLimitsOff = false
+			case "off":
+				c.RateLimitsOff = true
+			default:
+				return errors.New("must be on or off")
+			}
+			return nil
+		}},
+	rateLimit(ratelimit.API, "100/min", "requests to /api per client address, in any rolling window; off disables"),
+	rateLimit(ratelimit.SignIn, "10/min", "sign-in attempts (form and API) per client address"),
+	rateLimit(ratelimit.Reset, "5/15m", "password-reset requests per client address (each may send a mail)"),
+	rateLimit(ratelimit.Checkout, "20/min", "checkout attempts per client address"),
+	{"trusted-proxies", "OCEAN_TRUSTED_PROXIES", "", "addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8,loopback); empty trusts none",
+		func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				c.TrustedProxies = nil
+				return nil
+			}
+			ps, err := ratelimit.ParseTrustedProxies(v)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies = ps
+			return nil
+		}},
+}
+
+// rateLimit is the setting of one rate-limit class's quota.
+func rateLimit(class, def, help string) Setting {
+	name := strings.ToLower(strings.TrimPrefix(ratelimit.EnvVar(class), "OCEAN_"))
+	return Setting{strings.ReplaceAll(name, "_", "-"), ratelimit.EnvVar(class), def, help + " (e.g. " + def + ")",
+		func(c *Config, v string) error {
+			p, err := ratelimit.ParsePolicy(v)
+			if err != nil {
+				return err
+			}
+			if c.RateLimits == nil {
+				c.RateLimits = map[string]ratelimit.Policy{}
+			}
+			c.RateLimits[class] = p
+			return nil
+		}}
 }
 
 // secretSettings are never echoed in errors.

@@ -35,7 +35,7 @@ const ownerEmail = "owner@example.com"
 
 func openOffice(t *testing.T, dir string, extra map[string]string) *officeShop {
 	t.Helper()
-	env := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": ownerEmail, "OCEAN_ADMIN_PASSWORD": pw, "OCEAN_SEED_DEMO": "false"}
+	env := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": ownerEmail, "OCEAN_ADMIN_PASSWORD": pw, "OCEAN_SEED_DEMO": "false", "OCEAN_RATE_LIMITS": "off"}
 	for k, v := range extra {
 		env[k] = v
 	}
