@@ -2,30 +2,23 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/oceanshop/ocean/internal/ocean"
 )
-
-// Cache holds catalog reads between writes. Implementations must be safe for
-// concurrent use. Invalidate drops everything the catalog cached and starts a
-// new generation; Set stores only if the generation is still gen, so a value
-// read before a write never outlives it. A shared implementation (Redis, a
-// later step) also tells other instances.
-type Cache interface {
-	Gen(ctx context.Context) uint64
-	Get(ctx context.Context, key string) (any, bool)
-	Set(ctx context.Context, key string, v any, gen uint64)
-	Invalidate(ctx context.Context)
-}
 
 // Service is the catalog as the delivery layers (web, api, mcp) see it. Reads
 // are served from the cache when they can be; every write goes through here
 // and invalidates the cache.
 type Service struct {
-	store Store
-	cache Cache
+	store   Store
+	cache   Cache
+	flights singleflight.Group // one load per key and generation at a time
 }
 
 // NewService returns a Service over store. A nil cache disables caching.
@@ -41,6 +34,7 @@ type Tree struct {
 	Roots  []*Category
 	bySlug map[string]*Category
 	byID   map[int64]*Category
+	flat   []Category // as the store returned them: what a shared cache stores
 }
 
 // BySlug finds a category by slug.
@@ -82,7 +76,11 @@ func (t *Tree) Roll(counts map[int64]int) map[int64]int {
 }
 
 func buildTree(cats []Category) *Tree {
-	t := &Tree{bySlug: map[string]*Category{}, byID: map[int64]*Category{}}
+	t := &Tree{bySlug: map[string]*Category{}, byID: map[int64]*Category{}, flat: make([]Category, len(cats))}
+	for i, c := range cats {
+		c.Children = nil
+		t.flat[i] = c
+	}
 	nodes := make([]*Category, len(cats))
 	for i := range cats {
 		c := cats[i]
@@ -114,17 +112,58 @@ func buildTree(cats []Category) *Tree {
 
 // Categories returns the category tree.
 func (s *Service) Categories(ctx context.Context) (*Tree, error) {
-	if v, ok := s.cache.Get(ctx, "tree"); ok {
-		return v.(*Tree), nil
-	}
-	gen := s.cache.Gen(ctx)
-	cats, err := s.store.Categories(ctx)
+	v, err := s.cached(ctx, KeyTree, func(ctx context.Context, _ uint64) (any, error) {
+		cats, err := s.store.Categories(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("categories: %w", err)
+		}
+		return buildTree(cats), nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("categories: %w", err)
+		return nil, err
 	}
-	t := buildTree(cats)
-	s.cache.Set(ctx, "tree", t, gen)
-	return t, nil
+	return v.(*Tree), nil
+}
+
+// loadTimeout bounds a load that several requests share: it runs on after
+// the request that started it goes away, so the others still get it.
+const loadTimeout = 30 * time.Second
+
+// cached returns the value under key, loading and storing it on a miss.
+func (s *Service) cached(ctx context.Context, key string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
+	if v, ok := s.cache.Get(ctx, key); ok {
+		return v, nil
+	}
+	return s.load(ctx, key, load)
+}
+
+// load runs load for key once per instance however many requests miss it
+// at the same time (singleflight), and stores the result if no write came
+// in between. The generation is part of the flight's key: a request that
+// starts after a write never joins a load that began before it. Errors are
+// shared by the waiting requests but never cached.
+func (s *Service) load(ctx context.Context, key string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
+	gen := s.cache.Gen(ctx)
+	run := func(ctx context.Context) (any, error) {
+		v, err := load(ctx, gen)
+		if err != nil {
+			return nil, err
+		}
+		s.cache.Set(ctx, key, v, gen)
+		return v, nil
+	}
+	v, err, shared := s.flights.Do(key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		return run(lctx)
+	})
+	// A load that failed because the caller it ran for went away (a build
+	// function that uses its request's context) is not this caller's
+	// failure: run it again for this one.
+	if shared && err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return run(ctx)
+	}
+	return v, err
 }
 
 // Page is one page of search results.
@@ -139,11 +178,16 @@ type Page struct {
 // Search runs a validated query. An unknown category is EINVALID for the
 // category field.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
-	key := "search:" + q.Key()
-	if v, ok := s.cache.Get(ctx, key); ok {
-		return v.(*Page), nil
+	v, err := s.cached(ctx, KeySearch+":"+q.Key(), func(ctx context.Context, gen uint64) (any, error) {
+		return s.search(ctx, q, gen)
+	})
+	if err != nil {
+		return nil, err
 	}
-	gen := s.cache.Gen(ctx)
+	return v.(*Page), nil
+}
+
+func (s *Service) search(ctx context.Context, q Query, gen uint64) (*Page, error) {
 	tree, err := s.Categories(ctx)
 	if err != nil {
 		return nil, err
@@ -176,29 +220,46 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	}
 	// Facets describe the whole result, not the page: the same for every
 	// page of one search, so cache them without the cursor.
-	fkey := "facets:" + Query{Terms: q.Terms, Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock, Options: q.Options}.Key()
-	if v, ok := s.cache.Get(ctx, fkey); ok {
-		page.Facets = v.(Facets)
-	} else {
-		if page.Facets, err = s.store.Facets(ctx, f); err != nil {
+	fkey := KeyFacets + ":" + Query{Terms: q.Terms, Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock, Options: q.Options}.Key()
+	facets, err := s.cached(ctx, fkey, func(ctx context.Context, _ uint64) (any, error) {
+		fs, err := s.store.Facets(ctx, f)
+		if err != nil {
 			return nil, fmt.Errorf("facets: %w", err)
 		}
-		s.cache.Set(ctx, fkey, page.Facets, gen)
+		return fs, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.cache.Set(ctx, key, page, gen)
+	page.Facets = facets.(Facets)
 	return page, nil
 }
 
 // cards returns the cards for ids in the order given, loading misses from
-// the store in one query.
+// the store in one query (and, with a shared tier, looking them up in one
+// round trip).
 func (s *Service) cards(ctx context.Context, ids []int64, gen uint64) ([]Card, error) {
 	out := make([]Card, len(ids))
-	var missing []int64
+	keys := make([]string, len(ids))
 	for i, id := range ids {
-		if v, ok := s.cache.Get(ctx, cardKey(id)); ok {
-			out[i] = v.(Card)
+		keys[i] = cardKey(id)
+	}
+	bc, batch := s.cache.(BatchCache)
+	var found []any
+	if batch {
+		found = bc.GetMany(ctx, keys)
+	} else {
+		found = make([]any, len(keys))
+		for i, k := range keys {
+			found[i], _ = s.cache.Get(ctx, k)
+		}
+	}
+	var missing []int64
+	for i, v := range found {
+		if c, ok := v.(Card); ok {
+			out[i] = c
 		} else {
-			missing = append(missing, id)
+			missing = append(missing, ids[i])
 		}
 	}
 	if len(missing) > 0 {
@@ -207,9 +268,17 @@ func (s *Service) cards(ctx context.Context, ids []int64, gen uint64) ([]Card, e
 			return nil, fmt.Errorf("cards: %w", err)
 		}
 		byID := make(map[int64]Card, len(loaded))
-		for _, c := range loaded {
+		lkeys, lvals := make([]string, len(loaded)), make([]any, len(loaded))
+		for i, c := range loaded {
 			byID[c.ID] = c
-			s.cache.Set(ctx, cardKey(c.ID), c, gen)
+			lkeys[i], lvals[i] = cardKey(c.ID), c
+		}
+		if batch {
+			bc.SetMany(ctx, lkeys, lvals, gen)
+		} else {
+			for i, k := range lkeys {
+				s.cache.Set(ctx, k, lvals[i], gen)
+			}
 		}
 		for i, id := range ids {
 			if out[i].ID == 0 {
@@ -227,42 +296,59 @@ func (s *Service) cards(ctx context.Context, ids []int64, gen uint64) ([]Card, e
 	return kept, nil
 }
 
-func cardKey(id int64) string { return "card:" + strconv.FormatInt(id, 10) }
+func cardKey(id int64) string { return KeyCard + ":" + strconv.FormatInt(id, 10) }
 
-// Product returns the product with the slug, or ENOTFOUND.
+// Product returns the product with the slug, or ENOTFOUND. A slug found
+// missing is remembered for a short while (negative caching), so a flood of
+// requests for one bad address does not reach the database.
 func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	if !validSlug(slug) {
-		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no product at this address.")
+		return nil, errNoProduct()
 	}
-	key := "product:" + slug
+	key := KeyProduct + ":" + slug
 	if v, ok := s.cache.Get(ctx, key); ok {
 		return v.(*Product), nil
 	}
-	gen := s.cache.Gen(ctx)
-	p, err := s.store.ProductBySlug(ctx, slug)
+	neg := KeyNegative + ":" + slug
+	if _, ok := s.cache.Get(ctx, neg); ok {
+		return nil, errNoProduct()
+	}
+	v, err := s.load(ctx, key, func(ctx context.Context, gen uint64) (any, error) {
+		p, err := s.store.ProductBySlug(ctx, slug)
+		if ocean.ErrorCode(err) == ocean.ENOTFOUND {
+			s.cache.Set(ctx, neg, true, gen)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Set(ctx, key, p, gen)
-	return p, nil
+	return v.(*Product), nil
+}
+
+func errNoProduct() error {
+	return ocean.Errorf(ocean.ENOTFOUND, "There is no product at this address.")
 }
 
 // View returns the value cached under key, computing it with build on a
 // miss. Delivery layers use it for rendered forms of catalog reads (encoded
 // JSON, say), which every catalog write then invalidates with the rest.
-// Errors are not cached.
+// Errors are not cached. A []byte value is shared with other instances
+// through the shared tier; other values stay in this process.
 func (s *Service) View(ctx context.Context, key string, build func() (any, error)) (any, error) {
-	key = "view:" + key
-	if v, ok := s.cache.Get(ctx, key); ok {
-		return v, nil
+	return s.cached(ctx, KeyView+":"+key, func(context.Context, uint64) (any, error) { return build() })
+}
+
+// CacheStats returns the cache's hit and miss counts per keyspace, or nil
+// when the cache does not count.
+func (s *Service) CacheStats() CacheStats {
+	if c, ok := s.cache.(interface{ Stats() CacheStats }); ok {
+		return c.Stats()
 	}
-	gen := s.cache.Gen(ctx)
-	v, err := build()
-	if err != nil {
-		return nil, err
-	}
-	s.cache.Set(ctx, key, v, gen)
-	return v, nil
+	return nil
 }
 
 // CreateCategory adds a category.

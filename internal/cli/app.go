@@ -143,11 +143,12 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err != nil {
 		return err
 	}
-	// With Redis, every instance keeps its cache in process and hears the
-	// others' writes through pub/sub; without, the cache is local only.
+	// With Redis, the cache has two tiers (in process, then Redis) and
+	// every instance hears the others' writes through pub/sub; without, the
+	// cache is in process only.
 	var cache catalog.Cache = local.NewCache(cacheEntries)
 	if a.Redis != nil {
-		a.cache = redis.NewCache(a.Redis, invalidationChannel, cacheEntries, log)
+		a.cache = redis.NewCache(a.Redis, redis.CacheConfig{Channel: invalidationChannel, Prefix: redis.CachePrefix(cfg.DatabaseURL, cfg.DataDir), Entries: cacheEntries}, log)
 		cache = a.cache
 	}
 	a.Catalog = catalog.NewService(db.Catalog(), cache)

@@ -5,28 +5,65 @@ package local
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/catalog"
 )
 
-// Cache is a bounded in-process cache. When full it forgets everything and
-// starts again: catalog entries are cheap to rebuild and this keeps Get and
-// Set O(1) without per-entry bookkeeping.
+// Cache is a bounded in-process catalog cache, and the first tier of the
+// Redis one. Entries live for their keyspace's TTL with ±10% jitter
+// (catalog.CacheTTL); shortly before that a Get may miss on purpose so one
+// reader reloads a hot key while the others are still served
+// (catalog.RefreshEarly). When full it forgets everything and starts again:
+// catalog entries are cheap to rebuild and this keeps Get and Set O(1)
+// without per-entry bookkeeping.
 type Cache struct {
 	mu       sync.RWMutex
-	m        map[string]any
+	m        map[string]entry
 	max      int
 	bytes    int // estimated size of the values held
 	maxBytes int
 	gen      uint64
+	now      func() time.Time
+	rand     func() float64
+	counts   catalog.CacheCounters
+}
+
+type entry struct {
+	v   any
+	exp time.Time     // expiry
+	gap time.Duration // mean early-refresh lead
 }
 
 // MaxBytes bounds the estimated size of what a Cache holds: encoded pages
 // ([]byte, string) count their length, other values a fixed estimate.
 const MaxBytes = 64 << 20
 
+// Options configure a Cache; the zero value of each field means the default.
+type Options struct {
+	Entries int              // at most this many entries (default 10000)
+	Now     func() time.Time // the clock (time.Now); tests move it
+	Rand    func() float64   // uniform in [0, 1) for early refresh (math/rand/v2)
+}
+
 // NewCache returns a cache holding at most max entries and MaxBytes.
-func NewCache(max int) *Cache {
-	return &Cache{m: make(map[string]any), max: max, maxBytes: MaxBytes}
+func NewCache(max int) *Cache { return New(Options{Entries: max}) }
+
+// New returns a cache configured by o.
+func New(o Options) *Cache {
+	c := &Cache{m: make(map[string]entry), max: o.Entries, maxBytes: MaxBytes, now: o.Now, rand: o.Rand}
+	if c.max <= 0 {
+		c.max = 10000
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.rand == nil {
+		c.rand = rand.Float64
+	}
+	return c
 }
 
 func size(key string, v any) int {
@@ -42,11 +79,27 @@ func size(key string, v any) int {
 	return n
 }
 
+// Get implements catalog.Cache. It misses for an expired entry, and with
+// rising probability for one about to expire (an early refresh).
 func (c *Cache) Get(_ context.Context, key string) (any, bool) {
 	c.mu.RLock()
-	v, ok := c.m[key]
+	e, ok := c.m[key]
 	c.mu.RUnlock()
-	return v, ok
+	if ok {
+		now := c.now()
+		switch {
+		case !now.Before(e.exp):
+			ok = false
+		case catalog.RefreshEarly(now, e.exp, e.gap, 1-c.rand()):
+			ok = false
+			c.counts.Refresh(key)
+		}
+	}
+	c.counts.Local(key, ok)
+	if !ok {
+		return nil, false
+	}
+	return e.v, true
 }
 
 // Gen returns the current generation; Invalidate starts a new one.
@@ -56,17 +109,45 @@ func (c *Cache) Gen(context.Context) uint64 {
 	return c.gen
 }
 
-// Set stores v unless the cache was invalidated since generation gen was
-// read: a value computed before a write must not outlive it.
-func (c *Cache) Set(_ context.Context, key string, v any, gen uint64) {
+// Set stores v for its keyspace's TTL unless the cache was invalidated since
+// generation gen was read: a value computed before a write must not outlive
+// it.
+func (c *Cache) Set(ctx context.Context, key string, v any, gen uint64) {
+	ttl, _ := catalog.CacheTTL(key)
+	c.Put(ctx, key, v, gen, catalog.Jitter(ttl))
+}
+
+// SetMany implements catalog.BatchCache.
+func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint64) {
+	for i, k := range keys {
+		c.Set(ctx, k, vals[i], gen)
+	}
+}
+
+// GetMany implements catalog.BatchCache.
+func (c *Cache) GetMany(ctx context.Context, keys []string) []any {
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i], _ = c.Get(ctx, k)
+	}
+	return out
+}
+
+// Put is Set with the time to live given (no jitter added). It reports
+// whether v was stored: false if the generation moved on.
+func (c *Cache) Put(_ context.Context, key string, v any, gen uint64, ttl time.Duration) bool {
+	if ttl <= 0 {
+		return false
+	}
+	e := entry{v: v, exp: c.now().Add(ttl), gap: catalog.RefreshGap(ttl)}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if gen != c.gen {
-		c.mu.Unlock()
-		return
+		return false
 	}
 	n := size(key, v)
 	if old, ok := c.m[key]; ok {
-		c.bytes -= size(key, old)
+		c.bytes -= size(key, old.v)
 	} else if len(c.m) >= c.max {
 		clear(c.m)
 		c.bytes = 0
@@ -76,12 +157,13 @@ func (c *Cache) Set(_ context.Context, key string, v any, gen uint64) {
 		c.bytes = 0
 	}
 	if n <= c.maxBytes {
-		c.m[key] = v
+		c.m[key] = e
 		c.bytes += n
 	}
-	c.mu.Unlock()
+	return true
 }
 
+// Invalidate implements catalog.Cache.
 func (c *Cache) Invalidate(context.Context) {
 	c.mu.Lock()
 	clear(c.m)
@@ -89,6 +171,9 @@ func (c *Cache) Invalidate(context.Context) {
 	c.gen++
 	c.mu.Unlock()
 }
+
+// Stats returns the hit and miss counts per keyspace.
+func (c *Cache) Stats() catalog.CacheStats { return c.counts.Stats() }
 
 // Len reports the number of entries.
 func (c *Cache) Len() int {

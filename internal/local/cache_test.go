@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/local"
@@ -11,7 +12,9 @@ import (
 )
 
 func TestCacheContract(t *testing.T) {
-	storetest.Cache(t, func(t *testing.T) catalog.Cache { return local.NewCache(100) })
+	storetest.Cache(t, storetest.CacheImpl{New: func(t *testing.T, clock func() time.Time) catalog.Cache {
+		return local.New(local.Options{Entries: 100, Now: clock})
+	}})
 }
 
 func TestCacheIsBounded(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,31 +40,43 @@ func live(t *testing.T, c *redis.Cache) *redis.Cache {
 	return c
 }
 
+// TestCacheContract runs the contract against the two-tier cache: the
+// instances one subtest makes are one shop (same channel and keys); each
+// subtest is a shop of its own.
 func TestCacheContract(t *testing.T) {
 	rdb := client(t)
-	storetest.Cache(t, func(t *testing.T) catalog.Cache {
-		return live(t, redis.NewCache(rdb, redistest.Name("ocean-test-"), 100, quiet))
-	})
+	var mu sync.Mutex
+	shops := map[string]string{}
+	storetest.Cache(t, storetest.CacheImpl{Shared: true, New: func(t *testing.T, clock func() time.Time) catalog.Cache {
+		mu.Lock()
+		name, ok := shops[t.Name()]
+		if !ok {
+			name = redistest.Name("ocean-test-")
+			shops[t.Name()] = name
+		}
+		mu.Unlock()
+		return live(t, redis.NewCache(rdb, redis.CacheConfig{Channel: name, Entries: 100, Now: clock}, quiet))
+	}})
 }
 
 // TestInvalidationReachesEveryInstance: three instances of one shop; a write
-// on one clears the others within a second.
+// on one clears the others within a second, and not another shop's.
 func TestInvalidationReachesEveryInstance(t *testing.T) {
 	ch := redistest.Name("ocean-test-")
 	ctx := context.Background()
 	var caches []*redis.Cache
 	for range 3 {
-		caches = append(caches, live(t, redis.NewCache(client(t), ch, 100, quiet)))
+		caches = append(caches, live(t, redis.NewCache(client(t), redis.CacheConfig{Channel: ch}, quiet)))
 	}
-	other := live(t, redis.NewCache(client(t), redistest.Name("other-shop-"), 100, quiet))
+	other := live(t, redis.NewCache(client(t), redis.CacheConfig{Channel: redistest.Name("other-shop-")}, quiet))
 	for _, c := range append(caches, other) {
-		c.Set(ctx, "page", "old", c.Gen(ctx))
+		c.Set(ctx, "view:page", []byte("old"), c.Gen(ctx))
 	}
 	caches[0].Invalidate(ctx)
 	deadline := time.Now().Add(time.Second)
 	for _, c := range caches {
 		for {
-			if _, ok := c.Get(ctx, "page"); !ok {
+			if _, ok := c.Get(ctx, "view:page"); !ok {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -72,25 +85,64 @@ func TestInvalidationReachesEveryInstance(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
-	if _, ok := other.Get(ctx, "page"); !ok {
+	if _, ok := other.Get(ctx, "view:page"); !ok {
 		t.Fatal("another shop's cache was cleared too")
 	}
 }
 
-// TestBypassWhileRedisIsUnreachable: without a subscription the cache must
-// not serve entries, since it could miss another instance's invalidation.
-func TestBypassWhileRedisIsUnreachable(t *testing.T) {
+// countingHandler counts log records by level.
+type countingHandler struct {
+	mu     sync.Mutex
+	counts map[slog.Level]int
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.counts[r.Level]++
+	h.mu.Unlock()
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+func (h *countingHandler) count(l slog.Level) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.counts[l]
+}
+
+// TestServesFromProcessWhileRedisIsUnreachable: with Redis down, reads and
+// writes work without errors from this process's tier, whose entries live
+// at most OutageTTL (another instance's write could go unheard), and the
+// outage is logged once, not per request.
+func TestServesFromProcessWhileRedisIsUnreachable(t *testing.T) {
 	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	defer rdb.Close()
-	c := redis.NewCache(rdb, "ocean-test-down", 100, quiet)
+	clock := storetest.NewClock()
+	logs := &countingHandler{counts: map[slog.Level]int{}}
+	c := redis.NewCache(rdb, redis.CacheConfig{Channel: "ocean-test-down", OutageTTL: time.Second, Now: clock.Now}, slog.New(logs))
 	defer c.Close()
 	ctx := context.Background()
-	c.Set(ctx, "page", "v", c.Gen(ctx))
-	if _, ok := c.Get(ctx, "page"); ok || c.Live() {
-		t.Fatal("cache serves entries with Redis unreachable")
+	for range 50 {
+		c.Set(ctx, "product:tee", &catalog.Product{ID: 1}, c.Gen(ctx))
+		if _, ok := c.Get(ctx, "product:tee"); !ok {
+			t.Fatal("an entry just stored is not served while Redis is down")
+		}
 	}
-	c.Invalidate(ctx) // returns (bounded by its own timeout) without panicking
-	if _, ok := c.Get(ctx, "page"); ok {
+	if c.Live() {
+		t.Fatal("cache claims to hear the fleet with Redis unreachable")
+	}
+	clock.Advance(1100 * time.Millisecond)
+	if _, ok := c.Get(ctx, "product:tee"); ok {
+		t.Fatal("an entry outlives OutageTTL while Redis is down")
+	}
+	c.Set(ctx, "product:tee", &catalog.Product{ID: 1}, c.Gen(ctx))
+	c.Invalidate(ctx) // returns without waiting on Redis
+	if _, ok := c.Get(ctx, "product:tee"); ok {
 		t.Fatal("entry after Invalidate")
+	}
+	time.Sleep(300 * time.Millisecond) // the subscriber retries a few times
+	if n := logs.count(slog.LevelWarn); n != 1 {
+		t.Fatalf("the outage was logged %d times, want once", n)
 	}
 }
