@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/oceanshop/ocean/internal/account"
@@ -22,6 +23,7 @@ import (
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/local"
+	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -49,7 +51,14 @@ type App struct {
 	Inventory *inventory.Service
 	Checkout  *checkout.Service
 	// Sandbox is the built-in test payment gateway, nil when Stripe is used.
-	Sandbox             *sandbox.Gateway
+	Sandbox *sandbox.Gateway
+	// Locker is the lock framework: Redis locks shared by the fleet, or
+	// in-process locks for one instance.
+	Locker      lock.Locker
+	LockMetrics *lock.Metrics
+	// Metrics is the Prometheus registry /metrics serves.
+	Metrics             *prometheus.Registry
+	closeLocker         func() error
 	Handler             http.Handler
 	log                 *slog.Logger
 	stripe              *stripe.Gateway
@@ -122,6 +131,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 
 func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms []migrate.Migration) error {
 	db := a.DB
+	a.initLocks()
 	err := withSchemaLock(ctx, cfg, db, func() error {
 		st, err := migrate.GetStatus(ctx, db, ms)
 		if err != nil {
@@ -224,6 +234,9 @@ func (a *App) ready(ctx context.Context) error {
 // Close stops the cache subscriber and releases Redis and the database.
 func (a *App) Close() error {
 	var errs []error
+	if a.closeLocker != nil {
+		errs = append(errs, a.closeLocker())
+	}
 	if a.cache != nil {
 		errs = append(errs, a.cache.Close())
 	}
