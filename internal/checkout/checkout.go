@@ -36,6 +36,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/cart"
+	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
@@ -66,6 +67,11 @@ type Config struct {
 	ReservationTTL time.Duration
 	// StockChanged is called after stock levels change (cache invalidation).
 	StockChanged func(ctx context.Context)
+	// Locker, when set, puts locks in front of the database: one checkout
+	// per cart at a time, the variants' stock updates in key order with
+	// fencing tokens, and order status changes. Correctness never depends
+	// on it: without it (or with Redis down) the database alone decides.
+	Locker lock.Locker
 	// AfterAuthorize, for crash tests only, runs between the gateway's
 	// authorization and the order's commit.
 	AfterAuthorize func(ctx context.Context, o *order.Order)
@@ -323,6 +329,20 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 		return nil, err
 	}
 	gw := s.c.Gateways[r.Gateway]
+	if !cart.ValidID(r.CartID) {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such cart.")
+	}
+	// One checkout per cart at a time, across instances: a double click
+	// on two instances waits here, then finds the order (same key) or the
+	// cart already checked out.
+	release, err := s.lock(ctx, "cart:"+r.CartID, 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+		return s.replay(ctx, o, hash)
+	}
 	v, err := s.c.Carts.Get(ctx, r.CartID, r.UserID)
 	if err != nil {
 		return nil, err
@@ -370,7 +390,15 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	if err := s.sealAddress(o); err != nil {
 		return nil, err
 	}
-	err = s.c.Store.Reserve(ctx, o, perCustomer)
+	fences, unlock, err := s.lockVariants(ctx, o.Items)
+	if err != nil {
+		return nil, err
+	}
+	err = s.c.Store.Reserve(ctx, o, perCustomer, fences)
+	unlock()
+	if errors.Is(err, lock.ErrFenced) {
+		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop was busy and could not reserve your items. Nothing was charged; please try again.", Err: err}
+	}
 	if errors.Is(err, ErrDuplicateKey) {
 		prev, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey)
 		if err != nil {
@@ -437,6 +465,11 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 // complete marks an authorized order paid and captures it. It is safe to
 // race: only the caller that wins the compare-and-set captures.
 func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gateway, auth payment.Authorization) (*order.Order, error) {
+	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	won, err := s.c.Store.MarkPaid(ctx, o.ID, auth.ID, auth.Card, order.PaymentAuthorized, s.c.Now().UTC())
 	if err != nil {
 		return nil, err
@@ -581,3 +614,68 @@ func (s *Service) confirm(ctx context.Context, o *order.Order) {
 		s.c.Log.Error("order confirmation not sent", "order", o.Number(), "err", err)
 	}
 }
+
+// lockWait bounds how long a request waits for a lock before it gives up.
+const lockWait = 10 * time.Second
+
+// lock takes key for the caller and returns its release. Without a
+// Locker, or while the lock service is unreachable, it returns at once
+// (the database still decides alone); a lock that stays held past wait is
+// a 503 the client may retry.
+func (s *Service) lock(ctx context.Context, key string, wait time.Duration) (func(), error) {
+	if s.c.Locker == nil {
+		return func() {}, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	lease, err := s.c.Locker.Acquire(lctx, key, lock.WithTTL(10*time.Second), lock.WithMaxHold(2*time.Minute))
+	switch {
+	case err == nil:
+		return func() { _ = lease.Release() }, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, lock.ErrUnavailable):
+		s.c.Log.Warn("lock service unavailable; going on without the lock", "key", key, "err", err)
+		return func() {}, nil
+	default:
+		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop is very busy right now. Nothing was charged; please try again in a moment.", Err: err}
+	}
+}
+
+// lockVariants takes the locks of the variants an order takes stock from,
+// in key order, and returns their fencing tokens for the stock updates.
+func (s *Service) lockVariants(ctx context.Context, items []order.Item) (map[int64]int64, func(), error) {
+	if s.c.Locker == nil {
+		return nil, func() {}, nil
+	}
+	keys := make([]string, 0, len(items))
+	ids := map[string]int64{}
+	for _, it := range items {
+		k := "variant:" + fmt.Sprint(it.VariantID)
+		if _, ok := ids[k]; !ok {
+			keys = append(keys, k)
+			ids[k] = it.VariantID
+		}
+	}
+	lctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	set, err := s.c.Locker.AcquireMany(lctx, keys, lock.WithTTL(5*time.Second), lock.WithMaxHold(time.Minute))
+	switch {
+	case err == nil:
+		fences := make(map[int64]int64, len(keys))
+		for _, k := range keys {
+			fences[ids[k]] = set.Token(k)
+		}
+		return fences, func() { _ = set.Release() }, nil
+	case ctx.Err() != nil:
+		return nil, nil, ctx.Err()
+	case errors.Is(err, lock.ErrUnavailable):
+		s.c.Log.Warn("lock service unavailable; reserving stock without variant locks", "err", err)
+		return nil, func() {}, nil
+	default:
+		return nil, nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop is very busy right now. Nothing was charged; please try again in a moment.", Err: err}
+	}
+}
+
+// orderLock names the lock that serializes an order's status changes.
+func orderLock(id int64) string { return "order:" + fmt.Sprint(id) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
@@ -102,6 +103,11 @@ func (s *Service) move(ctx context.Context, publicID string, to order.Status, ac
 	if err != nil {
 		return nil, err
 	}
+	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if !o.Allows(to) {
 		return nil, illegal(o, to)
 	}
@@ -124,6 +130,14 @@ func (s *Service) move(ctx context.Context, publicID string, to order.Status, ac
 func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Order, error) {
 	o, err := s.OrderByID(ctx, publicID)
 	if err != nil {
+		return nil, err
+	}
+	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if o, err = s.OrderByID(ctx, publicID); err != nil {
 		return nil, err
 	}
 	var won bool
@@ -190,6 +204,14 @@ func (s *Service) settle(ctx context.Context, o *order.Order) error {
 func (s *Service) Refund(ctx context.Context, publicID string, amount int64, reference, actor string) (*order.Order, error) {
 	o, err := s.OrderByID(ctx, publicID)
 	if err != nil {
+		return nil, err
+	}
+	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if o, err = s.OrderByID(ctx, publicID); err != nil {
 		return nil, err
 	}
 	if reference == "" {
@@ -307,19 +329,51 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunReconciler runs Reconcile now and then every interval until ctx ends.
+// RunReconciler runs Reconcile every interval until ctx ends, on one
+// instance of the fleet at a time: the one holding the "job:reconciler"
+// lock (leader election). Another instance takes over within about a lock
+// TTL when the leader stops or loses the lock.
 func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
-	for {
-		if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			s.c.Log.Error("reconcile failed", "err", err)
-		} else if n > 0 {
-			s.c.Log.Info("reconciled orders", "count", n)
-		}
+	wait := func() bool {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(interval):
+			return true
 		}
+	}
+	for {
+		jobCtx, done := ctx, func() {}
+		if s.c.Locker != nil {
+			lease, err := s.c.Locker.TryLock(ctx, "job:reconciler", lock.WithTTL(10*time.Second), lock.WithMaxHold(0))
+			if err != nil {
+				if !errors.Is(err, lock.ErrNotAcquired) && ctx.Err() == nil {
+					s.c.Log.Warn("reconciler: lock service unavailable; will retry", "err", err)
+				}
+				if !wait() {
+					return
+				}
+				continue
+			}
+			s.c.Log.Info("reconciler: this instance runs the reconciler", "token", lease.Token())
+			jobCtx, done = lease.Context(), func() { _ = lease.Release() }
+		}
+		for jobCtx.Err() == nil {
+			if n, err := s.Reconcile(jobCtx); err != nil && jobCtx.Err() == nil {
+				s.c.Log.Error("reconcile failed", "err", err)
+			} else if n > 0 {
+				s.c.Log.Info("reconciled orders", "count", n)
+			}
+			if !wait() {
+				done()
+				return
+			}
+		}
+		done()
+		if ctx.Err() != nil {
+			return
+		}
+		s.c.Log.Warn("reconciler: lost the leader lock; trying again", "cause", context.Cause(jobCtx))
 	}
 }
 

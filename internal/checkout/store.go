@@ -18,7 +18,10 @@ type Store interface {
 	// conditional update, variants in id order, writing a 'sale' ledger row
 	// for each. Short stock is a *StockError (ECONFLICT) and nothing is
 	// written. An order with the same idempotency key is ErrDuplicateKey.
-	Reserve(ctx context.Context, o *order.Order, perCustomerLimit int) error
+	// fences holds the fencing token of each variant's lock when the caller
+	// holds them: the update then also requires the variant's stored fence
+	// to be older, and lock.ErrFenced says a newer holder wrote first.
+	Reserve(ctx context.Context, o *order.Order, perCustomerLimit int, fences map[int64]int64) error
 	// MarkPaid moves a pending_payment order to paid with its authorization
 	// and the cart to ordered.
 	MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error)

@@ -361,7 +361,7 @@ func testTwoLines(t *testing.T, s *buyShop) {
 		Status: order.PendingPayment, ShippingMethod: "standard", ShippingName: "Standard", SealedAddress: "x", Country: "ZA",
 		Gateway: "sandbox", PaymentRef: "two-lines-ref", PaymentStatus: order.PaymentPending,
 		Totals: totals(20000), Items: []order.Item{{VariantID: atoi(v), Quantity: 2, UnitPrice: zar(5000), LineTotal: zar(10000)}, {VariantID: atoi(v), Quantity: 2, UnitPrice: zar(5000), LineTotal: zar(10000)}},
-	}, 0)
+	}, 0, nil)
 	if ocean.ErrorCode(err) != ocean.ECONFLICT && !strings.Contains(fmt.Sprint(err), "out of stock") {
 		t.Fatalf("two lines of 2 with 3 in stock: %v", err)
 	}
@@ -634,7 +634,7 @@ func (s *buyShop) pending(t *testing.T, v string, n int) (*order.Order, string) 
 		Gateway: "sandbox", PaymentRef: ref, PaymentStatus: order.PaymentPending, Totals: totals(1000), ReservedUntil: time.Now().Add(time.Hour),
 		Items: []order.Item{{VariantID: atoi(v), Quantity: 1, UnitPrice: zar(1000), LineTotal: zar(1000)}},
 	}
-	if err := s.app.DB.Commerce().Reserve(context.Background(), o, 0); err != nil {
+	if err := s.app.DB.Commerce().Reserve(context.Background(), o, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	return o, id

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 )
@@ -64,7 +65,7 @@ func byVariant(items []order.Item) []qty {
 	return out
 }
 
-func (s *CommerceStore) Reserve(ctx context.Context, o *order.Order, perCustomerLimit int) error {
+func (s *CommerceStore) Reserve(ctx context.Context, o *order.Order, perCustomerLimit int, fences map[int64]int64) error {
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		t := o.Totals
 		var err error
@@ -113,7 +114,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		}
 		var short []checkout.Shortage
 		for _, q := range byVariant(o.Items) {
-			ok, err := changed(tx.exec(ctx, `UPDATE variants SET stock = stock - ? WHERE id = ? AND stock >= ?`, q.n, q.variant, q.n))
+			var ok bool
+			var err error
+			token, fenced := fences[q.variant]
+			if fenced {
+				ok, err = changed(tx.exec(ctx, `UPDATE variants SET stock = stock - ?, fence = ? WHERE id = ? AND stock >= ? AND fence < ?`, q.n, token, q.variant, q.n, token))
+			} else {
+				ok, err = changed(tx.exec(ctx, `UPDATE variants SET stock = stock - ? WHERE id = ? AND stock >= ?`, q.n, q.variant, q.n))
+			}
 			if err != nil {
 				return err
 			}
@@ -121,6 +129,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 				l, err := s.level(ctx, tx, q.variant)
 				if err != nil {
 					return err
+				}
+				if fenced && l.Stock >= q.n {
+					return lock.ErrFenced // a newer lock holder wrote this variant
 				}
 				short = append(short, checkout.Shortage{VariantID: q.variant, SKU: l.SKU, Wanted: q.n, Available: l.Stock})
 				continue
