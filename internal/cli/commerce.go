@@ -61,7 +61,7 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 			return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
 		},
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: invalidate,
-		AfterAuthorize: a.afterAuthorize, Locker: a.Locker,
+		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil,
 	})
 	a.Accounts.SetOrderExport(a.exportOrders)
 	return nil
