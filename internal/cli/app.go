@@ -131,7 +131,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 
 func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms []migrate.Migration) error {
 	db := a.DB
-	a.initLocks()
+	a.initLocks(redis.ShopID(cfg.DatabaseURL, cfg.DataDir))
 	err := withSchemaLock(ctx, cfg, db, func() error {
 		st, err := migrate.GetStatus(ctx, db, ms)
 		if err != nil {

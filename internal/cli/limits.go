@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/httpx"
@@ -13,6 +14,7 @@ import (
 	"github.com/oceanshop/ocean/internal/ratelimit"
 	"github.com/oceanshop/ocean/internal/ratelimit/local"
 	rlredis "github.com/oceanshop/ocean/internal/ratelimit/redis"
+	"github.com/oceanshop/ocean/internal/redis"
 )
 
 // limitPolicies are the configured quotas of every class, all off with
@@ -35,7 +37,7 @@ func limitPolicies(cfg config.Config) []ratelimit.Policy {
 func (a *App) newLimiter(cfg config.Config) (ratelimit.Limiter, error) {
 	ps := limitPolicies(cfg)
 	if a.Redis != nil {
-		return rlredis.New(a.Redis, ps, rlredis.Options{})
+		return rlredis.New(a.Redis, ps, rlredis.Options{Prefix: "ocean:rl:" + redis.ShopID(cfg.DatabaseURL, cfg.DataDir) + ":", Timeout: 2 * time.Second})
 	}
 	return local.New(ps, local.Options{})
 }

@@ -23,13 +23,13 @@ func instanceName() string {
 
 // initLocks makes the metrics registry and the locker: Redis locks shared by
 // the fleet when OCEAN_REDIS_URL is set, in-process locks otherwise.
-func (a *App) initLocks() {
+func (a *App) initLocks(shop string) {
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.LockMetrics = lock.NewMetrics(a.Metrics)
 	opts := []lock.Option{lock.WithMetrics(a.LockMetrics), lock.WithHolder(instanceName())}
 	if a.Redis != nil {
-		l := lockredis.New(a.Redis, "", opts...)
+		l := lockredis.New(a.Redis, "ocean:lock:"+shop, opts...)
 		a.closeLocker = l.Close
 		a.Locker = l
 		return

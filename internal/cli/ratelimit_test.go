@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 	"github.com/oceanshop/ocean/internal/redis/redistest"
 )
 
@@ -78,43 +79,60 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
-// TestRateLimitSharedByFleet: three instances over one Redis and database
-// share each client's budget: 100 requests spread over them exhaust it.
+// TestRateLimitSharedByFleet: three instances of one shop (one database,
+// one Redis) share each client's budget: 100 requests spread over them
+// exhaust it. Another shop on the same Redis has a budget of its own.
 func TestRateLimitSharedByFleet(t *testing.T) {
 	t.Parallel()
 	keys := fleetKeys(t)
 	redisURL := redistest.URL(t)
-	env := map[string]string{"OCEAN_REDIS_URL": redisURL, "OCEAN_ENCRYPTION_KEY": keys["OCEAN_ENCRYPTION_KEY"], "OCEAN_TOKEN_KEYS": keys["OCEAN_TOKEN_KEYS"],
+	env := map[string]string{"OCEAN_REDIS_URL": redisURL, "OCEAN_DATABASE_URL": pgtest.URL(t), "OCEAN_ENCRYPTION_KEY": keys["OCEAN_ENCRYPTION_KEY"], "OCEAN_TOKEN_KEYS": keys["OCEAN_TOKEN_KEYS"],
 		"OCEAN_RATE_LIMITS": "on", "OCEAN_RATE_LIMIT_API": "100/min"}
 	shops := []*apiShop{newAPIShop(t, env), newAPIShop(t, env), newAPIShop(t, env)}
 	var mu sync.Mutex
 	ok, refused := 0, 0
 	var wg sync.WaitGroup
-	for i := 0; i < 120; i++ {
+	next := make(chan int)
+	for w := 0; w < 12; w++ { // 12 clients in flight, requests spread round robin
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
-			s := shops[i%3]
-			res, err := s.srv.Client().Get(s.srv.URL + "/api/v1/categories")
-			if err != nil {
-				t.Error(err)
-				return
+			for i := range next {
+				s := shops[i%3]
+				res, err := s.srv.Client().Get(s.srv.URL + "/api/v1/categories")
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				res.Body.Close()
+				mu.Lock()
+				switch res.StatusCode {
+				case 200:
+					ok++
+				case 429:
+					refused++
+				default:
+					t.Errorf("status %d", res.StatusCode)
+				}
+				mu.Unlock()
 			}
-			res.Body.Close()
-			mu.Lock()
-			defer mu.Unlock()
-			switch res.StatusCode {
-			case 200:
-				ok++
-			case 429:
-				refused++
-			default:
-				t.Errorf("status %d", res.StatusCode)
-			}
-		}(i)
+		}()
 	}
+	for i := 0; i < 120; i++ {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	if ok != 100 || refused != 20 {
 		t.Fatalf("%d accepted and %d refused across three instances; want 100 and 20", ok, refused)
+	}
+	other := map[string]string{}
+	for k, v := range env {
+		other[k] = v
+	}
+	other["OCEAN_DATABASE_URL"] = pgtest.URL(t)
+	o := newAPIShop(t, other)
+	if res, err := o.srv.Client().Get(o.srv.URL + "/api/v1/categories"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("another shop on the same Redis shares the budget: %v %v", res.StatusCode, err)
 	}
 }

@@ -18,6 +18,14 @@ import (
 // the database at the same host, port and name to share the Redis tier;
 // each SQLite instance is a shop of its own.
 func CachePrefix(databaseURL, dataDir string) string {
+	return "ocean:catalog:" + ShopID(databaseURL, dataDir) + ":"
+}
+
+// ShopID names the shop in Redis keys: a short hash of its database's
+// address (see CachePrefix). Locks and rate limits use it too, so shops that
+// share a Redis never share a lock or a client's budget, while the
+// instances of one shop always do.
+func ShopID(databaseURL, dataDir string) string {
 	var id string
 	if u, err := url.Parse(databaseURL); err == nil && databaseURL != "" {
 		host, port := u.Hostname(), u.Port()
@@ -31,5 +39,5 @@ func CachePrefix(databaseURL, dataDir string) string {
 		id = "sqlite|" + hn + "|" + abs
 	}
 	sum := sha256.Sum256([]byte(id))
-	return "ocean:catalog:" + hex.EncodeToString(sum[:6]) + ":"
+	return hex.EncodeToString(sum[:6])
 }
