@@ -220,7 +220,7 @@ start_pg() {
 		fsync = off
 		synchronous_commit = off
 		full_page_writes = off
-		max_connections = 200
+		max_connections = 1000
 	EOF
 
 	msg "starting PostgreSQL on 127.0.0.1:$pg_port"

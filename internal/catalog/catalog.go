@@ -155,6 +155,11 @@ type Store interface {
 	// UpdateProduct changes the product's descriptive fields. ENOTFOUND if
 	// it does not exist, ECONFLICT if the new slug is taken.
 	UpdateProduct(ctx context.Context, id int64, u ProductUpdate) error
+	// SetPrices sets variant prices of product id (variant id → amount)
+	// and its price range, in one transaction. ENOTFOUND for an unknown
+	// product or a variant of another product, EINVALID when currency is
+	// not the product's.
+	SetPrices(ctx context.Context, id int64, prices map[int64]int64, currency string) error
 	// CountProducts returns how many products exist.
 	CountProducts(ctx context.Context) (int, error)
 }

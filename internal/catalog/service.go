@@ -397,6 +397,26 @@ func (s *Service) UpdateProduct(ctx context.Context, id int64, u ProductUpdate) 
 	return s.store.UpdateProduct(ctx, id, u)
 }
 
+// SetPrices changes variant prices (minor units, in the product's
+// currency). Every instance's cached pages and cards show the new prices at
+// once: the write invalidates the catalog cache everywhere.
+func (s *Service) SetPrices(ctx context.Context, productID int64, prices map[int64]int64, currency string) error {
+	var fe []ocean.FieldError
+	for id, a := range prices {
+		if a < 0 || a > 1<<40 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", id), Message: "must be between 0 and 1099511627776 minor units"})
+		}
+	}
+	if len(prices) == 0 {
+		fe = append(fe, ocean.FieldError{Field: "variants", Message: "name at least one variant and its new price"})
+	}
+	if fe != nil {
+		return ocean.Invalid("The prices are not valid.", fe...)
+	}
+	defer s.cache.Invalidate(ctx)
+	return s.store.SetPrices(ctx, productID, prices, currency)
+}
+
 // CountProducts returns the number of products.
 func (s *Service) CountProducts(ctx context.Context) (int, error) { return s.store.CountProducts(ctx) }
 

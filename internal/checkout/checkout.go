@@ -32,6 +32,7 @@ import (
 	"net/mail"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -87,6 +88,9 @@ type Config struct {
 // Service runs checkouts and the order lifecycle.
 type Service struct {
 	c Config
+	// locksDown is set while the lock service fails, so requests do not
+	// each wait on it.
+	locksDown atomic.Bool
 }
 
 // New returns a checkout service.
@@ -345,6 +349,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 		return nil, err
 	}
 	defer release()
+	locksDown := s.locksDown.Load()
 	if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
 		return s.replay(ctx, o, hash)
 	}
@@ -395,7 +400,12 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	if err := s.sealAddress(o); err != nil {
 		return nil, err
 	}
-	fences, unlock, err := s.lockVariants(ctx, o.Items)
+	fences, unlock, err := func() (map[int64]int64, func(), error) {
+		if locksDown {
+			return nil, func() {}, nil // the lock service just failed: do not wait on it again
+		}
+		return s.lockVariants(ctx, o.Items)
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -623,6 +633,10 @@ func (s *Service) confirm(ctx context.Context, o *order.Order) {
 // lockWait bounds how long a request waits for a lock before it gives up.
 const lockWait = 10 * time.Second
 
+// variantLockWait bounds the wait in the queue of a hot variant; past it
+// the checkout goes straight to the database's conditional update.
+const variantLockWait = 2 * time.Second
+
 // lock takes key for the caller and returns its release. Without a
 // Locker, or while the lock service is unreachable, it returns at once
 // (the database still decides alone); a lock that stays held past wait is
@@ -631,16 +645,27 @@ func (s *Service) lock(ctx context.Context, key string, wait time.Duration) (fun
 	if s.c.Locker == nil {
 		return func() {}, nil
 	}
-	lctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	lease, err := s.c.Locker.Acquire(lctx, key, lock.WithTTL(10*time.Second), lock.WithMaxHold(2*time.Minute))
+	opts := []lock.Option{lock.WithTTL(10 * time.Second), lock.WithMaxHold(2 * time.Minute)}
+	// One quick try first: an unreachable lock service is known at once
+	// instead of after the whole wait.
+	lease, err := s.c.Locker.TryLock(ctx, key, opts...)
+	if errors.Is(err, lock.ErrNotAcquired) {
+		lctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		lease, err = s.c.Locker.Acquire(lctx, key, opts...)
+	}
 	switch {
 	case err == nil:
+		if s.locksDown.Swap(false) {
+			s.c.Log.Info("lock service reachable again")
+		}
 		return func() { _ = lease.Release() }, nil
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case errors.Is(err, lock.ErrUnavailable):
-		s.c.Log.Warn("lock service unavailable; going on without the lock", "key", key, "err", err)
+		if !s.locksDown.Swap(true) {
+			s.c.Log.Warn("lock service unavailable; going on without locks (the database still decides)", "key", key, "err", err)
+		}
 		return func() {}, nil
 	default:
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop is very busy right now. Nothing was charged; please try again in a moment.", Err: err}
@@ -662,7 +687,7 @@ func (s *Service) lockVariants(ctx context.Context, items []order.Item) (map[int
 			ids[k] = it.VariantID
 		}
 	}
-	lctx, cancel := context.WithTimeout(ctx, lockWait)
+	lctx, cancel := context.WithTimeout(ctx, variantLockWait)
 	defer cancel()
 	set, err := s.c.Locker.AcquireMany(lctx, keys, lock.WithTTL(5*time.Second), lock.WithMaxHold(time.Minute))
 	switch {
@@ -674,11 +699,11 @@ func (s *Service) lockVariants(ctx context.Context, items []order.Item) (map[int
 		return fences, func() { _ = set.Release() }, nil
 	case ctx.Err() != nil:
 		return nil, nil, ctx.Err()
-	case errors.Is(err, lock.ErrUnavailable):
-		s.c.Log.Warn("lock service unavailable; reserving stock without variant locks", "err", err)
-		return nil, func() {}, nil
 	default:
-		return nil, nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop is very busy right now. Nothing was charged; please try again in a moment.", Err: err}
+		// Unavailable, or a queue longer than the wait: the lock only
+		// reduces contention, so go to the database, which decides alone.
+		s.c.Log.Debug("reserving stock without variant locks", "err", err)
+		return nil, func() {}, nil
 	}
 }
 

@@ -273,6 +273,40 @@ func (s *CatalogStore) UpdateProduct(ctx context.Context, id int64, u catalog.Pr
 	})
 }
 
+func (s *CatalogStore) SetPrices(ctx context.Context, id int64, prices map[int64]int64, currency string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		var cur string
+		err := tx.queryRow(ctx, `SELECT currency FROM products WHERE id = ?`, id).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no such product.")
+		}
+		if err != nil {
+			return err
+		}
+		if currency != cur {
+			return ocean.Invalid("The prices are not valid.", ocean.FieldError{Field: "price.currency", Message: "must be " + cur + ", the product's currency"})
+		}
+		for vid, amount := range prices {
+			ok, err := changed(tx.exec(ctx, `UPDATE variants SET price = ? WHERE id = ? AND product_id = ?`, amount, vid, id))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return ocean.Errorf(ocean.ENOTFOUND, "Variant %d is not a variant of this product.", vid)
+			}
+		}
+		ok, err := changed(tx.exec(ctx, `UPDATE products SET price_min = (SELECT MIN(price) FROM variants WHERE product_id = ?),
+ price_max = (SELECT MAX(price) FROM variants WHERE product_id = ?), updated_at = ? WHERE id = ?`, id, id, s.db.timeArg(time.Now().UTC()), id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no such product.")
+		}
+		return nil
+	})
+}
+
 func (s *CatalogStore) CountProducts(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.queryRow(ctx, `SELECT COUNT(*) FROM products`).Scan(&n)
