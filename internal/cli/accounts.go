@@ -12,12 +12,16 @@ import (
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/throttle"
+	throttleredis "github.com/oceanshop/ocean/internal/throttle/redis"
 	"github.com/oceanshop/ocean/internal/token"
 )
 
@@ -99,8 +103,9 @@ func mailer(cfg config.Config, db *sqldb.DB) (mail.Mailer, *mail.Mailbox, error)
 	return box, box, nil
 }
 
-// newAccounts wires the accounts service.
-func newAccounts(cfg config.Config, db *sqldb.DB, log *slog.Logger) (*account.Service, *mail.Mailbox, error) {
+// newAccounts wires the accounts service. rdb is the shop's Redis, nil
+// without one.
+func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, log *slog.Logger) (*account.Service, *mail.Mailbox, error) {
 	keys, reload, err := keyring(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -116,13 +121,22 @@ func newAccounts(cfg config.Config, db *sqldb.DB, log *slog.Logger) (*account.Se
 	send := func(ctx context.Context, to, subject, text string) error {
 		return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
 	}
+	// With Redis the lockouts are shared by the fleet (an attacker gains
+	// nothing by spreading guesses over instances); without, in process.
+	signIn := splitLimiter{throttle.NewLocal(signInAccount, nil), throttle.NewLocal(signInClient, nil)}
+	reset := splitLimiter{throttle.NewLocal(resetAccount, nil), throttle.NewLocal(resetClient, nil)}
+	if rdb != nil {
+		rt := throttleredis.New(rdb, throttleredis.Options{Prefix: "ocean:throttle:" + redis.ShopID(cfg.DatabaseURL, cfg.DataDir) + ":", Log: log})
+		signIn = splitLimiter{rt.Limiter(signInAccount), rt.Limiter(signInClient)}
+		reset = splitLimiter{rt.Limiter(resetAccount), rt.Limiter(resetClient)}
+	}
 	svc := account.NewService(account.Config{
 		Store:       db.Accounts(),
 		Keys:        keys,
 		ReloadKeys:  reload,
 		Tokens:      signer,
-		SignInLimit: splitLimiter{throttle.NewLocal(signInAccount, nil), throttle.NewLocal(signInClient, nil)},
-		ResetLimit:  splitLimiter{throttle.NewLocal(resetAccount, nil), throttle.NewLocal(resetClient, nil)},
+		SignInLimit: signIn,
+		ResetLimit:  reset,
 		Mail:        send,
 		BaseURL:     cfg.PublicURL,
 		Log:         log,

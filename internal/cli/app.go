@@ -171,7 +171,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 			log.Info("seeded demo catalog", "products", n)
 		}
 	}
-	if a.Accounts, a.Mailbox, err = newAccounts(cfg, db, log); err != nil {
+	if a.Accounts, a.Mailbox, err = newAccounts(cfg, db, a.Redis, log); err != nil {
 		return err
 	}
 	if err := ensureAdmin(ctx, cfg, a.Accounts, log, os.Stderr); err != nil {
