@@ -34,7 +34,7 @@ type Config struct {
 	// after SIGTERM/SIGINT before it closes the listeners: the time a load
 	// balancer needs to notice and stop sending new requests.
 	ShutdownDelay time.Duration
-	RedisURL      string // redis://… or rediss://… shares cache invalidation between instances; empty keeps it in process
+	RedisURL      string // redis://…, rediss://… or redis-sentinel://… makes instances one shop (locks, cache, limits); empty keeps it in process
 	PublicURL     string // the shop's public origin for links in mail and the token issuer
 	AdminEmail    string // the first admin's email
 	AdminPassword string // the first admin's password; empty: generated
@@ -55,6 +55,7 @@ type Config struct {
 	RateLimitsOff  bool                        // OCEAN_RATE_LIMITS=off: no class is limited (load tests)
 	RateLimits     map[string]ratelimit.Policy // quota per class: api, signin, reset, checkout
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
+	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
@@ -109,15 +110,22 @@ var Settings = []Setting{
 		}},
 	{"log-level", "OCEAN_LOG_LEVEL", "info", "debug, info, warn or error", oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 	{"log-format", "OCEAN_LOG_FORMAT", "text", "text or json", oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
-	{"redis-url", "OCEAN_REDIS_URL", "", "redis://[:password@]host:6379/0 or rediss://… shares catalog cache invalidation between instances; empty keeps it in process",
+	{"redis-url", "OCEAN_REDIS_URL", "", "redis://[:password@]host:6379/0, rediss://… or redis-sentinel://[:password@]host1:26379,host2:26379,host3:26379/master-name[/db][?sentinel_password=…] runs several instances as one shop (locks, cache, rate limits); empty keeps them in process",
 		func(c *Config, v string) error {
 			if v == "" {
 				c.RedisURL = ""
 				return nil
 			}
+			if strings.HasPrefix(v, "redis-sentinel://") {
+				if err := sentinelURL(v); err != nil {
+					return err
+				}
+				c.RedisURL = v
+				return nil
+			}
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-				return errors.New("must be a redis://[:password@]host:port/db or rediss://… URL")
+				return errors.New("must be a redis://[:password@]host:port/db, rediss://… or redis-sentinel://host1:26379,host2:26379/master-name URL")
 			}
 			if db := strings.TrimPrefix(u.Path, "/"); db != "" {
 				if n, err := strconv.Atoi(db); err != nil || n < 0 {
@@ -239,6 +247,14 @@ var Settings = []Setting{
 			c.TrustedProxies = ps
 			return nil
 		}},
+	{"metrics-token", "OCEAN_METRICS_TOKEN", "", "bearer token a Prometheus scraper sends to GET /metrics (at least 16 characters, e.g. from openssl rand -hex 32); empty: /metrics answers 404",
+		func(c *Config, v string) error {
+			if v != "" && (len(v) < 16 || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+				return errors.New("must be at least 16 characters without spaces or control characters")
+			}
+			c.MetricsToken = v
+			return nil
+		}},
 }
 
 // rateLimit is the setting of one rate-limit class's quota.
@@ -259,7 +275,7 @@ func rateLimit(class, def, help string) Setting {
 }
 
 // secretSettings are never echoed in errors.
-var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true}
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true}
 
 func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -361,7 +377,7 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	return c, fs.Args(), nil
 }
 
-var passwordParam = regexp.MustCompile(`(?i)((?:ssl)?password=)[^&#\s]*`)
+var passwordParam = regexp.MustCompile(`(?i)(\b[a-z_]*password=)[^&#\s]*`)
 
 // Redact hides the credentials in a URL setting so that it can be shown in
 // errors and logs: the password of the user info and password query
@@ -387,7 +403,7 @@ func Redact(v string) string {
 	}
 	if q := u.Query(); passwordParam.MatchString(u.RawQuery) {
 		for k := range q {
-			if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+			if strings.HasSuffix(strings.ToLower(k), "password") {
 				q.Set(k, mask)
 			}
 		}
@@ -397,4 +413,61 @@ func Redact(v string) string {
 		return v
 	}
 	return u.String()
+}
+
+// sentinelURL checks a redis-sentinel://[[user]:password@]host1:26379,
+// host2:26379/master-name[/db][?sentinel_password=…&sentinel_username=…]
+// URL: the Sentinels' addresses (port 26379 when left out), the name of the
+// primary they watch and an optional database number. internal/redis.Open
+// reads the same syntax; its errors never quote the password.
+func sentinelURL(v string) error {
+	const syntax = "redis-sentinel://[:password@]host1:26379,host2:26379,host3:26379/master-name[/db]"
+	rest := strings.TrimPrefix(v, "redis-sentinel://")
+	if strings.ContainsAny(rest, "# \t\r\n") {
+		return errors.New("must be a " + syntax + " URL without spaces or fragment (percent-encode special characters in passwords)")
+	}
+	rest, query, _ := strings.Cut(rest, "?")
+	authority, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		if _, err := url.PathUnescape(authority[:at]); err != nil {
+			return errors.New("the user name or password is not percent-encoded correctly")
+		}
+		authority = authority[at+1:]
+	}
+	if authority == "" {
+		return errors.New("names no Sentinel: it must be a " + syntax + " URL")
+	}
+	for _, a := range strings.Split(authority, ",") {
+		host, port, err := net.SplitHostPort(a)
+		if err != nil && (!strings.Contains(a, ":") || strings.HasPrefix(a, "[") && strings.HasSuffix(a, "]")) {
+			host, port, err = strings.Trim(a, "[]"), "26379", nil // no port: the Sentinel default
+		}
+		n, perr := strconv.Atoi(port)
+		if err != nil || host == "" || strings.ContainsAny(host, "[]@/") || perr != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("Sentinel address %q is not host:port (%s)", a, syntax)
+		}
+	}
+	path = strings.TrimSuffix(path, "/")
+	seg := strings.Split(path, "/")
+	name, err := url.PathUnescape(seg[0])
+	if path == "" || len(seg) > 2 || err != nil || name == "" || strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return errors.New("the path must be the Sentinel master name and an optional database number, like " + syntax)
+	}
+	if len(seg) == 2 {
+		if n, err := strconv.Atoi(seg[1]); err != nil || n < 0 {
+			return errors.New("the database number after the master name must be a number, like redis-sentinel://host:26379/mymaster/0")
+		}
+	}
+	if query != "" {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return errors.New("the query is not percent-encoded correctly")
+		}
+		for k := range q {
+			if k != "sentinel_password" && k != "sentinel_username" {
+				return fmt.Errorf("unknown parameter %q: a redis-sentinel URL takes sentinel_password and sentinel_username", k)
+			}
+		}
+	}
+	return nil
 }

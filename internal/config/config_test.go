@@ -104,10 +104,25 @@ func TestRedisURL(t *testing.T) {
 	if c, _, err := Load(nil, env(nil)); err != nil || c.RedisURL != "" {
 		t.Fatalf("default: %q %v", c.RedisURL, err)
 	}
-	for _, bad := range []string{"http://cache:6379", "redis://", "redis://cache:6379/zero", "cache:6379"} {
+	for _, good := range []string{
+		"redis-sentinel://127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381/mymaster",
+		"redis-sentinel://:pw@s1:26379,s2:26379,s3:26379/shop/2",
+		"redis-sentinel://ocean:p%40ss@s1,[::1]:26380,[fe80::1]/shop/?sentinel_password=sp&sentinel_username=watch",
+	} {
+		c, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": good, "OCEAN_ENCRYPTION_KEY": "k", "OCEAN_TOKEN_KEYS": "t"}))
+		if err != nil || c.RedisURL != good {
+			t.Errorf("OCEAN_REDIS_URL=%s: %q %v", good, c.RedisURL, err)
+		}
+	}
+	for _, bad := range []string{"http://cache:6379", "redis://", "redis://cache:6379/zero", "cache:6379",
+		"redis-sentinel://", "redis-sentinel:///mymaster", "redis-sentinel://s1:26379", "redis-sentinel://s1:26379/",
+		"redis-sentinel://s1:26379,,s2:26379/mymaster", "redis-sentinel://s1:0/mymaster", "redis-sentinel://s1:x/mymaster",
+		"redis-sentinel://s1:26379/my%20master", "redis-sentinel://s1:26379/mymaster/zero", "redis-sentinel://s1:26379/m/0/1",
+		"redis-sentinel://s1:26379/mymaster?master_name=other", "redis-sentinel://:s3cr%et@s1:26379/mymaster",
+	} {
 		_, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": bad}))
-		if err == nil || !strings.Contains(err.Error(), "OCEAN_REDIS_URL") {
-			t.Errorf("OCEAN_REDIS_URL=%s: error %v, want it to name the variable", bad, err)
+		if err == nil || !strings.Contains(err.Error(), "OCEAN_REDIS_URL") || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("OCEAN_REDIS_URL=%s: error %v, want it to name the variable and hide the password", bad, err)
 		}
 	}
 }
@@ -160,5 +175,17 @@ func TestCommerceSettings(t *testing.T) {
 	}
 	if _, _, err := Load(nil, env(map[string]string{"OCEAN_REDIS_URL": "redis://cache:6379/0"})); err == nil || !strings.Contains(err.Error(), "OCEAN_TOKEN_KEYS") {
 		t.Errorf("a fleet without shared keys: %v", err)
+	}
+}
+
+func TestRedactSentinelPassword(t *testing.T) {
+	for _, v := range []string{
+		"redis-sentinel://:pw1@h1:26379,h2:26379/mymaster?sentinel_password=topsecret",
+		"redis-sentinel://h1:26379/mymaster?sentinel_password=topsecret&x=%zz",
+		"postgres://u@h/db?password=topsecret",
+	} {
+		if got := Redact(v); strings.Contains(got, "topsecret") || strings.Contains(got, "pw1") {
+			t.Errorf("Redact(%q) = %q", v, got)
+		}
 	}
 }

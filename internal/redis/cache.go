@@ -556,20 +556,3 @@ func (c *Cache) Close() error {
 	<-c.done
 	return err
 }
-
-// Open connects to the Redis at url (redis://[:password@]host:port/db or
-// rediss://) and checks it answers.
-func Open(ctx context.Context, url string) (goredis.UniversalClient, error) {
-	opt, err := goredis.ParseURL(url)
-	if err != nil {
-		return nil, errors.New("OCEAN_REDIS_URL: " + err.Error())
-	}
-	rdb := goredis.NewClient(opt)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, errors.New("connect to Redis at " + opt.Addr + ": " + err.Error())
-	}
-	return rdb, nil
-}
