@@ -192,6 +192,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	}
 	w.SetBackOffice(a.Checkout, a.Inventory)
 	w.SetCommerce(a.Carts, a.Checkout)
+	w.SetLocks(a.Locker, a.Metrics, instanceName())
 	mux := http.NewServeMux()
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
@@ -201,6 +202,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		return err
 	}
 	a.Handler = httpx.Chain(mux,
+		a.withMetrics(mux, cfg.MetricsToken), // serves /metrics; counts every request
 		httpx.WithRequestID,
 		httpx.SecurityHeaders,
 		httpx.Recover(log, w.ErrorPage),

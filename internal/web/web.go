@@ -63,6 +63,9 @@ type Web struct {
 	// them the storefront is a catalog without a cart.
 	carts    *cart.Service
 	checkout *checkout.Service
+	// locks is the lock dashboard's source, set by SetLocks
+	// (admin_locks.go); nil: no dashboard.
+	locks *locksView
 }
 
 // pageNames are the page templates (templates/NAME.html): each is parsed
@@ -73,7 +76,8 @@ var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"cart", "checkout_details", "checkout_shipping", "checkout_payment", "checkout_review", "order",
 	"admin", "admin_users", "admin_audit", "admin_mailbox",
 	"admin_orders", "admin_order", "admin_orders_discounts",
-	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify"}
+	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
+	"admin_locks"}
 
 // New parses the embedded templates and prepares the static assets and
 // icons. It fails if any of them is broken, so a bad build never serves.
@@ -178,6 +182,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 		if w.office != nil {
 			w.registerBackOffice(mux, page)
 		}
+		if w.locks != nil {
+			mux.Handle("GET /admin/locks", w.secureOnly(page(w.adminLocks)))
+		}
 	}
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
@@ -212,6 +219,8 @@ func (w *Web) funcs() template.FuncMap {
 		"mailboxOn": func() bool { return w.mailbox != nil },
 		// officeOn says whether the admin has orders, inventory and discounts.
 		"officeOn": func() bool { return w.office != nil },
+		// locksOn says whether the admin has the lock dashboard.
+		"locksOn": func() bool { return w.locks != nil },
 	}
 }
 
