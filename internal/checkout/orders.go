@@ -55,9 +55,10 @@ func (s *Service) Orders(ctx context.Context, f order.Filter) ([]order.Order, er
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Unknown order status.", Fields: []ocean.FieldError{{Field: "status", Message: "must be one of pending_payment, paid, fulfilled, delivered, cancelled, refunded, partially_refunded"}}}
 	}
-	if f.Limit <= 0 || f.Limit > 100 {
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	f.Limit = min(f.Limit, 501) // callers ask for one more than a page of up to 500
 	os, err := s.c.Store.Orders(ctx, f)
 	for i := range os {
 		s.open(&os[i])

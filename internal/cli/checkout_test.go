@@ -343,6 +343,38 @@ func testContention(t *testing.T, s *buyShop) {
 	if n != units {
 		t.Fatalf("%d paid orders for the variant, want %d", n, units)
 	}
+	// The admin API pages through them all: 200 per page asked, every order once.
+	seen, cursor := map[string]bool{}, ""
+	for pages := 0; ; pages++ {
+		var page struct {
+			Items []struct {
+				ID    string `json:"id"`
+				Items []struct {
+					VariantID string `json:"variant_id"`
+				} `json:"items"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		s.must(t, 200, "GET", "/api/v1/admin/orders?status=paid&limit=200"+cursor, s.admin, nil, nil, &page)
+		for _, o := range page.Items {
+			if seen[o.ID] {
+				t.Fatalf("order %s on two pages", o.ID)
+			}
+			if len(o.Items) == 1 && o.Items[0].VariantID == v {
+				seen[o.ID] = true
+			}
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		if len(page.Items) != 200 || pages > 10 {
+			t.Fatalf("a page of %d before the end", len(page.Items))
+		}
+		cursor = "&cursor=" + *page.NextCursor
+	}
+	if len(seen) != units {
+		t.Fatalf("the admin order list shows %d of the %d orders", len(seen), units)
+	}
 	s.verifyLedger(t)
 }
 
