@@ -63,6 +63,7 @@ func startProc(t *testing.T, env []string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(oceanBinary(t), "serve"), seen: make(chan string, 1000)}
 	p.cmd.Env = append(os.Environ(), env...)
+	dieWithTest(p.cmd)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

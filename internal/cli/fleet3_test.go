@@ -42,6 +42,7 @@ func startOwnRedis(t *testing.T, port string) *ownRedis {
 		ln.Close()
 	}
 	r := &ownRedis{port: port, cmd: exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")}
+	dieWithTest(r.cmd)
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
