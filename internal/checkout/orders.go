@@ -99,12 +99,26 @@ func (s *Service) Deliver(ctx context.Context, publicID, actor string) (*order.O
 	return s.move(ctx, publicID, order.Delivered, actor, "", "")
 }
 
-func (s *Service) move(ctx context.Context, publicID string, to order.Status, actor, note, tracking string) (*order.Order, error) {
+// lockedOrder takes the order's lock and reads the order under it, so a
+// status change decides on the status it will compare-and-set.
+func (s *Service) lockedOrder(ctx context.Context, publicID string) (*order.Order, func(), error) {
 	o, err := s.OrderByID(ctx, publicID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o, err = s.OrderByID(ctx, publicID); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return o, release, nil
+}
+
+func (s *Service) move(ctx context.Context, publicID string, to order.Status, actor, note, tracking string) (*order.Order, error) {
+	o, release, err := s.lockedOrder(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
@@ -129,18 +143,11 @@ func (s *Service) move(ctx context.Context, publicID string, to order.Status, ac
 // Cancel cancels an order: units return to stock and the payment is voided
 // or refunded in full.
 func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Order, error) {
-	o, err := s.OrderByID(ctx, publicID)
-	if err != nil {
-		return nil, err
-	}
-	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	o, release, err := s.lockedOrder(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	if o, err = s.OrderByID(ctx, publicID); err != nil {
-		return nil, err
-	}
 	var won bool
 	switch o.Status {
 	case order.PendingPayment:
@@ -203,18 +210,11 @@ func (s *Service) settle(ctx context.Context, o *order.Order) error {
 // Refund returns amount (minor units) of a paid order through the gateway.
 // reference makes it idempotent (the admin form and API send one).
 func (s *Service) Refund(ctx context.Context, publicID string, amount int64, reference, actor string) (*order.Order, error) {
-	o, err := s.OrderByID(ctx, publicID)
-	if err != nil {
-		return nil, err
-	}
-	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	o, release, err := s.lockedOrder(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	if o, err = s.OrderByID(ctx, publicID); err != nil {
-		return nil, err
-	}
 	if reference == "" {
 		reference = "refund_" + randomHex(12)
 	} else if done, err := s.c.Store.Refunds(ctx, o.ID); err != nil {
