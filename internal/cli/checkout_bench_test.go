@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/oceanshop/ocean/internal/redis/redistest"
 )
 
 // BenchmarkCheckout measures whole guest checkouts through the real handler
@@ -14,13 +16,21 @@ import (
 //	uncontended: each buyer picks one of 200 variants in turn
 //	hot:         every buyer buys the same variant
 //
+// "postgres+redis" is one instance of a fleet: Redis locks (cart, variant,
+// order), the two-tier cache and shared keys.
+//
 // It reports orders/s. Run: make bench, or
 // go test -run '^$' -bench BenchmarkCheckout ./internal/cli
 func BenchmarkCheckout(b *testing.B) {
-	for _, db := range []string{"sqlite", "postgres"} {
+	for _, db := range []string{"sqlite", "postgres", "postgres+redis"} {
 		for _, mode := range []string{"uncontended", "hot"} {
 			b.Run(db+"/"+mode, func(b *testing.B) {
-				s := newBuyShop(b, db == "postgres")
+				var extra map[string]string
+				if db == "postgres+redis" {
+					keys := fleetKeysTB(b)
+					extra = map[string]string{"OCEAN_REDIS_URL": redistest.URL(b), "OCEAN_ENCRYPTION_KEY": keys["OCEAN_ENCRYPTION_KEY"], "OCEAN_TOKEN_KEYS": keys["OCEAN_TOKEN_KEYS"]}
+				}
+				s := newBuyShopEnv(b, db != "sqlite", extra)
 				variants := make([]string, 200)
 				for i := range variants {
 					if mode == "hot" && i > 0 {

@@ -36,11 +36,17 @@ type buyShop struct {
 	n     atomic.Int64
 }
 
-func newBuyShop(t testing.TB, pg bool) *buyShop {
+func newBuyShop(t testing.TB, pg bool) *buyShop { return newBuyShopEnv(t, pg, nil) }
+
+// newBuyShopEnv is newBuyShop with extra settings (Redis for a fleet, say).
+func newBuyShopEnv(t testing.TB, pg bool, extra map[string]string) *buyShop {
 	t.Helper()
 	env := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_EMAIL": "owner@example.com", "OCEAN_ADMIN_PASSWORD": adminPassword, "OCEAN_SEED_DEMO": "false", "OCEAN_RATE_LIMITS": "off"}
 	if pg {
 		env["OCEAN_DATABASE_URL"] = pgtest.URL(t)
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {

@@ -86,7 +86,9 @@ func TestFleetSeesWritesAtOnce(t *testing.T) {
 }
 
 // fleetKeys runs `ocean keys generate` and returns the settings it prints.
-func fleetKeys(t *testing.T) map[string]string {
+func fleetKeys(t *testing.T) map[string]string { return fleetKeysTB(t) }
+
+func fleetKeysTB(t testing.TB) map[string]string {
 	t.Helper()
 	var out strings.Builder
 	if code := cli.Run(context.Background(), []string{"keys", "generate"}, func(string) string { return "" }, &out, io.Discard); code != 0 {
