@@ -117,6 +117,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	}
 	a := &App{DB: db}
 	if cfg.RedisURL != "" {
+		useRedisLog(log)
 		if a.Redis, err = redis.Open(ctx, cfg.RedisURL); err != nil {
 			db.Close()
 			return nil, err
