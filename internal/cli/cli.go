@@ -94,14 +94,14 @@ Commands:
   version            print the version
   help               this text
 
-Settings (flag, environment variable, default):
+Settings (environment variable, flag, default):
 `)
 	for _, s := range config.Settings {
 		def := s.Default
 		if def == "" {
 			def = `""`
 		}
-		fmt.Fprintf(w, "  --%-14s %-20s %-14s %s\n", s.Flag, s.Env, def, s.Help)
+		fmt.Fprintf(w, "  %s, --%s (default %s)\n      %s\n", s.Env, s.Flag, def, s.Help)
 	}
 	fmt.Fprint(w, `
 Flags override environment variables. With no settings, ocean serves a demo
