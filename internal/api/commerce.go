@@ -479,14 +479,14 @@ func (a *API) refund(w http.ResponseWriter, r *http.Request, u *account.User) {
 		fail(w, r, err)
 		return
 	}
-	ref := ""
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
-		if !checkout.ValidKey(k) {
-			fail(w, r, ocean.Invalid("The Idempotency-Key header is malformed.", ocean.FieldError{Field: "Idempotency-Key", Message: "must be 8-255 printable ASCII characters"}))
-			return
-		}
-		ref = "api_" + r.PathValue("id") + "_" + k
+	// A refund is money leaving the shop: a retry after a lost answer must
+	// not refund again, so the key is required, as on checkout.
+	k := r.Header.Get("Idempotency-Key")
+	if !checkout.ValidKey(k) {
+		fail(w, r, ocean.Invalid("Send an Idempotency-Key header (8-255 printable characters), the same on a retry, so a refund is never made twice.", ocean.FieldError{Field: "Idempotency-Key", Message: "is missing or malformed"}))
+		return
 	}
+	ref := "api_" + r.PathValue("id") + "_" + k
 	o, err := a.Checkout.Refund(r.Context(), r.PathValue("id"), in.Amount, ref, actor(u))
 	a.writeOrder(w, r, o, err)
 }

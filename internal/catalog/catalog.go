@@ -216,8 +216,8 @@ func (p *Product) Validate() error {
 		if v.SKU == "" || len(v.SKU) > 64 {
 			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].sku", i), Message: "must be 1-64 characters"})
 		}
-		if v.Price.Amount < 0 || len(v.Price.Currency) != 3 {
-			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", i), Message: "must be a non-negative amount with a 3-letter currency"})
+		if v.Price.Amount < 0 || v.Price.Amount > MaxPrice || len(v.Price.Currency) != 3 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", i), Message: "must be an amount from 0 to 1000000000 minor units with a 3-letter currency"})
 		}
 		if v.Stock < 0 {
 			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].stock", i), Message: "cannot be negative"})

@@ -397,14 +397,18 @@ func (s *Service) UpdateProduct(ctx context.Context, id int64, u ProductUpdate) 
 	return s.store.UpdateProduct(ctx, id, u)
 }
 
+// MaxPrice bounds a variant's price (10 million in major units) so that any
+// cart the shop allows (100 lines of 99) can be totalled exactly.
+const MaxPrice = 1_000_000_000
+
 // SetPrices changes variant prices (minor units, in the product's
 // currency). Every instance's cached pages and cards show the new prices at
 // once: the write invalidates the catalog cache everywhere.
 func (s *Service) SetPrices(ctx context.Context, productID int64, prices map[int64]int64, currency string) error {
 	var fe []ocean.FieldError
 	for id, a := range prices {
-		if a < 0 || a > 1<<40 {
-			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", id), Message: "must be between 0 and 1099511627776 minor units"})
+		if a < 0 || a > MaxPrice {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].price", id), Message: fmt.Sprintf("must be between 0 and %d minor units", MaxPrice)})
 		}
 	}
 	if len(prices) == 0 {

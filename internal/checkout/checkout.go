@@ -370,6 +370,9 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	if err != nil {
 		return nil, err
 	}
+	if t.Total.Amount <= 0 {
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "This order comes to nothing to pay, which the shop cannot take yet. Remove the discount code or add an item."}
+	}
 	if tc, ok := gw.(payment.TokenChecker); ok {
 		if err := tc.CheckToken(ctx, r.Token); err != nil {
 			return nil, tokenError(err)

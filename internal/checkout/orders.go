@@ -261,11 +261,24 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 		}
 		return nil, ocean.Errorf(ocean.ECONFLICT, "Order %s changed meanwhile; reload and try again.", o.Number())
 	}
-	if _, err := gw.Refund(ctx, o.PaymentID, amount, reference); err != nil {
+	_, err = gw.Refund(ctx, o.PaymentID, amount, reference)
+	for try := 0; err != nil && !refused(err) && try < 2; try++ {
+		// Unknown outcome (a timeout, say): the refund may have been made.
+		// Ask again with the same reference, which refunds at most once.
+		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+		_, err = gw.Refund(ctx, o.PaymentID, amount, reference)
+	}
+	if err != nil {
+		if !refused(err) {
+			// Still unknown: keep the refund recorded rather than invite a
+			// second one; the gateway's dashboard tells the truth.
+			s.c.Log.Error("refund outcome unknown; recorded, check the gateway", "order", o.Number(), "reference", reference, "err", err)
+			return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway did not confirm the refund. It is recorded on the order; check the gateway before refunding again.", Err: err}
+		}
 		if uerr := s.c.Store.UndoRefund(ctx, o.ID, reference); uerr != nil {
 			s.c.Log.Error("refund refused by gateway and not undone", "order", o.Number(), "err", uerr)
 		}
-		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway did not accept the refund: nothing was refunded. Try again.", Err: err}
+		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway refused the refund: nothing was refunded.", Err: err}
 	}
 	return s.OrderByID(ctx, publicID)
 }
@@ -386,10 +399,24 @@ func (s *Service) HandleEvent(ctx context.Context, gateway string, ev payment.Ev
 	if !ok {
 		return ocean.Errorf(ocean.ENOTFOUND, "Unknown gateway.")
 	}
-	first, err := s.c.Store.FirstWebhook(ctx, gateway+":"+ev.ID)
+	id := gateway + ":" + ev.ID
+	first, err := s.c.Store.FirstWebhook(ctx, id)
 	if err != nil || !first {
 		return err
 	}
+	if err := s.handleEvent(ctx, gw, ev); err != nil {
+		// Processing failed: forget the event so the gateway's redelivery
+		// is processed (the answer is a 5xx, which makes it redeliver).
+		if ferr := s.c.Store.ForgetWebhook(context.WithoutCancel(ctx), id); ferr != nil {
+			s.c.Log.Error("webhook event not forgotten after a failure", "event", id, "err", ferr)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Service) handleEvent(ctx context.Context, gw payment.Gateway, ev payment.Event) error {
+	var err error
 	var o *order.Order
 	if ev.Reference != "" {
 		o, err = s.c.Store.OrderByPaymentRef(ctx, ev.Reference)
@@ -460,4 +487,18 @@ func (s *Service) AllOrdersOf(ctx context.Context, userID int64) ([]order.Order,
 		}
 		f.Before = os[len(os)-1].ID
 	}
+}
+
+// refused reports whether a gateway error is a definite refusal (nothing
+// happened) rather than an unknown outcome.
+func refused(err error) bool {
+	var d *payment.Decline
+	if errors.As(err, &d) {
+		return true
+	}
+	switch ocean.ErrorCode(err) {
+	case ocean.ECONFLICT, ocean.EUNPROCESSABLE, ocean.ENOTFOUND, ocean.EINVALID:
+		return true
+	}
+	return false
 }

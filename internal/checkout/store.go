@@ -62,4 +62,7 @@ type Store interface {
 	Unsettled(ctx context.Context, limit int) ([]order.Order, error)
 	// FirstWebhook records a gateway event id and reports whether it is new.
 	FirstWebhook(ctx context.Context, id string) (bool, error)
+	// ForgetWebhook removes a recorded event id whose processing failed, so
+	// the gateway's redelivery is processed.
+	ForgetWebhook(ctx context.Context, id string) error
 }

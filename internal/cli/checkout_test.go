@@ -577,6 +577,14 @@ func testBadCheckouts(t *testing.T, s *buyShop) {
 			}
 		}
 	}
+	// An order with nothing to pay is refused before anything is reserved.
+	free := s.product(t, 2, 0, "ZAR")
+	s.must(t, 201, "POST", "/api/v1/admin/discounts", s.admin, nil, map[string]any{"code": "ZEROSHIP", "kind": "free_shipping"}, nil)
+	fc := s.cartWith(t, free, 1)
+	s.must(t, 200, "POST", "/api/v1/carts/"+fc+"/discount", "", nil, map[string]string{"code": "ZEROSHIP"}, nil)
+	if st, b := s.do(t, "POST", "/api/v1/carts/"+fc+"/checkout", "", key("zero", 1), checkoutBody("tok_visa")); st != 422 || s.stock(t, free) != 2 {
+		t.Errorf("a zero total: %d %s (stock %d)", st, b, s.stock(t, free))
+	}
 	s.must(t, 200, "GET", "/api/v1/carts/"+id, "", nil, nil, &c)
 	if len(c.Items) != 1 || c.Items[0].Quantity != 1 || c.Status != "open" || s.stock(t, v) != before {
 		t.Fatalf("bad input changed something: cart %+v, stock %d (was %d)", c, s.stock(t, v), before)
@@ -818,10 +826,13 @@ func testAdminLifecycle(t *testing.T, s *buyShop) {
 	if got.Status != order.PartiallyRefunded {
 		t.Fatalf("partial refund: %s", got.Status)
 	}
-	if st, b := s.do(t, "POST", base+"/refunds", s.admin, nil, map[string]int64{"amount": total}); st != 422 {
+	if st, b := s.do(t, "POST", base+"/refunds", s.admin, nil, map[string]int64{"amount": 1}); st != 400 || !strings.Contains(string(b), "Idempotency-Key") {
+		t.Fatalf("refund without an Idempotency-Key: %d %s", st, b)
+	}
+	if st, b := s.do(t, "POST", base+"/refunds", s.admin, map[string]string{"Idempotency-Key": "refund-too-much"}, map[string]int64{"amount": total}); st != 422 {
 		t.Fatalf("refund over what is left: %d %s", st, b)
 	}
-	s.must(t, 200, "POST", base+"/refunds", s.admin, nil, map[string]int64{"amount": total - 1000}, &got)
+	s.must(t, 200, "POST", base+"/refunds", s.admin, map[string]string{"Idempotency-Key": "refund-rest-0002"}, map[string]int64{"amount": total - 1000}, &got)
 	full, _ := s.app.Checkout.OrderByID(ctx, o.ID)
 	auth, _ := s.app.Sandbox.Lookup(ctx, full.PaymentRef)
 	if got.Status != order.Refunded || auth.Refunded != total {

@@ -43,14 +43,15 @@ func (a *App) newLimiter(cfg config.Config) (ratelimit.Limiter, error) {
 }
 
 // limitClasses says which rate-limit classes a request counts against: every
-// /api request against "api", and sign-in, password reset and checkout
-// (form or API) against their own stricter class as well.
+// /api request against "api", and sign-in and registration (which says
+// whether an email is taken), password reset and checkout (form or API)
+// against their own stricter class as well.
 func limitClasses(r *http.Request) []string {
 	p := r.URL.Path
 	var out []string
 	if r.Method == http.MethodPost {
 		switch {
-		case p == "/api/v1/auth/login" || p == "/account/signin":
+		case p == "/api/v1/auth/login" || p == "/account/signin" || p == "/api/v1/auth/register" || p == "/account/register":
 			out = append(out, ratelimit.SignIn)
 		case p == "/api/v1/auth/password-reset" || p == "/account/forgot":
 			out = append(out, ratelimit.Reset)

@@ -61,6 +61,14 @@ func TestRateLimits(t *testing.T) {
 	if codes[0] != 401 || codes[1] != 401 || codes[2] != 429 {
 		t.Fatalf("three sign-ins with a 2/min quota: %v", codes)
 	}
+	// Registration counts as sign-in: it says whether an email is taken.
+	reg := newAPIShop(t, map[string]string{"OCEAN_RATE_LIMITS": "on", "OCEAN_RATE_LIMIT_SIGNIN": "1/min"})
+	reg.register("first@example.com")
+	req, _ := http.NewRequest("POST", reg.srv.URL+"/api/v1/auth/register", strings.NewReader(`{"email":"first@example.com","password":"correct horse battery","name":"Probe"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := reg.srv.Client().Do(req); err != nil || res.StatusCode != 429 {
+		t.Fatalf("a second registration within the sign-in quota: %v %v", res.StatusCode, err)
+	}
 	// Behind a trusted proxy, each client has its own budget.
 	proxied := newAPIShop(t, map[string]string{"OCEAN_RATE_LIMITS": "on", "OCEAN_RATE_LIMIT_API": "2/min", "OCEAN_TRUSTED_PROXIES": "loopback"})
 	for _, client := range []string{"198.51.100.1", "198.51.100.2"} {

@@ -12,7 +12,6 @@ package pricing
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -171,11 +170,11 @@ func Compute(in Input) (Totals, error) {
 			return Totals{}, ocean.Errorf(ocean.EUNPROCESSABLE, "The cart mixes %s and %s prices.", cur, l.UnitPrice.Currency)
 		}
 		if l.Quantity < 0 || l.UnitPrice.Amount < 0 || l.UnitPrice.Amount > (1<<44)/int64(max(l.Quantity, 1)) {
-			return Totals{}, fmt.Errorf("pricing: line out of range")
+			return Totals{}, ocean.Errorf(ocean.EUNPROCESSABLE, "A line of the cart is too large to price; lower its quantity.")
 		}
 		sub += l.UnitPrice.Amount * int64(l.Quantity)
 		if sub > 1<<44 {
-			return Totals{}, fmt.Errorf("pricing: subtotal out of range")
+			return Totals{}, ocean.Errorf(ocean.EUNPROCESSABLE, "The cart is too large to price; remove some items.")
 		}
 	}
 	var disc int64

@@ -549,3 +549,8 @@ func (s *CommerceStore) Unsettled(ctx context.Context, limit int) ([]order.Order
 func (s *CommerceStore) FirstWebhook(ctx context.Context, id string) (bool, error) {
 	return changed(s.exec(ctx, `INSERT INTO webhook_events (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, s.db.timeArg(time.Now().UTC())))
 }
+
+func (s *CommerceStore) ForgetWebhook(ctx context.Context, id string) error {
+	_, err := s.exec(ctx, `DELETE FROM webhook_events WHERE id = ?`, id)
+	return err
+}
