@@ -489,11 +489,11 @@ func (s *Service) AllOrdersOf(ctx context.Context, userID int64) ([]order.Order,
 	}
 }
 
-// refused reports whether a gateway error is a definite refusal (nothing
-// happened) rather than an unknown outcome.
+// refused reports whether a gateway error is a definite refusal or a
+// failure that certainly did nothing, rather than an unknown outcome.
 func refused(err error) bool {
 	var d *payment.Decline
-	if errors.As(err, &d) {
+	if errors.As(err, &d) || payment.NothingDone(err) {
 		return true
 	}
 	switch ocean.ErrorCode(err) {

@@ -6,6 +6,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -153,3 +154,11 @@ func ErrRefundTooLarge(a Authorization, amount int64) error {
 // ErrNotFound returns the ENOTFOUND error for an unknown authorization id
 // or reference.
 func ErrNotFound() error { return ocean.Errorf(ocean.ENOTFOUND, "No such payment.") }
+
+// NothingDone reports whether err guarantees that the gateway did nothing
+// (an error that says so through a NothingDone() bool method). A plain
+// network error does not: the call may have reached the gateway.
+func NothingDone(err error) bool {
+	var nd interface{ NothingDone() bool }
+	return errors.As(err, &nd) && nd.NothingDone()
+}

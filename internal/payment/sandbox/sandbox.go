@@ -39,7 +39,17 @@ type Options struct {
 
 // ErrTransport is the simulated network failure that failure injection
 // returns. The call did nothing; the caller may retry.
-var ErrTransport = errors.New("sandbox gateway: simulated transport failure (nothing was done; retry)")
+var ErrTransport error = transportError{}
+
+type transportError struct{}
+
+func (transportError) Error() string {
+	return "sandbox gateway: simulated transport failure (nothing was done; retry)"
+}
+
+// NothingDone tells callers the gateway certainly did nothing (see
+// payment.NothingDone): the sandbox fails before it acts.
+func (transportError) NothingDone() bool { return true }
 
 // Gateway is the sandbox gateway. It implements payment.Gateway and
 // payment.TokenChecker.
