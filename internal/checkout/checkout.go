@@ -329,7 +329,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	}
 	r.normalize()
 	hash := r.hash()
-	if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+	if o, err := s.c.Store.OrderByKey(ctx, r.CartID, r.IdempotencyKey); err == nil {
 		return s.replay(ctx, o, hash)
 	} else if ocean.ErrorCode(err) != ocean.ENOTFOUND {
 		return nil, err
@@ -350,7 +350,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	}
 	defer release()
 	locksDown := s.locksDown.Load()
-	if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+	if o, err := s.c.Store.OrderByKey(ctx, r.CartID, r.IdempotencyKey); err == nil {
 		return s.replay(ctx, o, hash)
 	}
 	v, err := s.c.Carts.Get(ctx, r.CartID, r.UserID)
@@ -358,7 +358,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 		return nil, err
 	}
 	if v.Status != cart.Open {
-		if o, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey); err == nil {
+		if o, err := s.c.Store.OrderByKey(ctx, r.CartID, r.IdempotencyKey); err == nil {
 			return s.replay(ctx, o, hash)
 		}
 		if v.Status == cart.Checkout {
@@ -418,7 +418,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop was busy and could not reserve your items. Nothing was charged; please try again.", Err: err}
 	}
 	if errors.Is(err, ErrDuplicateKey) {
-		prev, err := s.c.Store.OrderByKey(ctx, r.IdempotencyKey)
+		prev, err := s.c.Store.OrderByKey(ctx, r.CartID, r.IdempotencyKey)
 		if err != nil {
 			return nil, err
 		}

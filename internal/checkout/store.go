@@ -46,7 +46,9 @@ type Store interface {
 
 	Order(ctx context.Context, id int64) (*order.Order, error)
 	OrderByPublicID(ctx context.Context, publicID string) (*order.Order, error)
-	OrderByKey(ctx context.Context, key string) (*order.Order, error)
+	// OrderByKey finds the order a cart's checkout with this idempotency
+	// key made: keys are scoped to their cart.
+	OrderByKey(ctx context.Context, cartID, key string) (*order.Order, error)
 	OrderByPaymentRef(ctx context.Context, ref string) (*order.Order, error)
 	OrderByPaymentID(ctx context.Context, paymentID string) (*order.Order, error)
 	Orders(ctx context.Context, f order.Filter) ([]order.Order, error)

@@ -464,6 +464,13 @@ func testIdempotency(t *testing.T, s *buyShop) {
 	if err := s.app.DB.Read.QueryRow(`SELECT COUNT(*) FROM orders WHERE cart_id = '` + id + `'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d orders for the cart (%v)", n, err)
 	}
+	// Keys belong to their cart: another shopper reusing this key on their
+	// own cart gets their own order, not an error about someone else's.
+	var other orderOut
+	s.must(t, 201, "POST", "/api/v1/carts/"+s.cartWith(t, v, 1)+"/checkout", "", hdr, checkoutBody("tok_visa"), &other)
+	if other.ID == ids[0] {
+		t.Fatal("a key reused on another cart returned the first cart's order")
+	}
 	// The same key with another body: 422, nothing new.
 	body := checkoutBody("tok_visa")
 	body["email"] = "someone-else@example.com"

@@ -368,8 +368,8 @@ func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference stri
 	})
 }
 
-func (s *CommerceStore) orderWhere(ctx context.Context, where string, arg any) (*order.Order, error) {
-	o, err := scanOrder(s.db.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, arg))
+func (s *CommerceStore) orderWhere(ctx context.Context, where string, args ...any) (*order.Order, error) {
+	o, err := scanOrder(s.db.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
 	}
@@ -421,8 +421,8 @@ func (s *CommerceStore) Order(ctx context.Context, id int64) (*order.Order, erro
 func (s *CommerceStore) OrderByPublicID(ctx context.Context, pid string) (*order.Order, error) {
 	return s.orderWhere(ctx, "public_id = ?", pid)
 }
-func (s *CommerceStore) OrderByKey(ctx context.Context, key string) (*order.Order, error) {
-	return s.orderWhere(ctx, "idempotency_key = ?", key)
+func (s *CommerceStore) OrderByKey(ctx context.Context, cartID, key string) (*order.Order, error) {
+	return s.orderWhere(ctx, "cart_id = ? AND idempotency_key = ?", cartID, key)
 }
 func (s *CommerceStore) OrderByPaymentRef(ctx context.Context, ref string) (*order.Order, error) {
 	return s.orderWhere(ctx, "payment_ref = ?", ref)

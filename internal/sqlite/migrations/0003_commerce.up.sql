@@ -79,7 +79,7 @@ CREATE TABLE cart_items (
 CREATE TABLE orders (
     id               INTEGER PRIMARY KEY,
     public_id        TEXT NOT NULL UNIQUE, -- 128-bit random: the API id
-    idempotency_key  TEXT NOT NULL UNIQUE,
+    idempotency_key  TEXT NOT NULL, -- unique per cart (below)
     request_hash     TEXT NOT NULL,
     cart_id          TEXT NOT NULL,
     user_id          INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -114,6 +114,7 @@ CREATE TABLE orders (
     updated_at       INTEGER NOT NULL,
     paid_at          INTEGER
 );
+CREATE UNIQUE INDEX orders_idempotency ON orders (cart_id, idempotency_key);
 CREATE INDEX orders_user ON orders (user_id, id);
 CREATE INDEX orders_status ON orders (status, id);
 CREATE INDEX orders_payment_id ON orders (payment_id) WHERE payment_id <> '';
