@@ -340,6 +340,32 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		}
 		n++
 	}
+	// Orders released after an authorization call with no answer: if the
+	// authorization landed after all, release the hold on the card.
+	late, err := s.c.Store.Unanswered(ctx, s.c.Now().UTC().Add(-24*time.Hour), 50)
+	if err != nil {
+		return n, err
+	}
+	for i := range late {
+		o := &late[i]
+		gw, ok := s.c.Gateways[o.Gateway]
+		if !ok {
+			continue
+		}
+		auth, err := gw.Lookup(ctx, o.PaymentRef)
+		if err != nil || auth.Status != payment.Authorized {
+			continue // nothing there (yet), or the gateway is down: ask again next time
+		}
+		if _, err := gw.Void(ctx, auth.ID); err != nil {
+			s.c.Log.Warn("reconcile: late authorization not voided; will retry", "order", o.Number(), "err", err)
+			continue
+		}
+		if _, err := s.c.Store.SetPayment(ctx, o.ID, []string{order.PaymentFailed}, order.PaymentVoided); err != nil {
+			return n, err
+		}
+		s.c.Log.Info("reconcile: voided an authorization that arrived after its order was released", "order", o.Number())
+		n++
+	}
 	return n, nil
 }
 

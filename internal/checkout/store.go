@@ -62,6 +62,10 @@ type Store interface {
 	// the order: paid but only authorized, or cancelled but not voided or
 	// refunded.
 	Unsettled(ctx context.Context, limit int) ([]order.Order, error)
+	// Unanswered lists orders released after a gateway call whose outcome
+	// was unknown ("gateway_unavailable"), changed after since: a late
+	// authorization may still turn up at the gateway for them.
+	Unanswered(ctx context.Context, since time.Time, limit int) ([]order.Order, error)
 	// FirstWebhook records a gateway event id and reports whether it is new.
 	FirstWebhook(ctx context.Context, id string) (bool, error)
 	// ForgetWebhook removes a recorded event id whose processing failed, so

@@ -231,6 +231,7 @@ func testCheckout(t *testing.T, s *buyShop) {
 	t.Run("declines", func(t *testing.T) { testDeclines(t, s) })
 	t.Run("reservation expiry", func(t *testing.T) { testExpiry(t, s) })
 	t.Run("webhook races the checkout", func(t *testing.T) { testWebhookRace(t, s) })
+	t.Run("late authorization is voided", func(t *testing.T) { testLateAuthorization(t, s) })
 	t.Run("admin lifecycle", func(t *testing.T) { testAdminLifecycle(t, s) })
 	t.Run("export and erasure", func(t *testing.T) { testOrderErasure(t, s) })
 	s.verifyLedger(t)
@@ -747,6 +748,29 @@ func testExpiry(t *testing.T, s *buyShop) {
 	auth, _ := s.app.Sandbox.Lookup(ctx, o2.PaymentRef)
 	if cur.Status != order.Paid || cur.PaymentStatus != order.PaymentCaptured || auth.Status != payment.Captured || s.stock(t, v) != 0 {
 		t.Fatalf("orphaned authorization: order %s/%s, gateway %s, stock %d", cur.Status, cur.PaymentStatus, auth.Status, s.stock(t, v))
+	}
+}
+
+// testLateAuthorization: an authorization call without an answer released
+// the order; when the authorization turns up at the gateway after all, the
+// reconciler voids it, so no card keeps a hold without an order.
+func testLateAuthorization(t *testing.T, s *buyShop) {
+	ctx := context.Background()
+	v := s.product(t, 2, 1000, "ZAR")
+	o, _ := s.pending(t, v, 4)
+	if won, err := s.app.DB.Commerce().Release(ctx, o.ID, order.PaymentFailed, "gateway_unavailable", "The payment service did not answer.", "gateway"); err != nil || !won {
+		t.Fatalf("release: %v %v", won, err)
+	}
+	if _, err := s.app.Sandbox.Authorize(ctx, payment.AuthorizeRequest{Reference: o.PaymentRef, Amount: zar(1000), Token: "tok_visa", Email: "late@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Checkout.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	auth, _ := s.app.Sandbox.Lookup(ctx, o.PaymentRef)
+	cur, _ := s.app.Checkout.OrderByID(ctx, o.PublicID)
+	if auth.Status != payment.Voided || cur.Status != order.Cancelled || cur.PaymentStatus != order.PaymentVoided || s.stock(t, v) != 2 {
+		t.Fatalf("late authorization: gateway %s, order %s/%s, stock %d", auth.Status, cur.Status, cur.PaymentStatus, s.stock(t, v))
 	}
 }
 

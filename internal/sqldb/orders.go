@@ -546,6 +546,11 @@ func (s *CommerceStore) Unsettled(ctx context.Context, limit int) ([]order.Order
  OR (status = 'cancelled' AND (payment_status = 'authorized' OR (payment_status = 'captured' AND refunded < total)))) ORDER BY id LIMIT ?`, limit)
 }
 
+func (s *CommerceStore) Unanswered(ctx context.Context, since time.Time, limit int) ([]order.Order, error) {
+	return s.orderList(ctx, `status = 'cancelled' AND payment_status = 'failed' AND decline_code = 'gateway_unavailable' AND updated_at > ? ORDER BY id LIMIT ?`,
+		s.db.timeArg(since), limit)
+}
+
 func (s *CommerceStore) FirstWebhook(ctx context.Context, id string) (bool, error) {
 	return changed(s.exec(ctx, `INSERT INTO webhook_events (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, s.db.timeArg(time.Now().UTC())))
 }
