@@ -217,6 +217,12 @@ func testCrash(t *testing.T, extra []string) {
 	if st := q.call(t, "POST", "/api/v1/carts/"+c.ID+"/checkout", "", hdr, checkoutBody("tok_visa"), &o); st != 201 {
 		t.Fatalf("retry after the crash: %d %+v\nlog:\n%s", st, o, q.log())
 	}
+	// The order is paid as soon as the reconciler marks it; the capture
+	// follows a moment later.
+	for deadline := time.Now().Add(15 * time.Second); o.Status == "paid" && o.Payment.Status == "authorized" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		q.call(t, "GET", "/api/v1/orders/"+o.ID, "", nil, nil, &o)
+	}
 	if o.Status != "paid" || o.Payment.Status != "captured" {
 		t.Fatalf("after the crash the order is %s with payment %s; log:\n%s", o.Status, o.Payment.Status, q.log())
 	}
