@@ -483,7 +483,7 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 // complete marks an authorized order paid and captures it. It is safe to
 // race: only the caller that wins the compare-and-set captures.
 func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gateway, auth payment.Authorization) (*order.Order, error) {
-	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
+	release, err := s.lock(ctx, orderLock(o.PublicID), lockWait)
 	if err != nil {
 		return nil, err
 	}
@@ -711,4 +711,4 @@ func (s *Service) lockVariants(ctx context.Context, items []order.Item) (map[int
 }
 
 // orderLock names the lock that serializes an order's status changes.
-func orderLock(id int64) string { return "order:" + fmt.Sprint(id) }
+func orderLock(publicID string) string { return "order:" + publicID }

@@ -102,15 +102,15 @@ func (s *Service) Deliver(ctx context.Context, publicID, actor string) (*order.O
 // lockedOrder takes the order's lock and reads the order under it, so a
 // status change decides on the status it will compare-and-set.
 func (s *Service) lockedOrder(ctx context.Context, publicID string) (*order.Order, func(), error) {
+	if len(publicID) != 32 {
+		return nil, nil, errNoOrder
+	}
+	release, err := s.lock(ctx, orderLock(publicID), lockWait)
+	if err != nil {
+		return nil, nil, err
+	}
 	o, err := s.OrderByID(ctx, publicID)
 	if err != nil {
-		return nil, nil, err
-	}
-	release, err := s.lock(ctx, orderLock(o.ID), lockWait)
-	if err != nil {
-		return nil, nil, err
-	}
-	if o, err = s.OrderByID(ctx, publicID); err != nil {
 		release()
 		return nil, nil, err
 	}
@@ -201,7 +201,7 @@ func (s *Service) settle(ctx context.Context, o *order.Order) error {
 		if _, err := gw.Refund(ctx, o.PaymentID, left, ref); err != nil {
 			return err
 		}
-		_, err := s.c.Store.AddRefund(ctx, o.ID, left, ref, "cancel")
+		_, err := s.recordRefund(ctx, o, left, ref, "cancel")
 		return err
 	}
 	return nil
@@ -250,7 +250,7 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 			return nil, ocean.Errorf(ocean.EUNAVAILABLE, "The payment could not be captured yet, so it cannot be refunded. Try again in a minute.")
 		}
 	}
-	won, err := s.c.Store.AddRefund(ctx, o.ID, amount, reference, actor)
+	won, err := s.recordRefund(ctx, o, amount, reference, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 			s.c.Log.Error("refund outcome unknown; recorded, check the gateway", "order", o.Number(), "reference", reference, "err", err)
 			return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway did not confirm the refund. It is recorded on the order; check the gateway before refunding again.", Err: err}
 		}
-		if uerr := s.c.Store.UndoRefund(ctx, o.ID, reference); uerr != nil {
+		if uerr := s.c.Store.UndoRefund(ctx, o.ID, reference, o.Status); uerr != nil {
 			s.c.Log.Error("refund refused by gateway and not undone", "order", o.Number(), "err", uerr)
 		}
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway refused the refund: nothing was refunded.", Err: err}
@@ -513,6 +513,23 @@ func (s *Service) AllOrdersOf(ctx context.Context, userID int64) ([]order.Order,
 		}
 		f.Before = os[len(os)-1].ID
 	}
+}
+
+// recordRefund writes a refund of o with the status it leads to: refunded
+// when nothing is left, partly refunded otherwise; a cancelled order stays
+// cancelled (its refund settles money, not status).
+func (s *Service) recordRefund(ctx context.Context, o *order.Order, amount int64, reference, actor string) (bool, error) {
+	to := order.PartiallyRefunded
+	if o.Refunded+amount == o.Totals.Total.Amount {
+		to = order.Refunded
+	}
+	if o.Status == order.Cancelled {
+		to = order.Cancelled
+	} else if !o.Allows(to) {
+		return false, nil
+	}
+	return s.c.Store.AddRefund(ctx, RefundChange{OrderID: o.ID, Amount: amount, Reference: reference, Actor: actor,
+		From: o.Status, To: to, Refunded: o.Refunded})
 }
 
 // refused reports whether a gateway error is a definite refusal or a

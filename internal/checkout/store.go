@@ -37,12 +37,14 @@ type Store interface {
 	// CancelPaid cancels a paid order and returns its units to stock
 	// ('cancel' rows).
 	CancelPaid(ctx context.Context, id int64, actor string) (bool, error)
-	// AddRefund records a refund if it fits in what is left to refund and
-	// moves the status to refunded or partially_refunded. A reference seen
-	// before returns false without changing anything.
-	AddRefund(ctx context.Context, id int64, amount int64, reference, actor string) (bool, error)
-	// UndoRefund removes a refund the gateway refused.
-	UndoRefund(ctx context.Context, id int64, reference string) error
+	// AddRefund records a refund and moves the order from r.From to r.To,
+	// if the order is still in r.From with r.Refunded refunded and the
+	// amount fits in what is left. A reference seen before returns false
+	// without changing anything.
+	AddRefund(ctx context.Context, r RefundChange) (bool, error)
+	// UndoRefund removes a refund the gateway refused and puts the order
+	// back in the status it had.
+	UndoRefund(ctx context.Context, id int64, reference string, restore order.Status) error
 
 	Order(ctx context.Context, id int64) (*order.Order, error)
 	OrderByPublicID(ctx context.Context, publicID string) (*order.Order, error)
@@ -71,4 +73,15 @@ type Store interface {
 	// ForgetWebhook removes a recorded event id whose processing failed, so
 	// the gateway's redelivery is processed.
 	ForgetWebhook(ctx context.Context, id string) error
+}
+
+// RefundChange is a refund and the status change it makes, decided by the
+// Service from the order as it read it.
+type RefundChange struct {
+	OrderID   int64
+	Amount    int64
+	Reference string
+	Actor     string
+	From, To  order.Status
+	Refunded  int64 // what had been refunded when the order was read
 }

@@ -302,50 +302,33 @@ func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) 
 	return won, err
 }
 
-func (s *CommerceStore) AddRefund(ctx context.Context, id int64, amount int64, reference, actor string) (bool, error) {
+func (s *CommerceStore) AddRefund(ctx context.Context, r checkout.RefundChange) (bool, error) {
 	var won bool
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		var status string
-		var total, refunded int64
-		err := tx.queryRow(ctx, `SELECT status, total, refunded FROM orders WHERE id = ?`, id).Scan(&status, &total, &refunded)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ocean.Errorf(ocean.ENOTFOUND, "There is no such order.")
-		}
-		if err != nil {
-			return err
-		}
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM refunds WHERE reference = ?`, reference).Scan(&n); err != nil || n > 0 {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM refunds WHERE reference = ?`, r.Reference).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		to := order.PartiallyRefunded
-		if refunded+amount == total {
-			to = order.Refunded
-		}
-		newStatus := string(to)
-		if status == string(order.Cancelled) {
-			newStatus = status // a cancelled order's refund settles money, not status
-		} else if !order.CanMove(order.Status(status), to) {
-			return nil
-		}
+		now := s.db.timeArg(time.Now().UTC())
+		var err error
 		won, err = changed(tx.exec(ctx, `UPDATE orders SET refunded = refunded + ?, status = ?, updated_at = ? WHERE id = ? AND status = ? AND refunded = ? AND refunded + ? <= total`,
-			amount, newStatus, s.db.timeArg(time.Now().UTC()), id, status, refunded, amount))
+			r.Amount, string(r.To), now, r.OrderID, string(r.From), r.Refunded, r.Amount))
 		if err != nil || !won {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO refunds (order_id, amount, reference, actor, created_at) VALUES (?, ?, ?, ?, ?)`,
-			id, amount, reference, actor, s.db.timeArg(time.Now().UTC())); err != nil {
+			r.OrderID, r.Amount, r.Reference, r.Actor, now); err != nil {
 			return err
 		}
-		if newStatus != status {
-			return s.event(ctx, tx, id, order.Status(status), to, actor, fmt.Sprintf("refund %d", amount))
+		if r.To != r.From {
+			return s.event(ctx, tx, r.OrderID, r.From, r.To, r.Actor, fmt.Sprintf("refund %d", r.Amount))
 		}
 		return nil
 	})
 	return won, err
 }
 
-func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference string) error {
+func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference string, restore order.Status) error {
 	return s.db.InTx(ctx, func(tx *Tx) error {
 		var amount int64
 		err := tx.queryRow(ctx, `SELECT amount FROM refunds WHERE order_id = ? AND reference = ?`, id, reference).Scan(&amount)
@@ -358,12 +341,8 @@ func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference stri
 		if _, err := tx.exec(ctx, `DELETE FROM refunds WHERE order_id = ? AND reference = ?`, id, reference); err != nil {
 			return err
 		}
-		var prev string
-		if err := tx.queryRow(ctx, `SELECT from_status FROM order_events WHERE order_id = ? ORDER BY id DESC LIMIT 1`, id).Scan(&prev); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, `UPDATE orders SET refunded = refunded - ?, status = CASE WHEN status = 'cancelled' THEN status WHEN refunded - ? = 0 THEN ? ELSE 'partially_refunded' END, updated_at = ? WHERE id = ?`,
-			amount, amount, prev, s.db.timeArg(time.Now().UTC()), id)
+		_, err = tx.exec(ctx, `UPDATE orders SET refunded = refunded - ?, status = ?, updated_at = ? WHERE id = ?`,
+			amount, string(restore), s.db.timeArg(time.Now().UTC()), id)
 		return err
 	})
 }
