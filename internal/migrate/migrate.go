@@ -5,6 +5,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -84,6 +85,11 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	return out, nil
 }
 
+// ErrNewerSchema is returned when the database has migrations this binary
+// does not know: a newer release migrated it, and running an older binary on
+// it could misread or corrupt the data.
+var ErrNewerSchema = errors.New("the database schema is newer than this binary")
+
 // Status describes where a database stands.
 type Status struct {
 	Current int // highest applied version, 0 for an empty database
@@ -106,7 +112,7 @@ func GetStatus(ctx context.Context, t Target, ms []Migration) (Status, error) {
 	}
 	for v := range applied {
 		if v > st.Latest {
-			return st, fmt.Errorf("the database has migration %d but this binary only knows up to %d: it is newer than this binary", v, st.Latest)
+			return st, fmt.Errorf("%w: the database has migration %d but this binary only knows migrations up to %d; run the newer release, or roll the schema back with that release's `ocean migrate down` first", ErrNewerSchema, v, st.Latest)
 		}
 		if v > st.Current {
 			st.Current = v
