@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -91,17 +90,8 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteProblem(w, r, err)
 }
 
-// clientIP is the peer address; trusted proxy headers are a later setting.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func meta(r *http.Request, u *account.User) account.Meta {
-	m := account.Meta{IP: clientIP(r)}
+	m := account.Meta{IP: httpx.ClientAddr(r)}
 	if u != nil {
 		m.ActorID = u.ID
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -145,7 +146,9 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 }
 
 // ensureAdmin creates the first admin on first start. A generated password
-// is written once to out (the terminal), never to the log.
+// never reaches a log: it is shown on out only when out is a terminal;
+// otherwise (a service manager, a container, a pipe) it is written to a
+// 0600 file in the data dir and only that file's path is logged.
 func ensureAdmin(ctx context.Context, cfg config.Config, svc *account.Service, log *slog.Logger, out io.Writer) error {
 	u, generated, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 	if err != nil {
@@ -155,10 +158,49 @@ func ensureAdmin(ctx context.Context, cfg config.Config, svc *account.Service, l
 		return nil
 	}
 	log.Info("created the first admin account", "email", u.Email)
-	if generated != "" {
-		fmt.Fprintf(out, "\n  First admin account: %s\n  Password (shown once, change it at /account): %s\n\n", u.Email, generated)
+	if generated == "" {
+		return nil
 	}
+	if f, ok := out.(interface{ Fd() uintptr }); ok && isTerminal(f.Fd()) {
+		fmt.Fprintf(out, "\n  First admin account: %s\n  Password (shown once, change it at /account): %s\n\n", u.Email, generated)
+		return nil
+	}
+	path, err := writeSecretFile(cfg.DataDir, adminPasswordFile, fmt.Sprintf("First admin account: %s\nPassword (change it at /account, then delete this file): %s\n", u.Email, generated))
+	if err != nil {
+		return fmt.Errorf("save the first admin's generated password: %w", err)
+	}
+	log.Warn("the first admin's generated password is in a file readable only by this user; sign in, change it, then delete the file", "file", path)
 	return nil
+}
+
+// adminPasswordFile holds a generated first-admin password when there is
+// no terminal to show it on.
+const adminPasswordFile = "first-admin-password.txt"
+
+// writeSecretFile writes text to dir/name readable by the owner only
+// (0600, also when the file existed with wider permissions) and returns the
+// file's absolute path.
+func writeSecretFile(dir, name, text string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return "", err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
 }
 
 // usersCmd is `ocean users create-admin`.
@@ -204,7 +246,18 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	}
 	fmt.Fprintf(stdout, "admin account %s is ready\n", u.Email)
 	if generated != "" {
-		fmt.Fprintf(stdout, "password (shown once): %s\n", generated)
+		if f, ok := stdout.(interface{ Fd() uintptr }); ok && isTerminal(f.Fd()) {
+			fmt.Fprintf(stdout, "password (shown once): %s\n", generated)
+			return nil
+		}
+		// Not a terminal: the output may be a log. The password goes to a
+		// file only this user can read.
+		path, err := writeSecretFile(cfg.DataDir, "admin-password-"+strings.NewReplacer("@", "-at-", "/", "-").Replace(u.Email)+".txt",
+			fmt.Sprintf("Admin account: %s\nPassword (change it at /account, then delete this file): %s\n", u.Email, generated))
+		if err != nil {
+			return fmt.Errorf("save the generated password: %w", err)
+		}
+		fmt.Fprintf(stdout, "the generated password is in %s (readable only by you; delete it once you have changed the password)\n", path)
 	}
 	return nil
 }

@@ -205,10 +205,11 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	a.Handler = httpx.Chain(mux,
 		a.withMetrics(mux, cfg.MetricsToken), // serves /metrics; counts every request
 		httpx.WithRequestID,
+		httpx.WithClientAddr(cfg.TrustedProxies),
 		httpx.SecurityHeaders,
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
-		limit(limiter, cfg.TrustedProxies, w.ErrorPage, log),
+		limit(limiter, w.ErrorPage, log),
 	)
 	return nil
 }

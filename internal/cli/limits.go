@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func limitClasses(r *http.Request) []string {
 // Retry-After and the RateLimit headers (a problem for the API, the error
 // page for people); a class that fails closed answers 503 while Redis is
 // unreachable.
-func limit(l ratelimit.Limiter, trusted []netip.Prefix, page httpx.ErrorPage, log *slog.Logger) func(http.Handler) http.Handler {
+func limit(l ratelimit.Limiter, page httpx.ErrorPage, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			classes := limitClasses(r)
@@ -77,7 +76,7 @@ func limit(l ratelimit.Limiter, trusted []netip.Prefix, page httpx.ErrorPage, lo
 				next.ServeHTTP(w, r)
 				return
 			}
-			key := ratelimit.IPKey(ratelimit.ClientIP(r, trusted))
+			key := ratelimit.IPKey(httpx.ClientAddr(r))
 			for _, class := range classes {
 				d, err := l.Allow(r.Context(), class, key)
 				if d.Policy.Off() && err == nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -174,5 +175,44 @@ func TestErrorLogsUseTheServersLogger(t *testing.T) {
 		if !slices.Contains(msgs, want) {
 			t.Errorf("no %q line in the server's log; lines: %q", want, msgs)
 		}
+	}
+}
+
+// TestClientAddr: X-Forwarded-For is believed only from a trusted proxy,
+// and FromTrustedProxy says so; without the middleware the peer is the
+// client.
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, c := range []struct {
+		peer, xff string
+		want      string
+		proxy     bool
+	}{
+		{"10.1.2.3:5000", "203.0.113.9", "203.0.113.9", true},
+		{"10.1.2.3:5000", "198.51.100.1, 203.0.113.9", "203.0.113.9", true},
+		{"10.1.2.3:5000", "", "10.1.2.3", true},
+		{"198.51.100.1:5000", "203.0.113.9", "198.51.100.1", false},
+		{"[::ffff:198.51.100.1]:5000", "203.0.113.9", "198.51.100.1", false},
+	} {
+		var got string
+		var proxy bool
+		h := httpx.WithClientAddr(trusted)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			got, proxy = httpx.ClientAddr(r), httpx.FromTrustedProxy(r)
+		}))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.peer
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got != c.want || proxy != c.proxy {
+			t.Errorf("peer %s, X-Forwarded-For %q: %s (proxy %v), want %s (proxy %v)", c.peer, c.xff, got, proxy, c.want, c.proxy)
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.1.2.3:5000"
+	r.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if got := httpx.ClientAddr(r); got != "10.1.2.3" || httpx.FromTrustedProxy(r) {
+		t.Errorf("without the middleware: %s, proxy %v; want the peer, not a proxy", got, httpx.FromTrustedProxy(r))
 	}
 }

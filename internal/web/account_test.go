@@ -3,14 +3,17 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +23,7 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/throttle"
@@ -36,6 +40,12 @@ type accShop struct {
 }
 
 func newAccShop(t *testing.T) *accShop {
+	t.Helper()
+	return newAccShopBehind(t, nil)
+}
+
+// newAccShopBehind is newAccShop with OCEAN_TRUSTED_PROXIES set to trusted.
+func newAccShopBehind(t *testing.T, trusted []netip.Prefix) *accShop {
 	t.Helper()
 	db := sqlitetest.Open(t)
 	keys, err := secret.NewKeyring()
@@ -69,7 +79,7 @@ func newAccShop(t *testing.T) *accShop {
 	w.SetAccounts(svc, box)
 	mux := http.NewServeMux()
 	w.Register(mux)
-	h := httpx.Chain(mux, httpx.WithRequestID, httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(quiet, w.ErrorPage))
+	h := httpx.Chain(mux, httpx.WithRequestID, httpx.WithClientAddr(trusted), httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(quiet, w.ErrorPage))
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	return &accShop{srv: srv, svc: svc, box: box}
@@ -81,6 +91,7 @@ type browser struct {
 	s        *accShop
 	c        *http.Client
 	noFollow bool
+	xff      string // X-Forwarded-For on every request, as a proxy in front would add
 }
 
 func (s *accShop) browser(t *testing.T) *browser {
@@ -107,6 +118,9 @@ type visit struct {
 
 func (b *browser) do(req *http.Request) visit {
 	b.t.Helper()
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -790,4 +804,60 @@ func TestSignInThrottled(t *testing.T) {
 	if v := b.signIn("ada@example.com", pw); v.status != 429 {
 		t.Errorf("right password while locked: %d", v.status)
 	}
+}
+
+// TestSignInThrottleBehindProxy: behind a trusted proxy every connection
+// comes from the proxy, so the throttle must count the client the proxy
+// names. One client's failures lock that client out, not everyone else.
+func TestSignInThrottleBehindProxy(t *testing.T) {
+	proxies, err := ratelimit.ParseTrustedProxies("loopback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newAccShopBehind(t, proxies)
+	ada := s.browser(t)
+	ada.xff = "198.51.100.7"
+	ada.register("ada@example.com", "Ada", pw)
+	ada.signOut()
+
+	attacker := s.browser(t)
+	attacker.xff = "203.0.113.9"
+	var v visit
+	for i := range 7 { // a different account each time: only the address throttle can stop this
+		v = attacker.signIn(fmt.Sprintf("guess%d@example.com", i), "not the password")
+	}
+	wantHTML(t, v, 429)
+	if v := attacker.signIn("ada@example.com", pw); v.status != 429 {
+		t.Errorf("locked-out client with the right password: %d, want 429", v.status)
+	}
+	// Ada comes through the same proxy from another address and signs in.
+	v = ada.signIn("ada@example.com", pw)
+	wantAt(t, v, "/account")
+	wantHTML(t, v, 200)
+	// The audit log records the client, not the proxy.
+	events, err := s.svc.AuditEvents(context.Background(), 0, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ips []string
+	for _, e := range events {
+		ips = append(ips, e.IP)
+	}
+	if !slices.Contains(ips, "198.51.100.7") || !slices.Contains(ips, "203.0.113.9") || slices.Contains(ips, "127.0.0.1") {
+		t.Errorf("audit log addresses %v, want the clients' (198.51.100.7, 203.0.113.9), never the proxy's", ips)
+	}
+}
+
+// TestSignInThrottleIgnoresForgedXFF: with no trusted proxy, X-Forwarded-For
+// is the client's own claim; a fresh one per attempt does not escape the
+// throttle.
+func TestSignInThrottleIgnoresForgedXFF(t *testing.T) {
+	s := newAccShop(t)
+	attacker := s.browser(t)
+	var v visit
+	for i := range 7 {
+		attacker.xff = fmt.Sprintf("203.0.113.%d", i+1)
+		v = attacker.signIn(fmt.Sprintf("guess%d@example.com", i), "not the password")
+	}
+	wantHTML(t, v, 429)
 }

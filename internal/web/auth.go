@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -114,17 +114,8 @@ func clearCookie(rw http.ResponseWriter, name string) {
 	http.SetCookie(rw, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: same})
 }
 
-// clientIP is the address sign-in throttling counts against: the host part
-// of RemoteAddr. (Trusted proxy headers are not read yet.)
-func clientIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
-}
-
 func (w *Web) meta(r *http.Request) account.Meta {
-	m := account.Meta{IP: clientIP(r)}
+	m := account.Meta{IP: httpx.ClientAddr(r)}
 	if u := currentUser(r); u != nil {
 		m.ActorID = u.ID
 	}

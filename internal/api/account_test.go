@@ -1,0 +1,158 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/ratelimit"
+	"github.com/oceanshop/ocean/internal/secret"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
+	"github.com/oceanshop/ocean/internal/throttle"
+	"github.com/oceanshop/ocean/internal/token"
+)
+
+const pw = "correct horse battery staple"
+
+// apiShop is the account API over a real SQLite database, behind the same
+// middleware the server uses.
+type apiShop struct {
+	srv *httptest.Server
+	svc *account.Service
+	box *mail.Mailbox
+}
+
+func newAPIShop(t *testing.T, trusted []netip.Prefix) *apiShop {
+	t.Helper()
+	db := sqlitetest.Open(t)
+	keys, err := secret.NewKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := token.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := token.NewSigner("https://shop.test", "ocean", []token.Key{k}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := mail.NewMailbox(db.Mailbox(), time.Now)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := account.NewService(account.Config{
+		Store: db.Accounts(), Keys: keys, Tokens: signer,
+		SignInLimit: throttle.NewLocal(throttle.SignIn(), time.Now),
+		ResetLimit:  throttle.NewLocal(throttle.SignIn(), time.Now),
+		Mail: func(ctx context.Context, to, subject, text string) error {
+			return box.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+		},
+		BaseURL: "https://shop.test",
+		Log:     quiet,
+	})
+	mux := http.NewServeMux()
+	(&api.API{Accounts: svc}).Register(mux)
+	h := httpx.Chain(mux, httpx.WithRequestID, httpx.WithClientAddr(trusted), httpx.SecurityHeaders, httpx.Recover(quiet, nil), httpx.CheckRequest(nil))
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	return &apiShop{srv: srv, svc: svc, box: box}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+// call sends a JSON body (a string, sent as is) with the headers given as
+// name, value pairs.
+func (s *apiShop) call(t *testing.T, method, path, body string, hdr ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := reply{status: res.StatusCode, header: res.Header, raw: string(b)}
+	_ = json.Unmarshal(b, &out.body)
+	return out
+}
+
+func (s *apiShop) login(t *testing.T, email, password string, hdr ...string) reply {
+	t.Helper()
+	return s.call(t, "POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password), hdr...)
+}
+
+// user creates an account directly through the service and returns an
+// access token for it.
+func (s *apiShop) user(t *testing.T, email string) string {
+	t.Helper()
+	if _, err := s.svc.Register(context.Background(), email, pw, "Test", account.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	r := s.login(t, email, pw)
+	if r.status != 200 {
+		t.Fatalf("login %s: %d %s", email, r.status, r.raw)
+	}
+	return r.body["access_token"].(string)
+}
+
+// TestLoginThrottleBehindProxy: behind a trusted proxy, one client's failed
+// logins lock out that client only; from an untrusted peer X-Forwarded-For
+// is ignored, so forging a new one per attempt does not escape.
+func TestLoginThrottleBehindProxy(t *testing.T) {
+	proxies, err := ratelimit.ParseTrustedProxies("loopback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newAPIShop(t, proxies)
+	s.user(t, "ada@example.com")
+	var r reply
+	for i := range 7 {
+		r = s.login(t, fmt.Sprintf("guess%d@example.com", i), "wrong", "X-Forwarded-For", "203.0.113.9")
+	}
+	if r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("attacker's 7th failure: %d (Retry-After %q), want 429", r.status, r.header.Get("Retry-After"))
+	}
+	if r := s.login(t, "ada@example.com", pw, "X-Forwarded-For", "198.51.100.7"); r.status != 200 {
+		t.Fatalf("another client behind the proxy: %d %s, want 200", r.status, r.raw)
+	}
+
+	direct := newAPIShop(t, nil)
+	for i := range 7 {
+		r = direct.login(t, fmt.Sprintf("guess%d@example.com", i), "wrong", "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+	}
+	if r.status != 429 {
+		t.Fatalf("forged X-Forwarded-For from an untrusted peer escaped the throttle: %d", r.status)
+	}
+}

@@ -1,0 +1,69 @@
+package httpx
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+
+	"github.com/oceanshop/ocean/internal/ratelimit"
+)
+
+type keyClientT struct{}
+
+var keyClient keyClientT
+
+// client is what WithClientAddr learned about the request's origin.
+type client struct {
+	addr     string // the client's address (ratelimit.ClientIP)
+	viaProxy bool   // the connection's peer is a trusted proxy
+}
+
+// WithClientAddr resolves, once per request, the address of the client
+// behind it: the connection's peer, or, when the peer is one of the trusted
+// proxies (OCEAN_TRUSTED_PROXIES), the address X-Forwarded-For names (see
+// ratelimit.ClientIP for the exact walk). Everything that counts, throttles
+// or records clients — the rate limiter, the sign-in and reset throttles,
+// the audit log — reads it through ClientAddr, so they all agree on who the
+// client is.
+func WithClientAddr(trusted []netip.Prefix) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := &client{addr: ratelimit.ClientIP(r, trusted)}
+			if peer, err := netip.ParseAddr(peerHost(r.RemoteAddr)); err == nil {
+				peer = peer.Unmap().WithZone("")
+				for _, p := range trusted {
+					if p.Contains(peer) {
+						c.viaProxy = true
+						break
+					}
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyClient, c)))
+		})
+	}
+}
+
+// ClientAddr returns the address of the client that sent r, as resolved by
+// WithClientAddr. Outside that middleware (a handler tested on its own) it
+// is the connection's peer: X-Forwarded-For is never believed by default.
+func ClientAddr(r *http.Request) string {
+	if c, ok := r.Context().Value(keyClient).(*client); ok {
+		return c.addr
+	}
+	return ratelimit.ClientIP(r, nil)
+}
+
+// FromTrustedProxy reports whether r arrived through one of the trusted
+// proxies, so headers such as X-Forwarded-Proto may be believed.
+func FromTrustedProxy(r *http.Request) bool {
+	c, ok := r.Context().Value(keyClient).(*client)
+	return ok && c.viaProxy
+}
+
+func peerHost(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
