@@ -63,6 +63,20 @@ func TestAccountsContract(t *testing.T) {
 	})
 }
 
+func TestCommerceContract(t *testing.T) {
+	storetest.Commerce(t, func(t *testing.T) storetest.CommerceDB {
+		db, ms := open(t)
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce(), Exec: func(t *testing.T, q string, args ...any) {
+			if _, err := db.Write.Exec(sqldb.Rebind(db.Dialect, q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}}
+	})
+}
+
 func TestMailboxContract(t *testing.T) {
 	mailtest.Store(t, func(t *testing.T) mail.Store {
 		db, ms := open(t)

@@ -64,6 +64,17 @@ func TestAccountsContract(t *testing.T) {
 	})
 }
 
+func TestCommerceContract(t *testing.T) {
+	storetest.Commerce(t, func(t *testing.T) storetest.CommerceDB {
+		db := sqlitetest.Open(t)
+		return storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce(), Exec: func(t *testing.T, q string, args ...any) {
+			if _, err := db.Write.Exec(q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}}
+	})
+}
+
 func TestMailboxContract(t *testing.T) {
 	mailtest.Store(t, func(t *testing.T) mail.Store { return sqlitetest.Open(t).Mailbox() })
 }
