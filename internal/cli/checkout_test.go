@@ -68,7 +68,8 @@ func newBuyShopEnv(t testing.TB, pg bool, extra map[string]string) *buyShop {
 		t.Fatal(err)
 	}
 	s.admin = tk.AccessToken
-	c := &catalog.Category{Slug: "test-goods", Name: "Test goods"}
+	// Unique per shop: a second shop may open the same (restored) database.
+	c := &catalog.Category{Slug: fmt.Sprintf("test-goods-%d", time.Now().UnixNano()), Name: "Test goods"}
 	if err := app.Catalog.CreateCategory(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

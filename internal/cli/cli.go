@@ -51,6 +51,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = keysCmd(ctx, cfg, rest, stdout, log)
 	case "inventory":
 		err = inventoryCmd(ctx, cfg, rest, stdout)
+	case "backup":
+		err = backupCmd(ctx, cfg, rest, stdout)
+	case "restore":
+		err = restoreCmd(ctx, cfg, rest, stdout)
 	default:
 		fmt.Fprintf(stderr, "ocean: unknown command %q (see `ocean help`)\n", cmd)
 		return 2
@@ -91,6 +95,15 @@ Commands:
   keys generate      print new OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS values
                      (a fleet sets the same ones on every instance)
   inventory verify   check that every stock level equals the sum of its ledger
+  backup [DIR] [--keep N]
+                     write a consistent backup (database, key files of the
+                     embedded default, SHA-256 checksums, manifest) into a new
+                     directory under DIR (default OCEAN_BACKUP_DIR); keeps
+                     the newest N (default OCEAN_BACKUP_KEEP)
+  restore DIR [--force]
+                     restore a backup (DIR, or the newest under DIR) into an
+                     empty database, after checking every checksum; --force
+                     replaces a non-empty one
   version            print the version
   help               this text
 

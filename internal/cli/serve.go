@@ -29,6 +29,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go app.Checkout.RunReconciler(jobs, reconcileInterval(cfg.ReservationTTL))
+	go app.RunBackups(jobs, cfg, log)
 
 	type listener struct {
 		srv *http.Server

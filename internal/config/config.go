@@ -57,6 +57,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
 	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
 
+	BackupDir      string        // scheduled backups go here; empty: no scheduled backups
+	BackupInterval time.Duration // time between scheduled backups
+	BackupKeep     int           // backups kept in BackupDir (the oldest go first)
+
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
 	// kill the process there (OCEAN_TEST_CRASH_AFTER_AUTHORIZE=1).
@@ -253,6 +257,19 @@ var Settings = []Setting{
 				return errors.New("must be at least 16 characters without spaces or control characters")
 			}
 			c.MetricsToken = v
+			return nil
+		}},
+	{"backup-dir", "OCEAN_BACKUP_DIR", "", "directory for scheduled backups (one instance of a fleet makes them, the holder of the backup lock) and the default of `ocean backup`; empty: no scheduled backups",
+		func(c *Config, v string) error { c.BackupDir = v; return nil }},
+	{"backup-interval", "OCEAN_BACKUP_INTERVAL", "24h", "time between scheduled backups, like 6h or 30m",
+		duration(func(c *Config) *time.Duration { return &c.BackupInterval }, time.Second, 31*24*time.Hour)},
+	{"backup-keep", "OCEAN_BACKUP_KEEP", "7", "how many backups to keep in the backup directory; older ones are deleted after a new one is complete",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 10000 {
+				return errors.New("must be a number from 1 to 10000")
+			}
+			c.BackupKeep = n
 			return nil
 		}},
 }

@@ -5,10 +5,12 @@
 package sqlite
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -27,6 +29,40 @@ var migrationFS embed.FS
 // Migrations returns the schema steps this binary knows.
 func Migrations() ([]migrate.Migration, error) { return migrate.Load(migrationFS, "migrations") }
 
+// Copy writes a consistent, compacted copy of the database file at path to
+// the new file dst with VACUUM INTO, online: it runs in one read transaction
+// on a connection of its own, so the shop's writer goes on (WAL mode).
+func Copy(ctx context.Context, path, dst string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("copy the SQLite database: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsnFor(path, "busy_timeout(5000)"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		return fmt.Errorf("copy the SQLite database: %w", err)
+	}
+	return nil
+}
+
+// dsnFor is the driver's file: URI of path with the given pragmas. The
+// path is escaped so a data directory may contain '?', '#' or '%'.
+func dsnFor(abs string, pragmas ...string) string {
+	v := url.Values{}
+	for _, p := range pragmas {
+		v.Add("_pragma", p)
+	}
+	v.Set("_txlock", "immediate") // writers take the lock up front: no upgrade deadlocks
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: file:///C:/…
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: v.Encode()}
+	return u.String()
+}
+
 // Open opens (creating if needed) the database file at path.
 func Open(path string) (*sqldb.DB, error) {
 	// The driver takes a file: URI, where '?' starts the parameters, '#' a
@@ -37,19 +73,7 @@ func Open(path string) (*sqldb.DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)", "secure_delete(1)"}
-	dsn := func(extra ...string) string {
-		v := url.Values{}
-		for _, p := range append(pragmas, extra...) {
-			v.Add("_pragma", p)
-		}
-		v.Set("_txlock", "immediate") // writers take the lock up front: no upgrade deadlocks
-		p := filepath.ToSlash(abs)
-		if !strings.HasPrefix(p, "/") {
-			p = "/" + p // a Windows drive: file:///C:/…
-		}
-		u := url.URL{Scheme: "file", Path: p, RawQuery: v.Encode()}
-		return u.String()
-	}
+	dsn := func(extra ...string) string { return dsnFor(abs, append(pragmas, extra...)...) }
 	w, err := sql.Open("sqlite", dsn())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
