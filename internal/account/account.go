@@ -251,8 +251,8 @@ func (a *Address) Validate() error {
 	fe = checkText(fe, "city", a.City, true, MaxName)
 	fe = checkText(fe, "postal_code", a.PostalCode, false, 16)
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
-	if len(a.Country) != 2 || a.Country[0] < 'A' || a.Country[0] > 'Z' || a.Country[1] < 'A' || a.Country[1] > 'Z' {
-		fe = append(fe, ocean.FieldError{Field: "country", Message: "must be a two-letter ISO country code such as ZA"})
+	if !ocean.IsCountry(a.Country) {
+		fe = append(fe, ocean.FieldError{Field: "country", Message: "must be an ISO 3166-1 two-letter country code such as ZA"})
 	}
 	fe = checkPhone(fe, "phone", a.Phone)
 	if len(fe) > 0 {

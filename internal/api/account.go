@@ -1,12 +1,9 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"math"
-	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +13,8 @@ import (
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
-// maxBody bounds a JSON request body.
-const maxBody = 64 << 10
+// maxBody bounds a JSON request body of the API.
+const maxBody = httpx.MaxJSONBytes
 
 func (a *API) accountRoutes() []Route {
 	return []Route{
@@ -41,41 +38,10 @@ func (a *API) accountRoutes() []Route {
 	}
 }
 
-// decode reads a JSON body strictly: JSON content type, at most maxBody
-// bytes, one value, no unknown fields (so a client cannot set fields it may
-// not, such as its role).
+// decode reads a JSON body with the shared strict reader (see
+// httpx.DecodeJSON): one object of known fields, at most maxBody bytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return &ocean.Error{Code: ocean.EINVALID, Message: "The request body must be JSON (Content-Type: application/json)."}
-		}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return &ocean.Error{Code: ocean.ETOOLARGE, Message: "The request body is larger than " + strconv.Itoa(maxBody/1024) + " KB."}
-		case errors.Is(err, io.EOF):
-			return &ocean.Error{Code: ocean.EINVALID, Message: "The request body is empty; send a JSON object."}
-		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-			return &ocean.Error{Code: ocean.EINVALID, Message: "The request body is not valid JSON."}
-		case errors.As(err, &te):
-			return ocean.Invalid("A field has the wrong type.", ocean.FieldError{Field: te.Field, Message: "must be a " + te.Type.String()})
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return ocean.Invalid("The request has a field this endpoint does not accept.", ocean.FieldError{Field: f, Message: "is not accepted here"})
-		default:
-			return &ocean.Error{Code: ocean.EINVALID, Message: "The request body is not valid JSON."}
-		}
-	}
-	if dec.More() {
-		return &ocean.Error{Code: ocean.EINVALID, Message: "The request body must hold one JSON object."}
-	}
-	return nil
+	return httpx.DecodeJSON(w, r, v, maxBody)
 }
 
 // fail writes err as a problem, adding Retry-After to a throttled answer
@@ -362,25 +328,35 @@ func (a *API) export(w http.ResponseWriter, r *http.Request, u *account.User) {
 	httpx.WriteJSON(w, http.StatusOK, x)
 }
 
-// listLimit parses ?limit= (default 50, 1..200) and an id cursor parameter.
-func listParams(r *http.Request, cursor string) (limit int, after int64, err error) {
+// listParams parses ?limit= (default 50, 1..200) and an id cursor
+// parameter. Any other query parameter than these and the extra ones the
+// list takes is refused, so a misspelt or foreign one (?before= where the
+// list pages with ?cursor=) is an error, not a silently different page.
+func listParams(r *http.Request, cursor string, extra ...string) (limit int, after int64, err error) {
 	limit = 50
 	var fe []ocean.FieldError
-	if s := r.URL.Query().Get("limit"); s != "" {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "limit" && name != cursor && !slices.Contains(extra, name) {
+			fe = append(fe, ocean.FieldError{Field: name, Message: "is not a parameter of this list (it takes " + strings.Join(append([]string{"limit", cursor}, extra...), ", ") + ")"})
+		}
+	}
+	if s := q.Get("limit"); s != "" {
 		n, perr := strconv.Atoi(s)
 		if perr != nil || n < 1 || n > 200 {
 			fe = append(fe, ocean.FieldError{Field: "limit", Message: "must be a whole number from 1 to 200"})
 		}
 		limit = n
 	}
-	if s := r.URL.Query().Get(cursor); s != "" {
+	if s := q.Get(cursor); s != "" {
 		n, perr := strconv.ParseInt(s, 10, 64)
 		if perr != nil || n < 1 {
-			fe = append(fe, ocean.FieldError{Field: cursor, Message: "must be an id from a previous page"})
+			fe = append(fe, ocean.FieldError{Field: cursor, Message: "must be the next_cursor of a previous page"})
 		}
 		after = n
 	}
 	if len(fe) > 0 {
+		slices.SortFunc(fe, func(a, b ocean.FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return 0, 0, ocean.Invalid("The list parameters are not valid.", fe...)
 	}
 	return limit, after, nil
@@ -440,7 +416,7 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *account.U
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request, _ *account.User) {
-	limit, before, err := listParams(r, "cursor")
+	limit, before, err := listParams(r, "cursor", "user")
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -156,3 +156,80 @@ func TestLoginThrottleBehindProxy(t *testing.T) {
 		t.Fatalf("forged X-Forwarded-For from an untrusted peer escaped the throttle: %d", r.status)
 	}
 }
+
+// wantProblem checks a 4xx problem: status, a detail that says what, and
+// (when field is set) the field it names.
+func wantProblem(t *testing.T, r reply, status int, field, says string) {
+	t.Helper()
+	if r.status != status || r.header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("%d %s: %s, want a %d problem", r.status, r.header.Get("Content-Type"), r.raw, status)
+	}
+	if d, _ := r.body["detail"].(string); !strings.Contains(d, says) {
+		t.Errorf("detail %q does not say %q", d, says)
+	}
+	if field == "" {
+		return
+	}
+	errs, _ := r.body["errors"].([]any)
+	for _, e := range errs {
+		if m, _ := e.(map[string]any); m["field"] == field {
+			return
+		}
+	}
+	t.Errorf("problem does not name %s: %s", field, r.raw)
+}
+
+// TestJSONInputRefused: the account API refuses, with a 400 naming the
+// problem, bodies it used to accept or quietly bend, and nothing changes.
+func TestJSONInputRefused(t *testing.T) {
+	s := newAPIShop(t, nil)
+	tok := s.user(t, "ada@example.com")
+	auth := []string{"Authorization", "Bearer " + tok}
+
+	// Invalid UTF-8 used to become U+FFFD and create such an account.
+	r := s.call(t, "POST", "/api/v1/auth/register", "{\"email\":\"bob@example.com\",\"password\":\""+pw+"\",\"name\":\"B\xffb\"}")
+	wantProblem(t, r, 400, "name", "UTF-8")
+	if _, err := s.svc.SignIn(context.Background(), "bob@example.com", pw, account.Meta{}); err == nil {
+		t.Error("the refused registration created an account")
+	}
+	// A null body is not an empty object.
+	wantProblem(t, s.call(t, "PATCH", "/api/v1/me", "null", auth...), 400, "", "null")
+	for name, c := range map[string]struct{ body, field, says string }{
+		"duplicate key":  {`{"name":"Eve","name":"Ada"}`, "name", "twice"},
+		"unknown field":  {`{"name":"Eve","role":"admin"}`, "role", "does not accept"},
+		"trailing data":  {`{"name":"Eve"} {"name":"Mallory"}`, "", "after the JSON object"},
+		"deep nesting":   {`{"name":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}`, "", "levels deep"},
+		"huge array":     {`{"name":[` + strings.TrimSuffix(strings.Repeat("1,", 10000), ",") + `]}`, "name", "more than 1000 elements"},
+		"lone surrogate": {`{"name":"\ud83d"}`, "name", "UTF-8"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			wantProblem(t, s.call(t, "PATCH", "/api/v1/me", c.body, auth...), 400, c.field, c.says)
+		})
+	}
+	if me := s.call(t, "GET", "/api/v1/me", "", auth...); me.body["name"] != "Test" || me.body["role"] != "customer" {
+		t.Errorf("a refused PATCH changed the account: %s", me.raw)
+	}
+	// An unknown country in an address.
+	r = s.call(t, "POST", "/api/v1/me/addresses", `{"name":"Ada","line1":"1 Road","city":"Cape Town","country":"UK"}`, auth...)
+	wantProblem(t, r, 400, "country", "")
+	if r := s.call(t, "POST", "/api/v1/me/addresses", `{"name":"Ada","line1":"1 Road","city":"Cape Town","country":"GB"}`, auth...); r.status != 201 {
+		t.Errorf("a GB address: %d %s", r.status, r.raw)
+	}
+}
+
+// TestListParamsRefused: a list refuses a malformed cursor and a parameter
+// it does not take (?before= on a list paged by ?cursor=).
+func TestListParamsRefused(t *testing.T) {
+	s := newAPIShop(t, nil)
+	if _, err := s.svc.CreateAdmin(context.Background(), "boss@example.com", pw, "Boss", account.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	r := s.login(t, "boss@example.com", pw)
+	auth := []string{"Authorization", "Bearer " + r.body["access_token"].(string)}
+	for q, field := range map[string]string{"?before=abc": "before", "?before=5": "before", "?cursor=abc": "cursor", "?cursor=-1": "cursor", "?limit=0": "limit"} {
+		wantProblem(t, s.call(t, "GET", "/api/v1/admin/users"+q, "", auth...), 400, field, "not valid")
+	}
+	if r := s.call(t, "GET", "/api/v1/admin/audit?user=1&limit=5", "", auth...); r.status != 200 {
+		t.Errorf("audit with its own parameters: %d %s", r.status, r.raw)
+	}
+}

@@ -382,7 +382,11 @@ type orderListJSON struct {
 }
 
 func (a *API) listOrders(w http.ResponseWriter, r *http.Request, f order.Filter, staff bool) {
-	limit, before, err := listParams(r, "cursor")
+	var extra []string
+	if staff {
+		extra = []string{"status"}
+	}
+	limit, before, err := listParams(r, "cursor", extra...)
 	if err != nil {
 		fail(w, r, err)
 		return

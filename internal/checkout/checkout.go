@@ -218,8 +218,8 @@ func (r *Request) Validate(gateways map[string]payment.Gateway) error {
 	if !textOK(a.Phone, 0, 30) {
 		add("shipping_address.phone", "must be up to 30 characters")
 	}
-	if len(a.Country) != 2 || strings.Trim(a.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		add("shipping_address.country", "must be a two-letter country code such as ZA")
+	if !ocean.IsCountry(a.Country) {
+		add("shipping_address.country", "must be an ISO 3166-1 two-letter country code such as ZA")
 	}
 	if !textOK(r.ShippingMethod, 1, 40) {
 		add("shipping_method", "is required")

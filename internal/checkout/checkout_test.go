@@ -54,6 +54,15 @@ func TestRequestValidate(t *testing.T) {
 			t.Errorf("%s: %v %v", field, err, ocean.ErrorFields(err))
 		}
 	}
+	// Two capital letters are not enough: the code must be assigned.
+	for _, code := range []string{"UK", "XK", "ZZ", "QQ"} {
+		r := good()
+		r.Address.Country = code
+		r.normalize()
+		if fe := ocean.ErrorFields(r.Validate(gws)); len(fe) != 1 || fe[0].Field != "shipping_address.country" {
+			t.Errorf("country %s: %v", code, fe)
+		}
+	}
 	a, b, c := good(), good(), good()
 	b.Token = "tok_other"
 	if a.hash() == b.hash() || a.hash() != c.hash() {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,7 +17,8 @@ func FuzzDecodeTokenRequest(f *testing.F) {
 	f.Add(`{"Number": "x", "extra": true}`)
 	f.Add(``)
 	f.Fuzz(func(t *testing.T, body string) {
-		card, err := decodeTokenRequest(strings.NewReader(body))
+		r := httptest.NewRequest("POST", TokensPath, strings.NewReader(body))
+		card, err := decodeTokenRequest(httptest.NewRecorder(), r)
 		if err != nil {
 			if code := ocean.ErrorCode(err); code != ocean.EINVALID && code != ocean.ETOOLARGE {
 				t.Fatalf("error code %q for %q: %v", code, body, err)

@@ -3,11 +3,7 @@ package sandbox
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"html/template"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -71,36 +67,13 @@ type tokenResponse struct {
 	Last4 string `json:"last4"`
 }
 
-// decodeTokenRequest reads a token request strictly: one JSON object, no
-// unknown fields, the right types. Errors are *ocean.Error EINVALID (or
+// decodeTokenRequest reads a token request with the shop's strict JSON
+// reader (httpx.DecodeJSON). Errors are *ocean.Error EINVALID (or
 // ETOOLARGE) naming the field.
-func decodeTokenRequest(body io.Reader) (CardInput, error) {
+func decodeTokenRequest(w http.ResponseWriter, r *http.Request) (CardInput, error) {
 	var req tokenRequest
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return CardInput{}, ocean.Errorf(ocean.ETOOLARGE, "The request body is larger than %d KB.", maxBody>>10)
-		case errors.Is(err, io.EOF):
-			return CardInput{}, ocean.Errorf(ocean.EINVALID, "The request body is empty; send a JSON object.")
-		case errors.As(err, &te) && te.Field != "":
-			what := "a string"
-			if te.Field == "exp_month" || te.Field == "exp_year" {
-				what = "a whole number"
-			}
-			return CardInput{}, ocean.Invalid("A field has the wrong type.", ocean.FieldError{Field: te.Field, Message: "must be " + what})
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return CardInput{}, ocean.Invalid("The request has a field this endpoint does not accept.", ocean.FieldError{Field: f, Message: "is not accepted here"})
-		default:
-			return CardInput{}, ocean.Errorf(ocean.EINVALID, "The request body is not a valid JSON object.")
-		}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return CardInput{}, ocean.Errorf(ocean.EINVALID, "The request body must hold one JSON object.")
+	if err := httpx.DecodeJSON(w, r, &req, maxBody); err != nil {
+		return CardInput{}, err
 	}
 	return CardInput(req), nil
 }
@@ -108,13 +81,7 @@ func decodeTokenRequest(body io.Reader) (CardInput, error) {
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	w.Header().Set("Cache-Control", "no-store")
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			httpx.WriteProblem(w, r, ocean.Errorf(ocean.EINVALID, "The request body must be JSON (Content-Type: application/json)."))
-			return
-		}
-	}
-	card, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, maxBody))
+	card, err := decodeTokenRequest(w, r)
 	if err != nil {
 		httpx.WriteProblem(w, r, err)
 		return
