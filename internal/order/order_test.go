@@ -1,6 +1,9 @@
 package order
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestStateMachine(t *testing.T) {
 	legal := map[[2]Status]bool{
@@ -36,5 +39,77 @@ func TestStateMachine(t *testing.T) {
 	}
 	if (&Order{ID: 42}).Number() != "OC100042" {
 		t.Errorf("number %s", (&Order{ID: 42}).Number())
+	}
+}
+
+// TestAllowsEveryPair walks the whole matrix through Order.Allows, the
+// method the services call: the tracking number only ever matters for
+// shipping a partly refunded order.
+func TestAllowsEveryPair(t *testing.T) {
+	for _, from := range Statuses {
+		for _, to := range Statuses {
+			for _, tracking := range []string{"", "ZA123"} {
+				o := &Order{Status: from, Tracking: tracking}
+				want := CanMove(from, to) && !(from == PartiallyRefunded && to == Fulfilled && tracking != "")
+				if got := o.Allows(to); got != want {
+					t.Errorf("%s (tracking %q) → %s: allowed %v, want %v", from, tracking, to, got, want)
+				}
+			}
+		}
+	}
+	// An unknown status goes nowhere and nothing reaches it.
+	for _, s := range Statuses {
+		if CanMove("lost", s) || CanMove(s, "lost") {
+			t.Errorf("unknown status moves with %s", s)
+		}
+	}
+}
+
+// TestFrom lists, for each target, exactly the statuses a compare-and-set
+// may start from, in lifecycle order.
+func TestFrom(t *testing.T) {
+	want := map[Status][]Status{
+		PendingPayment:    nil,
+		Paid:              {PendingPayment},
+		Fulfilled:         {Paid, PartiallyRefunded},
+		Delivered:         {Fulfilled},
+		Cancelled:         {PendingPayment, Paid},
+		Refunded:          {Paid, Fulfilled, Delivered, PartiallyRefunded},
+		PartiallyRefunded: {Paid, Fulfilled, Delivered, PartiallyRefunded},
+	}
+	for _, to := range Statuses {
+		if got := From(to); !slices.Equal(got, want[to]) {
+			t.Errorf("From(%s) = %v, want %v", to, got, want[to])
+		}
+	}
+}
+
+// TestLabels are the words people read on order pages: every status has
+// its own, and an unknown one shows as it is rather than as nothing.
+func TestLabels(t *testing.T) {
+	want := map[Status]string{
+		PendingPayment: "Awaiting payment", Paid: "Paid", Fulfilled: "Shipped", Delivered: "Delivered",
+		Cancelled: "Cancelled", Refunded: "Refunded", PartiallyRefunded: "Partly refunded",
+	}
+	seen := map[string]bool{}
+	for _, s := range Statuses {
+		if got := s.Label(); got != want[s] {
+			t.Errorf("%s label = %q, want %q", s, got, want[s])
+		}
+		seen[s.Label()] = true
+	}
+	if len(seen) != len(Statuses) {
+		t.Error("two statuses share a label")
+	}
+	if got := Status("on_hold").Label(); got != "on_hold" {
+		t.Errorf("unknown status label = %q", got)
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	for id, want := range map[int64]string{0: "OC100000", 1: "OC100001", 899999: "OC999999", 900000: "OC1000000", 1234567890: "OC1234667890"} {
+		if got := (&Order{ID: id}).Number(); got != want {
+			t.Errorf("order %d number = %s, want %s", id, got, want)
+		}
 	}
 }
