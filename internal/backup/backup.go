@@ -62,6 +62,7 @@ type Manifest struct {
 // Source is what to back up.
 type Source struct {
 	DatabaseURL string   // PostgreSQL; empty for SQLite
+	PGBinDir    string   // where pg_dump is (empty: searched)
 	DataDir     string   // where the SQLite database and the key files are
 	KeyFiles    []string // names in DataDir copied when present
 	Schema      int      // the schema version of the database
@@ -95,7 +96,7 @@ func Create(ctx context.Context, src Source, dir string, keep int, now time.Time
 	var names []string
 	if src.DatabaseURL != "" {
 		m.Database = "postgres"
-		if err := pgDump(ctx, src.DatabaseURL, filepath.Join(tmp, PGDumpName)); err != nil {
+		if err := pgDump(ctx, src.PGBinDir, src.DatabaseURL, filepath.Join(tmp, PGDumpName)); err != nil {
 			return "", m, err
 		}
 		names = append(names, PGDumpName)

@@ -14,11 +14,11 @@ import (
 )
 
 // PGTool finds a PostgreSQL client program (pg_dump, pg_restore, psql): in
-// OCEAN_PG_BIN_DIR when set, else the newest /usr/lib/postgresql/N/bin
-// (Debian's layout, where the version must be at least the server's), else
-// on PATH.
-func PGTool(name string) (string, error) {
-	if d := os.Getenv("OCEAN_PG_BIN_DIR"); d != "" {
+// dir (OCEAN_PG_BIN_DIR) when set, else the newest /usr/lib/postgresql/N/bin
+// (Debian's layout; pg_dump must be at least the server's version), else on
+// PATH.
+func PGTool(d, name string) (string, error) {
+	if d != "" {
 		p := filepath.Join(d, name)
 		if _, err := os.Stat(p); err != nil {
 			return "", fmt.Errorf("OCEAN_PG_BIN_DIR: %w", err)
@@ -62,8 +62,8 @@ func pgEnv(dbURL string) (string, []string, error) {
 	return u.String(), env, nil
 }
 
-func pgDump(ctx context.Context, dbURL, out string) error {
-	tool, err := PGTool("pg_dump")
+func pgDump(ctx context.Context, binDir, dbURL, out string) error {
+	tool, err := PGTool(binDir, "pg_dump")
 	if err != nil {
 		return err
 	}
@@ -85,12 +85,12 @@ func pgDump(ctx context.Context, dbURL, out string) error {
 // transaction (psql --single-transaction with ON_ERROR_STOP): it all
 // lands or nothing does. With replace, the transaction first drops the
 // public schema, so what was there goes only if the restore succeeds.
-func pgRestore(ctx context.Context, dbURL, archive string, replace bool) error {
-	restore, err := PGTool("pg_restore")
+func pgRestore(ctx context.Context, binDir, dbURL, archive string, replace bool) error {
+	restore, err := PGTool(binDir, "pg_restore")
 	if err != nil {
 		return err
 	}
-	psql, err := PGTool("psql")
+	psql, err := PGTool(binDir, "psql")
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 type Target struct {
 	DataDir     string
 	DatabaseURL string
+	PGBinDir    string // where pg_restore and psql are (empty: searched)
 	// MaxSchema is the newest schema version the restoring binary knows; a
 	// backup of a newer schema is refused (0: no check).
 	MaxSchema int
@@ -56,7 +57,7 @@ func Restore(ctx context.Context, path string, t Target, force bool) (Manifest, 
 		if n > 0 && !force {
 			return m, fmt.Errorf("%w: it has %d tables; restore into a new, empty database, or pass --force to replace what is there", ErrNotEmpty, n)
 		}
-		return m, pgRestore(ctx, t.DatabaseURL, filepath.Join(path, PGDumpName), n > 0)
+		return m, pgRestore(ctx, t.PGBinDir, t.DatabaseURL, filepath.Join(path, PGDumpName), n > 0)
 	}
 	if t.DatabaseURL != "" {
 		return m, errors.New("this is a SQLite backup: unset OCEAN_DATABASE_URL and set OCEAN_DATA_DIR to restore it")

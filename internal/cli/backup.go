@@ -64,7 +64,7 @@ func makeBackup(ctx context.Context, cfg config.Config, db *sqldb.DB, ms []migra
 	if err != nil {
 		return "", backup.Manifest{}, err
 	}
-	src := backup.Source{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Schema: st.Current, Version: Version}
+	src := backup.Source{DatabaseURL: cfg.DatabaseURL, PGBinDir: cfg.PGBinDir, DataDir: cfg.DataDir, Schema: st.Current, Version: Version}
 	if !cfg.Postgres() {
 		src.KeyFiles = keyFiles
 	}
@@ -94,7 +94,7 @@ func restoreCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 		return err
 	}
 	start := time.Now()
-	m, err := backup.Restore(ctx, path, backup.Target{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, MaxSchema: len(ms)}, *force)
+	m, err := backup.Restore(ctx, path, backup.Target{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, PGBinDir: cfg.PGBinDir, MaxSchema: len(ms)}, *force)
 	if err != nil {
 		if errors.Is(err, backup.ErrNotEmpty) {
 			return err

@@ -29,8 +29,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		help(stdout)
 		return 0
 	case "version":
-		fmt.Fprintln(stdout, "ocean", Version)
+		fmt.Fprintln(stdout, versionLine())
 		return 0
+	case "config":
+		if len(args) == 1 && args[0] == "docs" {
+			fmt.Fprint(stdout, config.Reference())
+			return 0
+		}
 	}
 	cfg, rest, err := config.Load(args, getenv)
 	if err != nil {
@@ -51,6 +56,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = keysCmd(ctx, cfg, rest, stdout, log)
 	case "inventory":
 		err = inventoryCmd(ctx, cfg, rest, stdout)
+	case "config":
+		err = configCmd(cfg, rest, stdout)
 	case "backup":
 		err = backupCmd(ctx, cfg, rest, stdout)
 	case "restore":
@@ -104,7 +111,11 @@ Commands:
                      restore a backup (DIR, or the newest under DIR) into an
                      empty database, after checking every checksum; --force
                      replaces a non-empty one
-  version            print the version
+  config check       validate the settings (environment, *_FILE, flags)
+                     without starting; show each value's source, secrets
+                     hidden, and warnings for a public shop
+  config docs        print the configuration reference (docs/configuration.md)
+  version            print the version, commit and build date
   help               this text
 
 Settings (environment variable, flag, default):
@@ -117,7 +128,8 @@ Settings (environment variable, flag, default):
 		fmt.Fprintf(w, "  %s, --%s (default %s)\n      %s\n", s.Env, s.Flag, def, s.Help)
 	}
 	fmt.Fprint(w, `
-Flags override environment variables. With no settings, ocean serves a demo
+Flags override environment variables. Secret settings (passwords, keys,
+URLs with credentials) may be read from a file: OCEAN_<NAME>_FILE=/path. With no settings, ocean serves a demo
 shop from ./ocean-data at http://localhost:8080 and https://localhost:8443.
 `)
 }

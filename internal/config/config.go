@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,12 +61,32 @@ type Config struct {
 	BackupDir      string        // scheduled backups go here; empty: no scheduled backups
 	BackupInterval time.Duration // time between scheduled backups
 	BackupKeep     int           // backups kept in BackupDir (the oldest go first)
+	PGBinDir       string        // where pg_dump, pg_restore and psql are; empty: searched
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
 	// kill the process there (OCEAN_TEST_CRASH_AFTER_AUTHORIZE=1).
 	CrashAfterAuthorize bool
+
+	sources map[string]string // variable → where its value came from
+	values  map[string]string // variable → the value as given
 }
+
+// Source says where a setting's value came from: its variable, its _FILE
+// variable, its --flag, or "default".
+func (c Config) Source(env string) string {
+	if s := c.sources[env]; s != "" {
+		return s
+	}
+	return "default"
+}
+
+// Value is a setting's value as given (before parsing), secrets included:
+// callers show it only through Redact or not at all.
+func (c Config) Value(env string) string { return c.values[env] }
+
+// Secret reports whether a setting holds a secret, never to be shown.
+func Secret(env string) bool { return secretSettings[env] }
 
 // Postgres reports whether the configured database is PostgreSQL.
 func (c Config) Postgres() bool { return c.DatabaseURL != "" }
@@ -272,6 +293,8 @@ var Settings = []Setting{
 			c.BackupKeep = n
 			return nil
 		}},
+	{"pg-bin-dir", "OCEAN_PG_BIN_DIR", "", "directory of pg_dump, pg_restore and psql for backups of PostgreSQL; empty: the newest /usr/lib/postgresql/N/bin, else PATH",
+		func(c *Config, v string) error { c.PGBinDir = v; return nil }},
 }
 
 // rateLimit is the setting of one rate-limit class's quota.
@@ -289,6 +312,35 @@ func rateLimit(class, def, help string) Setting {
 			c.RateLimits[class] = p
 			return nil
 		}}
+}
+
+// FileSettings may also be given as the content of a file named by the
+// variable with _FILE appended (OCEAN_STRIPE_KEY_FILE=/run/secrets/stripe),
+// the way container platforms mount secrets: the value never sits in the
+// environment or a process listing.
+var FileSettings = map[string]bool{"OCEAN_DATABASE_URL": true, "OCEAN_REDIS_URL": true, "OCEAN_SMTP_URL": true,
+	"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true,
+	"OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true}
+
+// maxSecretFile bounds what a _FILE setting reads.
+const maxSecretFile = 64 << 10
+
+// fromFile reads the value of a _FILE setting: the file's content without
+// its final line break.
+func fromFile(env, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", env, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", env, err)
+	}
+	if len(b) > maxSecretFile {
+		return "", fmt.Errorf("%s_FILE: %s is larger than %d bytes; it must hold only the value", env, path, maxSecretFile)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
 // secretSettings are never echoed in errors.
@@ -366,9 +418,23 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 		if e := getenv(s.Env); e != "" {
 			v, source = e, s.Env
 		}
+		if f := getenv(s.Env + "_FILE"); f != "" && FileSettings[s.Env] {
+			if source != "" {
+				return c, nil, fmt.Errorf("both %s and %s_FILE are set: set one", s.Env, s.Env)
+			}
+			fv, err := fromFile(s.Env, f)
+			if err != nil {
+				return c, nil, err
+			}
+			v, source = fv, s.Env+"_FILE"
+		}
 		if seen[s.Flag] {
 			v, source = *flags[i], "--"+s.Flag
 		}
+		if c.sources == nil {
+			c.sources, c.values = map[string]string{}, map[string]string{}
+		}
+		c.sources[s.Env], c.values[s.Env] = source, v
 		if err := s.set(&c, v); err != nil {
 			if source == "" {
 				source = s.Env

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,56 @@ func TestRedactSentinelPassword(t *testing.T) {
 		if got := Redact(v); strings.Contains(got, "topsecret") || strings.Contains(got, "pw1") {
 			t.Errorf("Redact(%q) = %q", v, got)
 		}
+	}
+}
+
+// TestSecretsFromFiles: OCEAN_*_FILE reads a secret setting from a file
+// (final line break dropped); both set, a missing file, or a non-secret
+// setting's _FILE are refused or ignored as documented.
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c, _, err := Load(nil, env(map[string]string{
+		"OCEAN_STRIPE_KEY_FILE":     write("stripe", "sk_test_123\n"),
+		"OCEAN_PAYMENT_GATEWAY":     "stripe",
+		"OCEAN_DATABASE_URL_FILE":   write("db", "postgres://u:p@db:5432/shop\r\n"),
+		"OCEAN_METRICS_TOKEN_FILE":  write("metrics", "0123456789abcdef0123"),
+		"OCEAN_LOG_LEVEL_FILE":      write("level", "debug"), // not a secret: ignored
+		"OCEAN_ADMIN_PASSWORD_FILE": write("admin", "two words\n\n"),
+		"OCEAN_ENCRYPTION_KEY_FILE": write("empty", ""),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StripeKey != "sk_test_123" || c.DatabaseURL != "postgres://u:p@db:5432/shop" || c.MetricsToken != "0123456789abcdef0123" || c.LogLevel != "info" || c.AdminPassword != "two words" || c.EncryptionKey != "" {
+		t.Fatalf("got %+v", c)
+	}
+	if c.Source("OCEAN_STRIPE_KEY") != "OCEAN_STRIPE_KEY_FILE" || c.Source("OCEAN_LOG_LEVEL") != "default" {
+		t.Fatalf("sources: %s, %s", c.Source("OCEAN_STRIPE_KEY"), c.Source("OCEAN_LOG_LEVEL"))
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"OCEAN_STRIPE_KEY": "sk_1", "OCEAN_STRIPE_KEY_FILE": write("s2", "sk_2")}, "both OCEAN_STRIPE_KEY and OCEAN_STRIPE_KEY_FILE"},
+		{map[string]string{"OCEAN_TOKEN_KEYS_FILE": dir + "/missing"}, "OCEAN_TOKEN_KEYS_FILE"},
+		{map[string]string{"OCEAN_DATABASE_URL_FILE": write("bad", "mysql://nope")}, "OCEAN_DATABASE_URL_FILE"},
+		{map[string]string{"OCEAN_SMTP_URL_FILE": write("big", strings.Repeat("x", 70<<10))}, "larger than"},
+	} {
+		_, _, err := Load(nil, env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	// A secret read from a file is never echoed in an error.
+	_, _, err = Load(nil, env(map[string]string{"OCEAN_METRICS_TOKEN_FILE": write("short", "hunter2")}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("short metrics token: %v", err)
 	}
 }

@@ -1,0 +1,52 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Reference renders docs/configuration.md from Settings: the page is
+// generated, and a test fails when the file differs (regenerate it with
+// `go test ./internal/config -run TestReference -update`, or
+// `ocean config docs > docs/configuration.md`).
+func Reference() string {
+	var b strings.Builder
+	b.WriteString(`# Configuration reference
+
+<!-- Generated from internal/config (Settings) by ` + "`ocean config docs`" + `. Do not edit by hand:
+     go test ./internal/config -run TestReference -update -->
+
+Every setting is an environment variable and a flag (flags win). A bad
+value stops the start with a message naming the variable. ` + "`ocean config check`" + `
+validates a configuration without starting anything and shows where each
+value came from (secrets hidden).
+
+Settings marked *file* may instead be given as the content of a file, by
+appending ` + "`_FILE`" + ` to the variable (` + "`OCEAN_STRIPE_KEY_FILE=/run/secrets/stripe-key`" + `):
+the way Docker and Kubernetes mount secrets, so the value is never in the
+environment or a process listing. The file's final line break is dropped;
+setting both the variable and its ` + "`_FILE`" + ` is an error.
+
+Examples per environment: [deploy/env/](../deploy/env/).
+
+| variable | flag | default | |
+|---|---|---|---|
+`)
+	for _, s := range Settings {
+		def := "`" + s.Default + "`"
+		if s.Default == "" {
+			def = "(empty)"
+		}
+		notes := ""
+		if FileSettings[s.Env] {
+			notes += " *file*"
+		}
+		if secretSettings[s.Env] {
+			notes += " *secret*"
+		}
+		fmt.Fprintf(&b, "| `%s`%s | `--%s` | %s | %s |\n", s.Env, notes, s.Flag, cell(def), cell(s.Help))
+	}
+	return b.String()
+}
+
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
