@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,93 @@ func TestDiscountRules(t *testing.T) {
 	d := Discount{Code: " welcome10 ", Kind: Percent, Value: 10}
 	if err := d.Validate(); err != nil || d.Code != "WELCOME10" {
 		t.Errorf("normalised code %q: %v", d.Code, err)
+	}
+}
+
+// TestCheckMessages are the sentences a shopper reads when a code does not
+// apply: each names the code and what to do about it.
+func TestCheckMessages(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	later, earlier := now.Add(time.Hour), now.Add(-time.Hour)
+	one := 1
+	for _, tc := range []struct {
+		d    Discount
+		sub  ocean.Money
+		want string
+	}{
+		{Discount{Code: "XMAS", Kind: Percent, Value: 10, StartsAt: &later}, zar(100), "The code XMAS is not valid yet."},
+		{Discount{Code: "XMAS", Kind: Percent, Value: 10, EndsAt: &earlier}, zar(100), "The code XMAS has expired."},
+		{Discount{Code: "XMAS", Kind: Percent, Value: 10, UsageLimit: &one, Used: 1}, zar(100), "The code XMAS has been used up."},
+		{Discount{Code: "XMAS", Kind: Fixed, Value: 500, Currency: "USD"}, zar(100), "The code XMAS is for USD prices."},
+		{Discount{Code: "XMAS", Kind: Percent, Value: 10, MinSubtotal: 50000}, zar(100), "The code XMAS needs a subtotal of at least R500.00."},
+	} {
+		if got := ocean.ErrorMessage(tc.d.Check(tc.sub, now)); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+	// An empty cart has no currency yet: a fixed code is not refused for that.
+	if err := (&Discount{Code: "FIVE", Kind: Fixed, Value: 500, Currency: "USD"}).Check(ocean.Money{}, now); err != nil {
+		t.Errorf("empty cart: %v", err)
+	}
+}
+
+// TestValidateFields names every field that is wrong, at once.
+func TestValidateFields(t *testing.T) {
+	zero := 0
+	later := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	earlier := later.Add(-time.Hour)
+	d := Discount{Code: "no", Kind: Fixed, Value: 0, MinSubtotal: -5, StartsAt: &later, EndsAt: &earlier, UsageLimit: &zero, PerCustomerLimit: &zero}
+	err := d.Validate()
+	got := map[string]bool{}
+	for _, f := range ocean.ErrorFields(err) {
+		got[f.Field] = true
+	}
+	for _, f := range []string{"code", "value", "currency", "min_subtotal", "ends_at", "usage_limit", "per_customer_limit"} {
+		if !got[f] {
+			t.Errorf("no error for %s: %+v", f, ocean.ErrorFields(err))
+		}
+	}
+	if ocean.ErrorMessage(err) != "The discount is not valid." {
+		t.Errorf("message %q", ocean.ErrorMessage(err))
+	}
+	for _, ok := range []Discount{
+		{Code: "FREESHIP", Kind: FreeShipping},
+		{Code: "ALL-100", Kind: Percent, Value: 100},
+		{Code: "R50_OFF", Kind: Fixed, Value: 5000, Currency: "ZAR", UsageLimit: new(int), PerCustomerLimit: new(int)},
+	} {
+		if ok.UsageLimit != nil {
+			*ok.UsageLimit, *ok.PerCustomerLimit = 1, 1
+		}
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%s refused: %v", ok.Code, err)
+		}
+	}
+	if err := (&Discount{Code: strings.Repeat("A", 33), Kind: FreeShipping}).Validate(); err == nil {
+		t.Error("a 33-character code validated")
+	}
+}
+
+// TestComputeEdges: a line too large to price is refused before it can
+// overflow, a zero rate names no tax, and tax-exclusive VAT covers shipping.
+func TestComputeEdges(t *testing.T) {
+	for _, l := range []Line{
+		{UnitPrice: zar(1 << 44), Quantity: 2},
+		{UnitPrice: zar(-1), Quantity: 1},
+		{UnitPrice: zar(1), Quantity: -1},
+	} {
+		_, err := Compute(Input{Currency: "ZAR", Lines: []Line{l}})
+		if ocean.ErrorMessage(err) != "A line of the cart is too large to price; lower its quantity." {
+			t.Errorf("%+v: %v", l, err)
+		}
+	}
+	got, err := Compute(Input{Currency: "ZAR", Lines: []Line{{UnitPrice: zar(1000), Quantity: 1}}, Tax: &TaxRate{Country: "HK", Name: "None", RateBP: 0}})
+	if err != nil || got.Tax.Amount != 0 || got.TaxName != "" || got.Total.Amount != 1000 {
+		t.Errorf("zero rate: %+v, %v", got, err)
+	}
+	ship := &ShippingMethod{Price: zar(999)}
+	// (1000 + 9.99) × 15% = 151.4985 → 151.50: one rounding, on the sum.
+	got, err = Compute(Input{Currency: "ZAR", Lines: []Line{{UnitPrice: zar(100000), Quantity: 1}}, Shipping: ship, Tax: &TaxRate{Name: "VAT", RateBP: 1500}})
+	if err != nil || got.Tax.Amount != 15150 || got.Total.Amount != 100999+15150 || got.TaxName != "VAT" {
+		t.Errorf("exclusive with shipping: %+v, %v", got, err)
 	}
 }
