@@ -255,9 +255,15 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 		return nil, err
 	}
 	if !won {
-		cur, _ := s.OrderByID(ctx, publicID)
-		if cur != nil && cur.Refunded > o.Refunded {
-			return cur, nil // the same reference was refunded already
+		// Lost the compare-and-set: a retry of this same refund (same
+		// reference) won meanwhile, or another change did. Only the first
+		// is a success; another refund landing is not this one.
+		if done, err := s.c.Store.Refunds(ctx, o.ID); err == nil {
+			for _, r := range done {
+				if r.Reference == reference {
+					return s.OrderByID(ctx, publicID)
+				}
+			}
 		}
 		return nil, ocean.Errorf(ocean.ECONFLICT, "Order %s changed meanwhile; reload and try again.", o.Number())
 	}
