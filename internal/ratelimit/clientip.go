@@ -152,3 +152,11 @@ func IPKey(addr string) string {
 	}
 	return a.String()
 }
+
+// FromTrustedProxy reports whether r came straight from one of the trusted
+// proxies (its connection's peer is one), whose forwarding headers
+// (X-Forwarded-For, X-Forwarded-Proto) may then be believed.
+func FromTrustedProxy(r *http.Request, trustedProxies []netip.Prefix) bool {
+	peer, ok := parseHost(r.RemoteAddr)
+	return ok && trusted(peer, trustedProxies)
+}

@@ -1,0 +1,2 @@
+DROP TABLE tls_locks;
+DROP TABLE tls_storage;
