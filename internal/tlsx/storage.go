@@ -39,8 +39,8 @@ type Storage struct {
 	// LockPoll is how often Lock tries again while another holds the lock.
 	LockPoll time.Duration
 
-	mu    sync.Mutex
-	held  map[string]heldLock
+	mu   sync.Mutex
+	held map[string]heldLock
 }
 
 type heldLock struct {
