@@ -12,6 +12,7 @@ import (
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 	"github.com/oceanshop/ocean/internal/sqldb"
+	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
 
@@ -188,4 +189,19 @@ func storageContract(t *testing.T, db *sqldb.DB) {
 			t.Fatal("a live holder's lock was taken over")
 		}
 	})
+}
+
+func migrateUp(t testing.TB, db *sqldb.DB, pg bool) {
+	t.Helper()
+	load := sqlite.Migrations
+	if pg {
+		load = postgres.Migrations
+	}
+	ms, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,565 @@
+package tlsx
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	stdlog "log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/oceanshop/ocean/internal/postgres"
+	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/sqldb"
+	"github.com/oceanshop/ocean/internal/sqlite"
+)
+
+// The ACME journey against pebble, Let's Encrypt's test CA, run from the
+// module's tool dependency on loopback: first issuance, renewal of a
+// 30-second certificate while requests keep flowing, a second instance that
+// serves the certificate from the shared database without obtaining its
+// own, and a pebble outage during which the current certificate keeps
+// serving. Pebble validates every challenge for real: a DNS stub in the test
+// resolves the test domain to 127.0.0.1, and pebble's HTTP-01 and
+// TLS-ALPN-01 ports are instance A's plain-HTTP and HTTPS listeners, so
+// when instance B renews, A answers B's challenge from the shared storage.
+// Pebble's own ports come from OCEAN_PEBBLE_PORT (ACME directory, default
+// 14000) and OCEAN_PEBBLE_MGMT_PORT (default 14001).
+
+const (
+	pebbleDomain   = "shop.ocean.test"
+	pebbleValidity = 30 // seconds: renewal is due after 20
+)
+
+func envPort(t testing.TB, name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			t.Fatalf("%s=%q is not a port", name, v)
+		}
+		return n
+	}
+	return def
+}
+
+func goTool(t testing.TB) string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+type pebble struct {
+	bin, mod   string
+	port, mgmt int
+	dir, root  string // directory URL; PEM of the root it issues under
+	caPEM     string // file of the CA that signs pebble's own HTTPS certificate
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	log       *logBuffer
+}
+
+// newPebble prepares pebble (the module's tool dependency, built here):
+// its directory URL is known before it runs.
+func newPebble(t *testing.T) *pebble {
+	t.Helper()
+	goBin := goTool(t)
+	bin := filepath.Join(t.TempDir(), "pebble")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "github.com/letsencrypt/pebble/v2/cmd/pebble").CombinedOutput(); err != nil {
+		t.Fatalf("build pebble: %v\n%s", err, out)
+	}
+	out, err := exec.Command(goBin, "list", "-m", "-f", "{{.Dir}}", "github.com/letsencrypt/pebble/v2").Output()
+	if err != nil {
+		t.Fatalf("find pebble's module: %v", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	port, mgmt := envPort(t, "OCEAN_PEBBLE_PORT", 14000), envPort(t, "OCEAN_PEBBLE_MGMT_PORT", 14001)
+	return &pebble{bin: bin, mod: mod, port: port, mgmt: mgmt, dir: fmt.Sprintf("https://127.0.0.1:%d/dir", port),
+		caPEM: filepath.Join(mod, "test/certs/pebble.minica.pem"), exited: make(chan struct{}), log: &logBuffer{}}
+}
+
+// start runs pebble, validating HTTP-01 on httpPort and TLS-ALPN-01 on
+// tlsPort of the addresses the DNS server at dns gives.
+func (p *pebble) start(t *testing.T, httpPort, tlsPort int, dns string) {
+	t.Helper()
+	cfg := map[string]any{"pebble": map[string]any{
+		"listenAddress":           fmt.Sprintf("127.0.0.1:%d", p.port),
+		"managementListenAddress": fmt.Sprintf("127.0.0.1:%d", p.mgmt),
+		"certificate":             filepath.Join(p.mod, "test/certs/localhost/cert.pem"),
+		"privateKey":              filepath.Join(p.mod, "test/certs/localhost/key.pem"),
+		"httpPort":                httpPort, "tlsPort": tlsPort,
+		"ocspResponderURL": "", "externalAccountBindingRequired": false,
+		"retryAfter":   map[string]int{"authz": 1, "order": 1},
+		"keyAlgorithm": "ecdsa",
+		"profiles":     map[string]any{"default": map[string]any{"description": "short-lived for the test", "validityPeriod": pebbleValidity}},
+	}}
+	b, _ := json.Marshal(cfg)
+	cfgPath := filepath.Join(t.TempDir(), "pebble.json")
+	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(p.bin, "-config", cfgPath, "-dnsserver", dns)
+	p.cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.stop)
+	port, mgmt := p.port, p.mgmt
+
+	pem, err := os.ReadFile(p.caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/roots/0", mgmt))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				p.root = string(body)
+				break
+			}
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("pebble exited:\n%s", p.log)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pebble did not answer within a minute (ports %d, %d busy? set OCEAN_PEBBLE_PORT/OCEAN_PEBBLE_MGMT_PORT): %v\n%s", port, mgmt, err, p.log)
+		}
+	}
+}
+
+// stop kills pebble by its PID and waits for it.
+func (p *pebble) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// sharedDBs opens the same database twice, as two instances of a fleet do:
+// PostgreSQL when the tests have one, else one SQLite file.
+func sharedDBs(t *testing.T) (*sqldb.DB, *sqldb.DB) {
+	if os.Getenv("OCEAN_TEST_DATABASE_URL") != "" {
+		url := pgtest.URL(t)
+		open := func() *sqldb.DB {
+			db, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}
+		a := open()
+		migrateUp(t, a, true)
+		return a, open()
+	}
+	path := filepath.Join(t.TempDir(), "ocean.db")
+	open := func() *sqldb.DB {
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a := open()
+	migrateUp(t, a, false)
+	return a, open()
+}
+
+// instance is one shop instance: an HTTPS listener with the ACME
+// manager's certificates and a plain-HTTP listener with PlainHTTP (HTTP-01
+// challenges, redirects).
+type instance struct {
+	acme              *ACME
+	addr, plainAddr   string
+	tlsPort, httpPort int
+	mu                sync.Mutex
+	events            []string
+}
+
+func (in *instance) count(event string) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := 0
+	for _, e := range in.events {
+		if e == event {
+			n++
+		}
+	}
+	return n
+}
+
+func newInstance(t *testing.T, p *pebble, db *sqldb.DB, name string, events chan<- string) *instance {
+	t.Helper()
+	in := &instance{}
+	listen := func() (net.Listener, int) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln, ln.Addr().(*net.TCPAddr).Port
+	}
+	tlsLn, tlsPort := listen()
+	plainLn, httpPort := listen()
+	in.addr, in.plainAddr, in.tlsPort, in.httpPort = tlsLn.Addr().String(), plainLn.Addr().String(), tlsPort, httpPort
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if os.Getenv("OCEAN_TEST_ACME_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	}
+	a, err := NewACME(ACMEOptions{
+		Domains: []string{pebbleDomain}, Email: "owner@ocean.test", Directory: p.dir, CARoot: p.caPEM,
+		Storage: NewStorage(db, time.Now, log), Log: log.With("instance", name), RenewCheckInterval: time.Second,
+		HTTPPort: httpPort, TLSPort: tlsPort,
+		OnEvent: func(event string, _ map[string]any) {
+			in.mu.Lock()
+			in.events = append(in.events, event)
+			in.mu.Unlock()
+			if event == "tls_get_certificate" {
+				return
+			}
+			select {
+			case events <- name + " " + event:
+			default:
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.acme = a
+	t.Cleanup(a.Stop)
+	shop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
+	quiet := stdlog.New(io.Discard, "", 0)
+	srv := &http.Server{Handler: shop, TLSConfig: a.TLSConfig(), ErrorLog: quiet}
+	plain := &http.Server{Handler: PlainHTTP("https://"+pebbleDomain, shop, a.HTTPChallenge), ErrorLog: quiet}
+	go func() { _ = srv.Serve(tls.NewListener(tlsLn, srv.TLSConfig)) }()
+	go func() { _ = plain.Serve(plainLn) }()
+	t.Cleanup(func() { srv.Close(); plain.Close() })
+	return in
+}
+
+func (in *instance) manage(t *testing.T) {
+	if err := in.acme.Manage(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testWriter sends a logger's lines to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
+// dnsStub answers every A query with 127.0.0.1 and every other query with
+// no records, on UDP and TCP, for pebble's validation.
+func dnsStub(t *testing.T) string {
+	t.Helper()
+	answer := func(q []byte) []byte {
+		var p dnsmessage.Parser
+		h, err := p.Start(q)
+		if err != nil {
+			return nil
+		}
+		qs, err := p.AllQuestions()
+		if err != nil || len(qs) != 1 {
+			return nil
+		}
+		b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true})
+		b.EnableCompression()
+		_ = b.StartQuestions()
+		_ = b.Question(qs[0])
+		_ = b.StartAnswers()
+		if qs[0].Type == dnsmessage.TypeA {
+			_ = b.AResource(dnsmessage.ResourceHeader{Name: qs[0].Name, Class: dnsmessage.ClassINET, TTL: 1},
+				dnsmessage.AResource{A: [4]byte{127, 0, 0, 1}})
+		}
+		out, _ := b.Finish()
+		return out
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, addr, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if out := answer(buf[:n]); out != nil {
+				_, _ = pc.WriteTo(out, addr)
+			}
+		}
+	}()
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err == nil {
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					var n [2]byte
+					if _, err := io.ReadFull(c, n[:]); err != nil {
+						return
+					}
+					q := make([]byte, int(n[0])<<8|int(n[1]))
+					if _, err := io.ReadFull(c, q); err != nil {
+						return
+					}
+					out := answer(q)
+					_, _ = c.Write(append([]byte{byte(len(out) >> 8), byte(len(out))}, out...))
+				}()
+			}
+		}()
+	}
+	return pc.LocalAddr().String()
+}
+
+// waitFor reads events until want arrives or ctx ends.
+func waitFor(t *testing.T, ctx context.Context, events <-chan string, want string) {
+	t.Helper()
+	for {
+		select {
+		case e := <-events:
+			t.Logf("event: %s", e)
+			if e == want {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %q before the deadline", want)
+		}
+	}
+}
+
+// load sends HTTPS requests, each on a new connection (so each gets the
+// certificate served at that moment), to the instances until stopped, and
+// counts successes, failures and the serials seen.
+type load struct {
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	serials    map[string]int64 // serial → requests
+	lastErr    error
+	stop       chan struct{}
+	done       sync.WaitGroup
+}
+
+func startLoad(t *testing.T, root string, addrs ...string) *load {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(root)) {
+		t.Fatal("pebble's root does not parse")
+	}
+	l := &load{serials: map[string]int64{}, stop: make(chan struct{})}
+	for _, addr := range addrs {
+		for range 2 {
+			l.done.Add(1)
+			// Not flat out: the machine is shared, and a steady stream of
+			// fresh connections is what shows a gap.
+			go func() {
+				defer l.done.Done()
+				client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+					TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: pebbleDomain}}}
+				for {
+					select {
+					case <-l.stop:
+						return
+					case <-time.After(5 * time.Millisecond):
+					}
+					resp, err := client.Get("https://" + addr + "/")
+					if err == nil {
+						body, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 || string(body) != "ok" {
+							err = fmt.Errorf("status %d %q", resp.StatusCode, body)
+						}
+					}
+					if err != nil {
+						l.failed.Add(1)
+						l.mu.Lock()
+						l.lastErr = err
+						l.mu.Unlock()
+						continue
+					}
+					l.ok.Add(1)
+					l.mu.Lock()
+					l.serials[resp.TLS.PeerCertificates[0].SerialNumber.String()]++
+					l.mu.Unlock()
+				}
+			}()
+		}
+	}
+	return l
+}
+
+func (l *load) end() {
+	close(l.stop)
+	l.done.Wait()
+}
+
+func (l *load) distinct() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.serials)
+}
+
+// servedSoon waits for addr to present a certificate (it is cached just
+// after the cert_obtained event).
+func servedSoon(t *testing.T, ctx context.Context, addr, root string) string {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(root))
+	for {
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: pebbleDomain})
+		if err == nil {
+			defer c.Close()
+			return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no certificate served by %s: %v", addr, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func served(t *testing.T, addr, root string) string {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(root))
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: pebbleDomain})
+	if err != nil {
+		t.Fatalf("handshake with %s: %v", addr, err)
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+}
+
+func TestACMEAgainstPebble(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the pebble journey takes about a minute")
+	}
+	start := time.Now()
+	p := newPebble(t)
+	dbA, dbB := sharedDBs(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	events := make(chan string, 100)
+	a := newInstance(t, p, dbA, "A", events)
+	p.start(t, a.httpPort, a.tlsPort, dnsStub(t))
+
+	// 0. Plain HTTP redirects to HTTPS.
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).
+		Get("http://" + a.plainAddr + "/account?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != "https://"+pebbleDomain+"/account?x=1" {
+		t.Fatalf("plain HTTP: %d %q, want 308 to HTTPS", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// 1. First issuance, validated on A's listeners.
+	a.manage(t)
+	waitFor(t, ctx, events, "A cert_obtained")
+	first := servedSoon(t, ctx, a.addr, p.root)
+	t.Logf("first certificate %s after %s", first, time.Since(start).Round(time.Millisecond))
+
+
+	// 2. A second instance on the same database serves that certificate
+	// without obtaining its own.
+	b := newInstance(t, p, dbB, "B", events)
+	b.manage(t)
+	if got := servedSoon(t, ctx, b.addr, p.root); got != first {
+		t.Fatalf("instance B serves %s, want A's %s", got, first)
+	}
+	if n := b.count("cert_obtaining") + b.count("cert_obtained"); n != 0 {
+		t.Fatalf("instance B obtained a certificate of its own (%d events)", n)
+	}
+
+	// 3. Renewal while requests keep being served by both.
+	l := startLoad(t, p.root, a.addr, b.addr)
+	renewStart := time.Now()
+	for l.distinct() < 2 || served(t, a.addr, p.root) == first || served(t, b.addr, p.root) == first {
+		select {
+		case e := <-events:
+			t.Logf("event: %s", e)
+		case <-ctx.Done():
+			l.end()
+			t.Fatalf("no renewal reached both instances: %d requests served, %d failed (%v)", l.ok.Load(), l.failed.Load(), l.lastErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	renewed := served(t, a.addr, p.root)
+	okRenew, failedRenew := l.ok.Load(), l.failed.Load()
+	t.Logf("renewal: %s → %s in %s; %d requests served during it, %d failed", first, renewed,
+		time.Since(renewStart).Round(time.Millisecond), okRenew, failedRenew)
+	if failedRenew != 0 {
+		l.end()
+		t.Fatalf("%d requests failed during the renewal (last: %v)", failedRenew, l.lastErr)
+	}
+	if obtained := a.count("cert_obtained") + b.count("cert_obtained"); obtained != 2 {
+		t.Errorf("%d certificates obtained for one issuance and one renewal, want 2 (the instances must not both renew)", obtained)
+	}
+
+	// 4. Pebble goes away: the next renewal fails, and the current
+	// certificate keeps serving.
+	p.stop()
+	outage := time.Now()
+	okBefore := l.ok.Load()
+	for a.count("cert_failed")+b.count("cert_failed") == 0 {
+		select {
+		case e := <-events:
+			t.Logf("event: %s", e)
+		case <-ctx.Done():
+			l.end()
+			t.Fatalf("no failed renewal during the outage")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	l.end()
+	if got := served(t, a.addr, p.root); got != renewed {
+		t.Fatalf("after the failed renewal A serves %s, want %s", got, renewed)
+	}
+	t.Logf("outage: renewal failed after %s; %d requests served meanwhile, %d failed; total %d served, %d failed in %s",
+		time.Since(outage).Round(time.Millisecond), l.ok.Load()-okBefore, l.failed.Load()-failedRenew, l.ok.Load(), l.failed.Load(),
+		time.Since(start).Round(time.Second))
+	if l.failed.Load() != 0 {
+		t.Fatalf("%d requests failed (last: %v)", l.failed.Load(), l.lastErr)
+	}
+}
