@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	stdlog "log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -69,10 +69,10 @@ type pebble struct {
 	bin, mod   string
 	port, mgmt int
 	dir, root  string // directory URL; PEM of the root it issues under
-	caPEM     string // file of the CA that signs pebble's own HTTPS certificate
-	cmd       *exec.Cmd
-	exited    chan struct{}
-	log       *logBuffer
+	caPEM      string // file of the CA that signs pebble's own HTTPS certificate
+	cmd        *exec.Cmd
+	exited     chan struct{}
+	log        *logBuffer
 }
 
 // newPebble prepares pebble (the module's tool dependency, built here):
@@ -499,7 +499,6 @@ func TestACMEAgainstPebble(t *testing.T) {
 	waitFor(t, ctx, events, "A cert_obtained")
 	first := servedSoon(t, ctx, a.addr, p.root)
 	t.Logf("first certificate %s after %s", first, time.Since(start).Round(time.Millisecond))
-
 
 	// 2. A second instance on the same database serves that certificate
 	// without obtaining its own.
