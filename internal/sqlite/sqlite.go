@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -70,6 +71,14 @@ func Open(path string) (*sqldb.DB, error) {
 	// may contain any of them.
 	abs, err := filepath.Abs(path)
 	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// The file holds customers' accounts and orders: only the shop's user
+	// may read it. Created here 0600 (whatever the umask), SQLite gives its
+	// -wal and -shm files the same mode.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	pragmas := []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-16000)", "temp_store(MEMORY)", "secure_delete(1)"}
