@@ -9,6 +9,7 @@ import (
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 	"github.com/oceanshop/ocean/internal/sqldb"
@@ -74,6 +75,16 @@ func TestCommerceContract(t *testing.T) {
 				t.Fatal(err)
 			}
 		}}
+	})
+}
+
+func TestSandboxGatewayContract(t *testing.T) {
+	storetest.SandboxGateway(t, func(t *testing.T) sandbox.Store {
+		db, ms := open(t)
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return db.SandboxGateway()
 	})
 }
 

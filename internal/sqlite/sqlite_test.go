@@ -10,6 +10,7 @@ import (
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/storetest"
@@ -73,6 +74,10 @@ func TestCommerceContract(t *testing.T) {
 			}
 		}}
 	})
+}
+
+func TestSandboxGatewayContract(t *testing.T) {
+	storetest.SandboxGateway(t, func(t *testing.T) sandbox.Store { return sqlitetest.Open(t).SandboxGateway() })
 }
 
 func TestMailboxContract(t *testing.T) {

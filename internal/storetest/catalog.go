@@ -20,6 +20,7 @@ func Catalog(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 	t.Run("categories", func(t *testing.T) { testCategories(t, newStore(t)) })
 	t.Run("product round trip", func(t *testing.T) { testProductRoundTrip(t, newStore(t)) })
 	t.Run("rejected writes leave nothing behind", func(t *testing.T) { testRejectedWrites(t, newStore(t)) })
+	t.Run("prices change together or not at all", func(t *testing.T) { testSetPrices(t, newStore(t)) })
 	t.Run("search", func(t *testing.T) {
 		s := newStore(t)
 		fx := seed(t, s)
@@ -141,6 +142,62 @@ func testRejectedWrites(t *testing.T, s catalog.Store) {
 	}
 	if err := s.UpdateProduct(ctx, 999999, catalog.ProductUpdate{}); ocean.ErrorCode(err) != ocean.ENOTFOUND {
 		t.Fatalf("update missing: %v", err)
+	}
+}
+
+func testSetPrices(t *testing.T, s catalog.Store) {
+	c := &catalog.Category{Slug: "tees", Name: "Tees"}
+	if err := s.CreateCategory(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	p := &catalog.Product{Slug: "tee", Name: "Tee", CategoryID: c.ID, Options: []catalog.Option{{Name: "size", Values: []string{"S", "M"}}},
+		Variants: []catalog.Variant{{SKU: "T-S", Options: map[string]string{"size": "S"}, Price: zar(20000)}, {SKU: "T-M", Options: map[string]string{"size": "M"}, Price: zar(22000)}}}
+	other := &catalog.Product{Slug: "mug", Name: "Mug", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "MUG", Price: zar(9900)}}}
+	for _, x := range []*catalog.Product{p, other} {
+		if err := s.CreateProduct(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	small, medium := p.Variants[0].ID, p.Variants[1].ID
+	if err := s.SetPrices(ctx, p.ID, map[int64]int64{small: 18000, medium: 30000}, "ZAR"); err != nil {
+		t.Fatal(err)
+	}
+	prices := func() (int64, int64, ocean.Money, ocean.Money) {
+		t.Helper()
+		got, err := s.ProductBySlug(ctx, "tee")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards, err := s.Cards(ctx, []int64{p.ID})
+		if err != nil || len(cards) != 1 {
+			t.Fatalf("cards = %+v, %v", cards, err)
+		}
+		return got.Variants[0].Price.Amount, got.Variants[1].Price.Amount, cards[0].PriceMin, cards[0].PriceMax
+	}
+	if s0, m0, lo, hi := prices(); s0 != 18000 || m0 != 30000 || lo != zar(18000) || hi != zar(30000) {
+		t.Fatalf("prices %d %d, range %v-%v; want 18000 30000 and the range with them", s0, m0, lo, hi)
+	}
+	// A variant of another product, an unknown product or the wrong currency
+	// change nothing, not even the variants named before the bad one.
+	for name, c := range map[string]struct {
+		id     int64
+		prices map[int64]int64
+		cur    string
+		code   string
+	}{
+		"variant of another product": {p.ID, map[int64]int64{small: 1, other.Variants[0].ID: 1}, "ZAR", ocean.ENOTFOUND},
+		"unknown product":            {999999, map[int64]int64{small: 1}, "ZAR", ocean.ENOTFOUND},
+		"other currency":             {p.ID, map[int64]int64{small: 1}, "USD", ocean.EINVALID},
+	} {
+		if err := s.SetPrices(ctx, c.id, c.prices, c.cur); ocean.ErrorCode(err) != c.code {
+			t.Errorf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+	if s0, m0, lo, _ := prices(); s0 != 18000 || m0 != 30000 || lo != zar(18000) {
+		t.Fatalf("a refused price change wrote: %d %d %v", s0, m0, lo)
+	}
+	if got, _ := s.ProductBySlug(ctx, "mug"); got.Variants[0].Price != zar(9900) {
+		t.Fatalf("another product's price changed: %v", got.Variants[0].Price)
 	}
 }
 
