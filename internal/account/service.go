@@ -1001,6 +1001,15 @@ func (s *Service) RecordAdminAction(ctx context.Context, action string, m Meta) 
 	s.audit(ctx, "admin."+action, m.ActorID, 0, m, "")
 }
 
+// RecordAdminActionDetail writes an admin action with what it was given
+// and how it ended (cut to 1000 bytes) to the audit log.
+func (s *Service) RecordAdminActionDetail(ctx context.Context, action, detail string, m Meta) {
+	if len(detail) > 1000 {
+		detail = strings.ToValidUTF8(detail[:1000], "")
+	}
+	s.audit(ctx, "admin."+action, m.ActorID, 0, m, detail)
+}
+
 // ---------------------------------------------------------------- keys
 
 // ReencryptAll rewrites every encrypted value not under the keyring's

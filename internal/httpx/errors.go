@@ -175,3 +175,12 @@ func Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
 }
 
 var errPanic = errors.New("panic")
+
+// Title is the problem title of an error code, so other front doors (the
+// MCP server) name errors exactly as the API does.
+func Title(code string) string {
+	if t, ok := titles[code]; ok {
+		return t
+	}
+	return titles[ocean.EINTERNAL]
+}

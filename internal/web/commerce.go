@@ -44,6 +44,7 @@ func (w *Web) registerCommerce(mux *http.ServeMux, page func(http.HandlerFunc) h
 		h       http.HandlerFunc
 	}{
 		{"GET /cart", w.cartPage},
+		{"GET /cart/resume", w.cartResume},
 		{"POST /cart/items", w.cartAdd},
 		{"POST /cart/items/{id}", w.cartUpdate},
 		{"POST /cart/items/{id}/remove", w.cartRemove},
@@ -176,4 +177,34 @@ func forgetCommerce(rw http.ResponseWriter, r *http.Request) {
 			clearCookie(rw, name)
 		}
 	}
+}
+
+// cartResume opens a checkout link made for an assistant
+// (checkout.Service.Handoff): the browser adopts the cart the link seals
+// and goes on to the checkout, where the shopper types their address and
+// card. A signed-in shopper opening a guest cart's link gets its items in
+// their own cart; a link to someone else's cart is not found.
+func (w *Web) cartResume(rw http.ResponseWriter, r *http.Request) {
+	id, err := w.checkout.OpenHandoff(r.URL.Query().Get("t"))
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	uid := userID(r)
+	v, err := w.carts.Get(r.Context(), id, uid)
+	if err == nil && v.Status != cart.Open {
+		err = ocean.Errorf(ocean.EUNPROCESSABLE, "This cart has already been checked out.")
+	}
+	if err == nil && v.UserID != uid {
+		id, err = w.carts.Merge(r.Context(), id, uid)
+	}
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	setCartCookie(rw, id)
+	clearCookie(rw, checkoutCookie) // sealed to the cart the browser held before
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.Header().Set("Referrer-Policy", "no-referrer") // the link is a bearer secret
+	http.Redirect(rw, r, "/checkout", http.StatusSeeOther)
 }

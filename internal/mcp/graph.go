@@ -1,0 +1,3 @@
+package mcp
+
+func (s *Server) addGraphTools() error { return nil }

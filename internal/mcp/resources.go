@@ -1,0 +1,4 @@
+package mcp
+
+func (s *Server) addResources() {}
+func (s *Server) addPrompts()   {}
