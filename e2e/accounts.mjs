@@ -54,6 +54,14 @@ await check("a shopper registers, keeps an address book, signs out and back in",
   assert.equal(await page.getByLabel("Email address").inputValue(), email, "the form forgot what was typed");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
+  // The same answer for a new address and a taken one: no sign-in yet.
+  await page.waitForURL(/\/account\/register\?sent=1/);
+  assert.match(await page.locator("[role=status]").innerText(), /sent a message/i);
+  await page.getByRole("link", { name: "Sign in" }).last().click();
+  await page.waitForURL(/\/account\/signin/);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/account(\?|$)/);
   assert.match(await page.locator("h1").innerText(), /Naledi/);
 

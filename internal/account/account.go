@@ -108,6 +108,7 @@ type AuditEvent struct {
 // Audit event names.
 const (
 	EventRegister        = "account.register"
+	EventRegisterTaken   = "account.register_taken" // a registration for an address that has an account
 	EventSignIn          = "signin.success"
 	EventSignInFailed    = "signin.failure"
 	EventSignInThrottled = "signin.throttled"

@@ -168,6 +168,67 @@ func (s *Service) Register(ctx context.Context, email, password, name string, m 
 	return s.create(ctx, email, password, name, RoleCustomer, m)
 }
 
+// SignUp is registration as the doors (web and API) offer it: its answer
+// does not tell whether the address already had an account. With valid
+// input it returns nil either way, after the same work (the password is
+// hashed and an insert attempted in both cases); a new account is created
+// and its owner welcomed by mail, while the owner of an existing account
+// is told by mail that someone tried to register with the address, with
+// links to sign in or reset the password. Mail goes in the background; the
+// notices to one existing address are throttled like reset mail, so
+// SignUp cannot be used to flood an inbox. Invalid input (which says
+// nothing about existence) is an EINVALID error naming the fields.
+func (s *Service) SignUp(ctx context.Context, email, password, name string, m Meta) error {
+	u, err := s.Register(ctx, email, password, name, m)
+	switch {
+	case err == nil:
+		go s.mailWelcome(context.WithoutCancel(ctx), u)
+		return nil
+	case ocean.ErrorCode(err) == ocean.ECONFLICT:
+		norm, _ := NormalizeEmail(email) // valid: Register checked it
+		go s.mailTaken(context.WithoutCancel(ctx), norm, m)
+		return nil
+	}
+	return err
+}
+
+func (s *Service) mailWelcome(ctx context.Context, u *User) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	base := strings.TrimRight(s.c.BaseURL, "/")
+	text := "Hello " + u.Name + ",\n\nYour Ocean account is ready. Sign in here:\n\n" + base + "/account/signin" +
+		"\n\nIf you did not create it, reply to this message and we will remove it.\n"
+	if err := s.c.Mail(ctx, u.Email, "Your account is ready", text); err != nil {
+		s.log.Error("welcome mail not sent", "err", err)
+	}
+}
+
+func (s *Service) mailTaken(ctx context.Context, email string, m Meta) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	u, err := s.c.Store.UserByEmail(ctx, email)
+	if err != nil || u.ErasedAt != nil {
+		if err != nil && ocean.ErrorCode(err) != ocean.ENOTFOUND {
+			s.log.Error("registration notice lookup failed", "err", err)
+		}
+		return
+	}
+	s.audit(ctx, EventRegisterTaken, 0, u.ID, m, "")
+	key := throttle.AccountKey("register", email)
+	if d, err := s.c.ResetLimit.Check(ctx, key); err != nil || d > 0 {
+		return // told recently; the registration answer is the same anyway
+	}
+	_, _ = s.c.ResetLimit.Fail(ctx, key)
+	base := strings.TrimRight(s.c.BaseURL, "/")
+	text := "Hello " + u.Name + ",\n\nSomeone tried to create an Ocean account with this email address, which already has one. " +
+		"No new account was made and yours is unchanged.\n\nIf it was you, sign in here:\n\n" + base + "/account/signin" +
+		"\n\nForgot your password? Choose a new one here:\n\n" + base + "/account/forgot" +
+		"\n\nIf it was not you, you can ignore this message.\n"
+	if err := s.c.Mail(ctx, u.Email, "You already have an account", text); err != nil {
+		s.log.Error("registration notice mail not sent", "err", err)
+	}
+}
+
 func firstMessage(fe []ocean.FieldError) string {
 	if len(fe) == 1 && fe[0].Field == "password" {
 		return fe[0].Message

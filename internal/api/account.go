@@ -123,24 +123,26 @@ func writeTokens(w http.ResponseWriter, status int, u *account.User, t *account.
 	httpx.WriteJSON(w, status, tokensJSON{User: toUserJSON(u), AccessToken: t.Access, RefreshToken: t.Refresh, TokenType: "Bearer", ExpiresIn: int(t.ExpiresIn.Seconds())})
 }
 
+// register answers 202 with the same body whether the address is new or
+// already has an account: tokens are never issued here (the client signs
+// in with POST /auth/login), so the answer tells no one which addresses
+// have accounts. The owner of an existing account is mailed instead.
 func (a *API) register(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Email, Password, Name string }
 	if err := decode(w, r, &in); err != nil {
 		fail(w, r, err)
 		return
 	}
-	u, err := a.Accounts.Register(r.Context(), in.Email, in.Password, in.Name, meta(r, nil))
-	if err != nil {
+	if err := a.Accounts.SignUp(r.Context(), in.Email, in.Password, in.Name, meta(r, nil)); err != nil {
 		fail(w, r, err)
 		return
 	}
-	t, err := a.Accounts.IssueTokens(r.Context(), u)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeTokens(w, http.StatusCreated, u, t)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusAccepted, map[string]string{"status": RegisterAccepted})
 }
+
+// RegisterAccepted is the body's status of every accepted registration.
+const RegisterAccepted = "If this address is new, the account is ready: sign in with POST /api/v1/auth/login. Either way a message is on its way to the address."
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Email, Password string }

@@ -233,3 +233,52 @@ func TestListParamsRefused(t *testing.T) {
 		t.Errorf("audit with its own parameters: %d %s", r.status, r.raw)
 	}
 }
+
+// TestRegisterSameAnswer: registering a new address and a taken one get
+// the same status, headers that matter and body; neither issues tokens;
+// the owner of the taken address is mailed and keeps the password.
+func TestRegisterSameAnswer(t *testing.T) {
+	s := newAPIShop(t, nil)
+	s.user(t, "ada@example.com")
+	body := func(email, password string) string {
+		return fmt.Sprintf(`{"email":%q,"password":%q,"name":"Someone"}`, email, password)
+	}
+	fresh := s.call(t, "POST", "/api/v1/auth/register", body("new@example.com", pw))
+	taken := s.call(t, "POST", "/api/v1/auth/register", body("ada@example.com", "another good passphrase"))
+	if fresh.status != 202 || taken.status != 202 || fresh.raw != taken.raw {
+		t.Fatalf("new address: %d %s\ntaken address: %d %s", fresh.status, fresh.raw, taken.status, taken.raw)
+	}
+	for _, r := range []reply{fresh, taken} {
+		if strings.Contains(r.raw, "token") && strings.Contains(r.raw, "ort_") || r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("register answered %s (Cache-Control %q)", r.raw, r.header.Get("Cache-Control"))
+		}
+	}
+	if r := s.login(t, "new@example.com", pw); r.status != 200 {
+		t.Errorf("the new account cannot sign in: %d %s", r.status, r.raw)
+	}
+	if r := s.login(t, "ada@example.com", "another good passphrase"); r.status != 401 {
+		t.Errorf("the second registration's password signs in to the existing account: %d", r.status)
+	}
+	// Mail goes in the background: wait for both.
+	want := map[string]string{"new@example.com": "Your account is ready", "ada@example.com": "You already have an account"}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(want) > 0 {
+		ms, err := s.box.List(context.Background(), 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if want[m.To] == m.Subject {
+				delete(want, m.To)
+			}
+		}
+		if len(want) > 0 && time.Now().After(deadline) {
+			t.Fatalf("mail not sent: %v", want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Invalid input is still refused, the same for new and taken addresses.
+	for _, email := range []string{"ada@example.com", "bob@example.com"} {
+		wantProblem(t, s.call(t, "POST", "/api/v1/auth/register", body(email, "short")), 400, "password", "")
+	}
+}

@@ -640,7 +640,8 @@ func testBadCheckouts(t *testing.T, s *buyShop) {
 
 func (s *buyShop) login(t *testing.T, email string) string {
 	var tk tokens
-	s.must(t, 201, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": email, "password": "correct horse battery", "name": "Shopper"}, &tk)
+	s.must(t, 202, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": email, "password": "correct horse battery", "name": "Shopper"}, nil)
+	s.must(t, 200, "POST", "/api/v1/auth/login", "", nil, map[string]string{"email": email, "password": "correct horse battery"}, &tk)
 	return tk.AccessToken
 }
 

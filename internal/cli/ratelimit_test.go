@@ -63,7 +63,7 @@ func TestRateLimits(t *testing.T) {
 	}
 	// Registration counts as sign-in: it says whether an email is taken.
 	reg := newAPIShop(t, map[string]string{"OCEAN_RATE_LIMITS": "on", "OCEAN_RATE_LIMIT_SIGNIN": "1/min"})
-	reg.register("first@example.com")
+	reg.signUp("first@example.com")
 	req, _ := http.NewRequest("POST", reg.srv.URL+"/api/v1/auth/register", strings.NewReader(`{"email":"first@example.com","password":"correct horse battery","name":"Probe"}`))
 	req.Header.Set("Content-Type", "application/json")
 	if res, err := reg.srv.Client().Do(req); err != nil || res.StatusCode != 429 {

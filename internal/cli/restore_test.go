@@ -60,7 +60,7 @@ func testRestoreDrill(t *testing.T, srcEnv, dstEnv map[string]string) {
 			for i := 0; !stop.Load(); i++ {
 				if i%4 == 0 {
 					email := fmt.Sprintf("drill-%d-%d@example.com", w, i)
-					if st, b := s.do(t, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": email, "password": "correct horse battery", "name": "Drill Shopper"}); st != 201 {
+					if st, b := s.do(t, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": email, "password": "correct horse battery", "name": "Drill Shopper"}); st != 202 {
 						t.Errorf("register: %d %s", st, b)
 						return
 					}

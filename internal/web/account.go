@@ -151,7 +151,7 @@ func (w *Web) registerForm(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, "/account", http.StatusSeeOther)
 		return
 	}
-	w.renderAuth(rw, r, http.StatusOK, "register", "Create an account", authData{})
+	w.renderAuth(rw, r, http.StatusOK, "register", "Create an account", authData{Sent: r.URL.Query().Get("sent") == "1"})
 }
 
 func (w *Web) registerPost(rw http.ResponseWriter, r *http.Request) {
@@ -159,7 +159,7 @@ func (w *Web) registerPost(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	u, err := w.accounts.Register(r.Context(), f.Get("email"), f.Get("password"), f.Get("name"), w.meta(r))
+	err := w.accounts.SignUp(r.Context(), f.Get("email"), f.Get("password"), f.Get("name"), w.meta(r))
 	if err != nil {
 		d := authData{Form: newForm("email", f.Get("email"), "name", f.Get("name"))}
 		status, ok := w.formError(rw, r, err, &d.Form, nil)
@@ -169,11 +169,10 @@ func (w *Web) registerPost(rw http.ResponseWriter, r *http.Request) {
 		w.renderAuth(rw, r, status, "register", "Create an account", d)
 		return
 	}
-	if err := w.startSession(rw, r, u); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	http.Redirect(rw, r, "/account?done=welcome", http.StatusSeeOther)
+	// The same answer whether the address is new or already has an
+	// account (whose owner is mailed instead): the page does not tell
+	// anyone which addresses shop here.
+	http.Redirect(rw, r, "/account/register?sent=1", http.StatusSeeOther)
 }
 
 // ---------------------------------------------------------------- reset
