@@ -34,6 +34,7 @@ test:
 	go vet ./...
 	scripts/e2e-setup.sh
 	scripts/tls-setup.sh
+	scripts/ops-setup.sh
 	$(WITH_SERVICES) \
 	go test -race -count=1 -cover -timeout 15m ./... 2>&1 | tee test-cover.out; \
 	scripts/cover.sh --warn test-cover.out

@@ -202,7 +202,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err != nil {
 		return err
 	}
-	a.Handler = httpx.Chain(mux,
+	a.Handler = a.releaseHandler(httpx.Chain(mux,
 		a.withMetrics(mux, cfg.MetricsToken), // serves /metrics; counts every request
 		httpx.WithRequestID,
 		httpx.WithClientAddr(cfg.TrustedProxies),
@@ -210,7 +210,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
 		limit(limiter, w.ErrorPage, log),
-	)
+	))
 	return nil
 }
 

@@ -1,0 +1,200 @@
+// Package deploy holds the release tooling (bluegreen.sh, packaging) and
+// the drills that prove it: tests only.
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/loadgen"
+	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+)
+
+var (
+	buildMu sync.Mutex
+	builds  = map[string]string{}
+)
+
+// build compiles cmd/ocean once per set of ldflags.
+func build(t *testing.T, ldflags string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := builds[ldflags]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp("", "ocean-drill-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "ocean")
+	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", p, "../cmd/ocean").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	builds[ldflags] = p
+	return p
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range builds {
+		os.RemoveAll(filepath.Dir(p))
+	}
+	os.Exit(code)
+}
+
+// need skips (or, under make test, fails) when a program is missing.
+func need(t *testing.T, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			if _, err2 := os.Stat("/usr/sbin/" + p); err2 == nil {
+				continue
+			}
+			if os.Getenv("OCEAN_REQUIRE_SERVICES") != "" || os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed: make test installs it (scripts/ops-setup.sh)", p)
+			}
+			t.Skipf("%s is not installed (scripts/ops-setup.sh installs it)", p)
+		}
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// shopEnv is a fleet's settings for the drills: PostgreSQL, the test Redis,
+// shared keys, rate limits off (the load is one client), a short drain.
+func shopEnv(t *testing.T, bin string) []string {
+	t.Helper()
+	redisURL := os.Getenv("OCEAN_TEST_REDIS_URL")
+	if redisURL == "" {
+		if os.Getenv("OCEAN_REQUIRE_SERVICES") != "" {
+			t.Fatal("OCEAN_TEST_REDIS_URL is not set")
+		}
+		t.Skip("Redis tests skipped: OCEAN_TEST_REDIS_URL is not set")
+	}
+	keys, err := exec.Command(bin, "keys", "generate").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"OCEAN_DATABASE_URL=" + pgtest.URL(t), "OCEAN_REDIS_URL=" + redisURL,
+		"OCEAN_DATA_DIR=" + t.TempDir(), "OCEAN_SEED_DEMO=true", "OCEAN_RATE_LIMITS=off",
+		"OCEAN_ADMIN_EMAIL=drill@example.com", "OCEAN_ADMIN_PASSWORD=drill password 123",
+		"OCEAN_SHUTDOWN_DELAY=1s", "OCEAN_LOG_FORMAT=text",
+	}
+	return append(env, strings.Fields(string(keys))...)
+}
+
+type script struct {
+	t   *testing.T
+	env []string
+}
+
+// run runs deploy/bluegreen.sh and returns its exit code and log.
+func (s script) run(args ...string) (int, string) {
+	cmd := exec.Command("./bluegreen.sh", args...)
+	cmd.Env = append(os.Environ(), s.env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		s.t.Fatal(err)
+	}
+	return code, out.String()
+}
+
+// underLoad runs the load through url while fn runs, and a moment after.
+func underLoad(t *testing.T, url string, shop loadgen.Shop, fn func()) loadgen.Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := make(chan loadgen.Result, 1)
+	started := time.Now()
+	go func() {
+		res <- loadgen.Run(ctx, loadgen.Options{BaseURL: url, Workers: 6, Duration: 3 * time.Minute}, shop)
+	}()
+	time.Sleep(500 * time.Millisecond) // load before the release starts
+	fn()
+	time.Sleep(500 * time.Millisecond) // and after it
+	cancel()
+	r := <-res
+	t.Logf("load during the release: %s (%s in all)", r, time.Since(started).Round(time.Millisecond))
+	return r
+}
+
+// TestBlueGreenDrill: releases behind a real nginx under steady load. A
+// good release switches colours with no failed request; a build that never
+// gets ready is never switched to; a build that breaks after the switch is
+// rolled back by the watch, still with no failed request.
+func TestBlueGreenDrill(t *testing.T) {
+	need(t, "nginx", "curl")
+	good := build(t, "-X github.com/oceanshop/ocean/internal/cli.Version=drill-good")
+	neverReady := build(t, "-X github.com/oceanshop/ocean/internal/cli.Version=drill-never-ready -X github.com/oceanshop/ocean/internal/cli.brokenAfter=0s")
+	breaks := build(t, "-X github.com/oceanshop/ocean/internal/cli.Version=drill-breaks -X github.com/oceanshop/ocean/internal/cli.brokenAfter=4s")
+	port := envOr("BG_PORT", "14200")
+	s := script{t: t, env: append(shopEnv(t, good),
+		"BG_DIR="+t.TempDir(), "BG_PORT="+port, "BG_BLUE_PORT="+envOr("BG_BLUE_PORT", "14201"), "BG_GREEN_PORT="+envOr("BG_GREEN_PORT", "14202"),
+		"BG_WATCH=5", "BG_READY_TIMEOUT=60")}
+	t.Cleanup(func() { s.run("stop") })
+	if code, out := s.run("deploy", good); code != 0 {
+		t.Fatalf("first deploy: exit %d\n%s", code, out)
+	}
+	url := "http://127.0.0.1:" + port
+	shop, err := loadgen.Setup(context.Background(), loadgen.Options{BaseURL: url}, "drill@example.com", "drill password 123")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var code int
+	var out string
+	r := underLoad(t, url, shop, func() { code, out = s.run("deploy", good) })
+	if code != 0 || !strings.Contains(out, "released: green serves alone") {
+		t.Fatalf("good release: exit %d\n%s", code, out)
+	}
+	report(t, "good release (blue → green)", r)
+
+	s.env = append(s.env, "BG_READY_TIMEOUT=5")
+	r = underLoad(t, url, shop, func() { code, out = s.run("deploy", neverReady) })
+	if code != 2 || !strings.Contains(out, "not switched: green keeps serving") {
+		t.Fatalf("release that never gets ready: exit %d\n%s", code, out)
+	}
+	report(t, "release that never gets ready (not switched)", r)
+
+	s.env = append(s.env, "BG_READY_TIMEOUT=60", "BG_WATCH=30")
+	r = underLoad(t, url, shop, func() { code, out = s.run("deploy", breaks) })
+	if code != 3 || !strings.Contains(out, "ROLLED BACK to green") {
+		t.Fatalf("release that breaks after the switch: exit %d\n%s", code, out)
+	}
+	report(t, "release that breaks after the switch (rolled back)", r)
+	if _, st := s.run("status"); !strings.Contains(st, "active: green") || !strings.Contains(st, "blue: stopped") {
+		t.Fatalf("after the rollback:\n%s", st)
+	}
+}
+
+func report(t *testing.T, what string, r loadgen.Result) {
+	t.Helper()
+	line := fmt.Sprintf("DRILL %s: %d requests, %d failed, %d resent, p99 %s, %d orders", what, r.Requests, r.Failed, r.Resent, r.P99.Round(100*time.Microsecond), r.Orders)
+	t.Log(line)
+	if r.Requests == 0 || r.Orders == 0 {
+		t.Errorf("%s: no load ran: %s", what, r)
+	}
+	if r.Failed != 0 {
+		t.Errorf("%s: %d requests failed: %v", what, r.Failed, r.Failures)
+	}
+}
