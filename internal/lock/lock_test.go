@@ -22,6 +22,7 @@ type flaky struct {
 	down     atomic.Bool // every call fails
 	lost     atomic.Bool // Extend answers "not yours"
 	lateGrab atomic.Bool // Grab succeeds but reports an error (timeout after send)
+	heldDown atomic.Bool // Held fails
 }
 
 func (f *flaky) Grab(ctx context.Context, key, value, holder string, ttl time.Duration) (int64, time.Duration, error) {
@@ -50,6 +51,13 @@ func (f *flaky) Release(ctx context.Context, key, value string) error {
 		return errBoom
 	}
 	return f.Backend.Release(ctx, key, value)
+}
+
+func (f *flaky) Held(ctx context.Context) ([]lock.Info, error) {
+	if f.heldDown.Load() {
+		return nil, errBoom
+	}
+	return f.Backend.Held(ctx)
 }
 
 func setup(t *testing.T) (*flaky, *lock.Client, *prometheus.Registry) {
@@ -84,7 +92,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestWatchdogSurvivesTransientErrors(t *testing.T) {
 	f, l, reg := setup(t)
 	const ttl = 1200 * time.Millisecond
-	lease := acquire(t, l, "k", lock.WithTTL(ttl))
+	lease := acquire(t, l, "k", lock.WithTTL(300*time.Millisecond))
 	waitFor(t, "a first extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extensions_total") >= 1 })
 	f.down.Store(true)
 	waitFor(t, "a failed extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extension_failures_total") >= 1 })
@@ -218,3 +226,97 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAcquireManyAndLeaseSet(t *testing.T) {
+	f, c, _ := setup(t)
+	ctx := context.Background()
+	set, err := c.AcquireMany(ctx, []string{"variant:9", "variant:2", "variant:9"}, lock.WithTTL(300*time.Millisecond), lock.WithHolder("node-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := set.Leases()
+	if len(ls) != 2 || ls[0].Key() != "variant:2" || ls[1].Key() != "variant:9" || ls[0].Holder() != "node-a" {
+		t.Fatalf("leases not sorted and deduplicated: %v", ls)
+	}
+	if set.Token("variant:2") != ls[0].Token() || set.Token("variant:9") == 0 || set.Token("other") != 0 {
+		t.Fatal("tokens")
+	}
+	if !ls[0].ValidUntil().After(time.Now()) {
+		t.Fatal("validity in the past")
+	}
+	held, err := c.Held(ctx)
+	if err != nil || len(held) != 2 || held[0].Key != "variant:2" || held[1].Holder != "node-a" {
+		t.Fatalf("%v %+v", err, held)
+	}
+	// One lease lost ends the set's context.
+	f.lost.Store(true)
+	waitFor(t, "the set's context", func() bool { return set.Context().Err() != nil })
+	f.lost.Store(false)
+	_ = set.Release()
+
+	// A key already held: the keys taken before it are given back.
+	other := acquire(t, c, "variant:5")
+	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.AcquireMany(tctx, []string{"variant:1", "variant:5"}); err == nil {
+		t.Fatal("acquired a held key")
+	}
+	if l, err := c.TryLock(ctx, "variant:1"); err != nil {
+		t.Fatal("the first key stayed held after the failure:", err)
+	} else {
+		_ = l.Release()
+	}
+	_ = other.Release()
+	if _, err := c.AcquireMany(ctx, nil); err == nil {
+		t.Fatal("no keys accepted")
+	}
+	set, err = c.AcquireMany(ctx, []string{"a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Release(); err != nil || set.Context().Err() == nil {
+		t.Fatal("release")
+	}
+}
+
+func TestOptionsAndHeldFailures(t *testing.T) {
+	f, c, _ := setup(t)
+	ctx := context.Background()
+	for name, o := range map[string]lock.Option{
+		"ttl": lock.WithTTL(time.Millisecond), "max hold": lock.WithMaxHold(-time.Second),
+		"backoff": lock.WithBackoff(time.Second, time.Millisecond), "zero backoff": lock.WithBackoff(0, time.Second),
+	} {
+		if _, err := c.TryLock(ctx, "k", o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := c.TryLock(ctx, ""); err == nil {
+		t.Error("empty key accepted")
+	}
+	// A short backoff is honoured while waiting.
+	l := acquire(t, c, "k", lock.WithTTL(300*time.Millisecond))
+	go func() { time.Sleep(20 * time.Millisecond); _ = l.Release() }()
+	wctx, cancel := context.WithTimeout(ctx, patienceWait)
+	defer cancel()
+	l2, err := c.Acquire(wctx, "k", lock.WithBackoff(time.Millisecond, 2*time.Millisecond), lock.WithTTL(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = l2.Release()
+	f.heldDown.Store(true)
+	if _, err := c.Held(ctx); !errors.Is(err, lock.ErrUnavailable) {
+		t.Fatalf("%v", err)
+	}
+}
+
+// A lease whose max hold is shorter than its TTL ends at the max hold.
+func TestMaxHoldShorterThanTTL(t *testing.T) {
+	_, c, _ := setup(t)
+	l := acquire(t, c, "k", lock.WithTTL(time.Second), lock.WithMaxHold(30*time.Millisecond))
+	waitFor(t, "the end of the hold", func() bool { return l.Context().Err() != nil })
+	if !errors.Is(context.Cause(l.Context()), lock.ErrMaxHold) {
+		t.Fatalf("cause %v", context.Cause(l.Context()))
+	}
+}
+
+const patienceWait = 20 * time.Second
