@@ -14,7 +14,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	ocean "github.com/oceanshop/ocean"
 	"github.com/oceanshop/ocean/internal/cli"
+	"github.com/oceanshop/ocean/internal/knowledge"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/mcp"
 )
@@ -47,7 +49,10 @@ func newShop(t *testing.T, env map[string]string, opts ...func(*mcp.Config)) *sh
 	}
 	t.Cleanup(func() { app.Close() })
 	mc := mcp.Config{Catalog: app.Catalog, Carts: app.Carts, Checkout: app.Checkout, Accounts: app.Accounts,
-		Inventory: app.Inventory, Locker: app.Locker, DB: app.DB, Log: log}
+		Inventory: app.Inventory, Locker: app.Locker, DB: app.DB, Log: log, Knowledge: knowledge.NewService(app.DB.Knowledge())}
+	if _, err := mc.Knowledge.Seed(context.Background(), ocean.Docs); err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range opts {
 		o(&mc)
 	}

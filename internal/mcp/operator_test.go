@@ -267,9 +267,49 @@ func TestContract(t *testing.T) {
 	for _, name := range []string{"search_catalog", "get_product", "list_categories", "create_cart", "get_cart", "add_to_cart", "update_cart_item",
 		"remove_cart_item", "apply_discount", "list_shipping_methods", "start_checkout", "get_order_status", "search_help",
 		"list_orders", "get_order", "fulfil_order", "cancel_order", "refund_order", "adjust_inventory", "low_stock_report", "sales_summary",
-		"lock_status", "query_database", "explain_query"} {
+		"lock_status", "query_database", "explain_query", "create_entities", "create_relations", "add_observations", "delete_entities",
+		"delete_observations", "delete_relations", "search_nodes", "open_nodes", "read_graph"} {
 		if listed[name] == nil {
 			t.Errorf("the contract's tool %s is missing", name)
 		}
+	}
+}
+
+// TestKnowledgeGraph: the decisions are in the graph at start, and an
+// operator's assistant records an incident and finds it again.
+func TestKnowledgeGraph(t *testing.T) {
+	s := newShop(t, nil)
+	op := s.client(t, s.admin)
+	var g struct {
+		Entities []struct {
+			Name         string   `json:"name"`
+			Observations []string `json:"observations"`
+		} `json:"entities"`
+		Relations []struct {
+			From, To     string
+			RelationType string `json:"relation_type"`
+		} `json:"relations"`
+		NextCursor string `json:"next_cursor"`
+	}
+	call(t, op, "open_nodes", map[string]any{"names": []string{"decision/0014-locks", "internal/lock"}}, &g)
+	if len(g.Entities) != 2 || len(g.Relations) != 1 || g.Relations[0].RelationType != "concerns" {
+		t.Fatalf("the locks decision in the graph: %+v", g)
+	}
+	call(t, op, "create_entities", map[string]any{"entities": []map[string]any{{"name": "incident/1", "entity_type": "incident", "observations": []string{"Checkout stalled while Redis failed over"}}}}, nil)
+	call(t, op, "create_relations", map[string]any{"relations": []map[string]any{{"from": "incident/1", "to": "internal/lock", "relation_type": "concerns"}}}, nil)
+	call(t, op, "add_observations", map[string]any{"observations": []map[string]any{{"entity_name": "incident/1", "contents": []string{"Fixed by shorter Redis timeouts"}}}}, nil)
+	call(t, op, "search_nodes", map[string]any{"query": "redis timeouts"}, &g)
+	if len(g.Entities) != 1 || g.Entities[0].Name != "incident/1" || len(g.Entities[0].Observations) != 2 {
+		t.Fatalf("search_nodes: %+v", g)
+	}
+	refused(t, op, "create_relations", map[string]any{"relations": []map[string]any{{"from": "incident/1", "to": "nowhere", "relation_type": "x"}}}, "Not found")
+	call(t, op, "read_graph", map[string]any{"limit": 5}, &g)
+	if len(g.Entities) != 5 || g.NextCursor == "" {
+		t.Fatalf("read_graph page: %d entities, cursor %q", len(g.Entities), g.NextCursor)
+	}
+	call(t, op, "delete_entities", map[string]any{"entity_names": []string{"incident/1"}}, nil)
+	call(t, op, "search_nodes", map[string]any{"query": "redis timeouts"}, &g)
+	if len(g.Entities) != 0 {
+		t.Fatalf("deleted entity still found: %+v", g)
 	}
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/knowledge"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/sqldb"
@@ -49,6 +50,8 @@ type Config struct {
 	Inventory *inventory.Service
 	// Locker lists the locks held now (lock_status); nil leaves the tool out.
 	Locker lock.Locker
+	// Knowledge is the team's knowledge graph; nil leaves its tools out.
+	Knowledge *knowledge.Service
 	// DB is the shop's database, for reports and the read-only console.
 	DB *sqldb.DB
 	// Version is the binary's version, told to clients.
