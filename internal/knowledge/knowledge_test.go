@@ -8,8 +8,8 @@ import (
 
 	ocean "github.com/oceanshop/ocean"
 	"github.com/oceanshop/ocean/internal/knowledge"
-	oc "github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/migrate"
+	oc "github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 	"github.com/oceanshop/ocean/internal/sqldb"

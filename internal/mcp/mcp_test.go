@@ -16,8 +16,8 @@ import (
 
 	ocean "github.com/oceanshop/ocean"
 	"github.com/oceanshop/ocean/internal/cli"
-	"github.com/oceanshop/ocean/internal/knowledge"
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/knowledge"
 	"github.com/oceanshop/ocean/internal/mcp"
 )
 

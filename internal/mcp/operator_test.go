@@ -53,7 +53,8 @@ func (s *shop) shopperToken(t *testing.T) string {
 	var tk struct {
 		AccessToken string `json:"access_token"`
 	}
-	s.api(t, 201, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": "shopper@example.com", "password": "a long shopper password 9", "name": "Shopper"}, &tk)
+	s.api(t, 202, "POST", "/api/v1/auth/register", "", nil, map[string]string{"email": "shopper@example.com", "password": "a long shopper password 9", "name": "Shopper"}, nil)
+	s.api(t, 200, "POST", "/api/v1/auth/login", "", nil, map[string]string{"email": "shopper@example.com", "password": "a long shopper password 9"}, &tk)
 	return tk.AccessToken
 }
 
