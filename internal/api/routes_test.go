@@ -115,14 +115,20 @@ func testCatalogRoutes(t *testing.T) {
 
 func testAuthRoutes(t *testing.T) {
 	s := newShop(t)
-	r := s.want(s.do("POST", "/api/v1/auth/register", `{"email":"ann@example.com","password":"`+password+`","name":"Ann"}`), 201, "")
-	if r.str("token_type") != "Bearer" || r.str("refresh_token") == "" || r.body["user"].(map[string]any)["role"] != "customer" {
+	// New and taken addresses get the same answer, without tokens.
+	reg := `{"email":"ann@example.com","password":"` + password + `","name":"Ann"}`
+	r := s.want(s.do("POST", "/api/v1/auth/register", reg), 202, "")
+	if r.str("access_token") != "" || r.header.Get("Cache-Control") != "no-store" {
 		t.Fatal(r.raw)
 	}
-	s.want(s.do("POST", "/api/v1/auth/register", `{"email":"ann@example.com","password":"`+password+`","name":"Ann"}`), 409, "")
+	if again := s.want(s.do("POST", "/api/v1/auth/register", reg), 202, ""); again.raw != r.raw {
+		t.Fatalf("a taken address answers differently: %s", again.raw)
+	}
 	s.want(s.do("POST", "/api/v1/auth/register", `{"email":"bob@example.com","password":"short","name":"Bob"}`), 400, "")
-
 	r = s.want(s.do("POST", "/api/v1/auth/login", `{"email":"ann@example.com","password":"`+password+`"}`), 200, "")
+	if r.str("token_type") != "Bearer" || r.body["user"].(map[string]any)["role"] != "customer" {
+		t.Fatal(r.raw)
+	}
 	refresh := r.str("refresh_token")
 	s.want(s.do("POST", "/api/v1/auth/login", `{"email":"ann@example.com","password":"wrong"}`), 401, "")
 	r = s.want(s.do("POST", "/api/v1/auth/refresh", `{"refresh_token":"`+refresh+`"}`), 200, "")
@@ -152,6 +158,11 @@ func testAuthRoutes(t *testing.T) {
 		last = s.do("POST", "/api/v1/auth/password-reset", `{"email":"ann@example.com"}`)
 	}
 	s.want(last, 429, "")
+	last = res{}
+	for i := 0; i < 12 && last.status != 429; i++ {
+		last = s.do("POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":"n%d@example.com","password":%q,"name":"N"}`, i, password))
+	}
+	s.want(last, 429, "")
 }
 
 func testMeRoutes(t *testing.T) {
@@ -169,6 +180,8 @@ func testMeRoutes(t *testing.T) {
 		}
 		s.want(s.do(c.method, c.path, c.body, bearer("not-a-token")...), 401, "")
 	}
+	// A session cookie is no way into the API.
+	s.want(s.do("GET", "/api/v1/me", "", "Cookie", "__Host-ocean_session="+ann[1][len("Bearer "):]), 401, "access token")
 	if r := s.want(s.do("GET", "/api/v1/me", "", ann...), 200, ""); r.str("email") != "ann@example.com" {
 		t.Fatal(r.raw)
 	}

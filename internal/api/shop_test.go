@@ -28,6 +28,8 @@ import (
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/pricing"
+	"github.com/oceanshop/ocean/internal/ratelimit"
+	rllocal "github.com/oceanshop/ocean/internal/ratelimit/local"
 	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/throttle"
@@ -60,21 +62,40 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// record notes the route pattern the mux chose and the status it wrote.
-func record(mux *http.ServeMux) http.Handler {
+// record notes the route pattern the mux chooses for a request and the
+// status next (the mux, possibly behind a limiter) wrote.
+func record(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
 		sw := &statusWriter{ResponseWriter: w}
-		mux.ServeHTTP(sw, r)
-		if r.Pattern == "" || !strings.Contains(r.Pattern, " ") {
+		next.ServeHTTP(sw, r)
+		if !strings.Contains(pattern, " ") {
 			return // a catch-all (404, 405), not a route
 		}
 		answered.Lock()
 		defer answered.Unlock()
-		if answered.m[r.Pattern] == nil {
-			answered.m[r.Pattern] = map[int]bool{}
+		if answered.m[pattern] == nil {
+			answered.m[pattern] = map[int]bool{}
 		}
-		answered.m[r.Pattern][sw.status] = true
+		answered.m[pattern][sw.status] = true
 	})
+}
+
+// limitRegistrations is the request rate limit the server puts in front
+// of registration (the sign-in class), at 10 a minute per client.
+func limitRegistrations(t *testing.T) func(http.Handler) http.Handler {
+	l, err := rllocal.New([]ratelimit.Policy{{Name: ratelimit.SignIn, Limit: 10, Window: time.Minute, FailOpen: true}}, rllocal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ratelimit.Middleware(l, ratelimit.SignIn, func(r *http.Request) string {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/auth/register" {
+			return ratelimit.IPKey(httpx.ClientAddr(r))
+		}
+		return ""
+	}, ratelimit.Hooks{Deny: func(w http.ResponseWriter, r *http.Request, _ ratelimit.Decision, _ error) {
+		httpx.WriteProblem(w, r, ocean.Errorf(ocean.ERATELIMITED, "Too many requests: try again in a minute."))
+	}})
 }
 
 // flakyGateway is the sandbox gateway whose network can be cut: every call
@@ -180,7 +201,7 @@ func newShop(t *testing.T) *shop {
 		}}
 	mux := http.NewServeMux()
 	a.Register(mux)
-	h := httpx.Chain(record(mux), httpx.WithRequestID, httpx.WithClientAddr(nil), httpx.SecurityHeaders, httpx.Recover(quiet, nil), httpx.CheckRequest(nil))
+	h := httpx.Chain(record(mux, limitRegistrations(t)(mux)), httpx.WithRequestID, httpx.WithClientAddr(nil), httpx.SecurityHeaders, httpx.Recover(quiet, nil), httpx.CheckRequest(nil))
 	s.srv = httptest.NewServer(h)
 	t.Cleanup(s.srv.Close)
 
@@ -295,8 +316,8 @@ func (s *shop) token(email string) string {
 // customer registers a shopper and returns an access token.
 func (s *shop) customer(email string) string {
 	s.t.Helper()
-	r := s.want(s.do("POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":%q,"password":%q,"name":"Shopper"}`, email, password)), 201, "")
-	return r.str("access_token")
+	s.want(s.do("POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":%q,"password":%q,"name":"Shopper"}`, email, password)), 202, "")
+	return s.token(email)
 }
 
 // cart creates a cart (for tok's shopper, or a guest) holding qty tees.
