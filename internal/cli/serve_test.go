@@ -6,10 +6,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -232,182 +230,12 @@ func testShop(t *testing.T, s *shop) {
 		}
 	})
 
+	// The demo catalog is seeded on the first start. Search, filters,
+	// pages and facets are tested on both databases in internal/storetest
+	// and internal/catalog; every API route and its errors in internal/api.
 	var all list
 	s.json(t, "/api/v1/products?limit=100", 200, &all)
-	total := all.Facets.Total
-	if total < 200 {
+	if total := all.Facets.Total; total < 200 {
 		t.Fatalf("demo catalog has %d products, want at least 200", total)
 	}
-
-	t.Run("pagination visits every product once", func(t *testing.T) {
-		for _, extra := range []string{"sort=price_asc", "sort=price_desc", "sort=newest", "sort=relevance", "sort=relevance&q=cotton"} {
-			seen := map[string]bool{}
-			want := total
-			path := "/api/v1/products?limit=37&" + extra
-			for pages := 0; ; pages++ {
-				if pages > 20 {
-					t.Fatalf("%s: pagination does not end", extra)
-				}
-				var l list
-				s.json(t, path, 200, &l)
-				if pages == 0 {
-					want = l.Facets.Total
-				}
-				for _, it := range l.Items {
-					if seen[it.ID] {
-						t.Fatalf("%s: %s on two pages", extra, it.Slug)
-					}
-					seen[it.ID] = true
-				}
-				if l.NextCursor == nil {
-					break
-				}
-				path = "/api/v1/products?limit=37&" + extra + "&cursor=" + url.QueryEscape(*l.NextCursor)
-			}
-			if len(seen) != want || want == 0 {
-				t.Errorf("%s: visited %d products, facets say %d", extra, len(seen), want)
-			}
-		}
-	})
-
-	t.Run("search finds a product by a word in its description", func(t *testing.T) {
-		var detail struct {
-			Slug        string `json:"slug"`
-			Description string `json:"description"`
-			Variants    []struct {
-				ID        string            `json:"id"`
-				SKU       string            `json:"sku"`
-				Options   map[string]string `json:"options"`
-				Price     money             `json:"price"`
-				Available int               `json:"available"`
-			} `json:"variants"`
-		}
-		s.json(t, "/api/v1/products/"+all.Items[len(all.Items)/2].Slug, 200, &detail)
-		if len(detail.Variants) == 0 || detail.Variants[0].SKU == "" || detail.Variants[0].Price.Currency == "" {
-			t.Fatalf("product detail = %+v", detail)
-		}
-		// The longest word of the description, which is unlikely to be in the name.
-		word := ""
-		for _, w := range strings.FieldsFunc(detail.Description, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') }) {
-			if len(w) > len(word) {
-				word = w
-			}
-		}
-		found := false
-		path := "/api/v1/products?limit=100&q=" + url.QueryEscape(word)
-		for path != "" && !found {
-			var l list
-			s.json(t, path, 200, &l)
-			for _, it := range l.Items {
-				found = found || it.Slug == detail.Slug
-			}
-			path = ""
-			if l.NextCursor != nil {
-				path = "/api/v1/products?limit=100&q=" + url.QueryEscape(word) + "&cursor=" + url.QueryEscape(*l.NextCursor)
-			}
-		}
-		if !found {
-			t.Errorf("searching %q does not find %s, whose description is %q", word, detail.Slug, detail.Description)
-		}
-	})
-
-	t.Run("filters narrow results", func(t *testing.T) {
-		cat := all.Facets.Categories[len(all.Facets.Categories)-1]
-		var byCat, inStock, cheap list
-		s.json(t, "/api/v1/products?limit=100&category="+cat.Slug, 200, &byCat)
-		if byCat.Facets.Total != cat.Count || cat.Count >= total || cat.Count == 0 {
-			t.Errorf("category %s: %d products, facet said %d of %d", cat.Slug, byCat.Facets.Total, cat.Count, total)
-		}
-		for _, it := range byCat.Items {
-			if it.Category != cat.Slug {
-				t.Errorf("category %s returned %s in %s", cat.Slug, it.Slug, it.Category)
-			}
-		}
-		s.json(t, "/api/v1/products?limit=100&in_stock=true", 200, &inStock)
-		if inStock.Facets.Total != all.Facets.InStock || inStock.Facets.Total >= total {
-			t.Errorf("in stock: %d, facet said %d of %d (the demo has out-of-stock products)", inStock.Facets.Total, all.Facets.InStock, total)
-		}
-		for _, it := range inStock.Items {
-			if !it.InStock {
-				t.Errorf("in_stock=true returned %s, which is out of stock", it.Slug)
-			}
-		}
-		mid := (all.Facets.Price.Min + all.Facets.Price.Max) / 2
-		s.json(t, fmt.Sprintf("/api/v1/products?limit=100&max_price=%d&sort=price_desc", mid), 200, &cheap)
-		if cheap.Facets.Total == 0 || cheap.Facets.Total >= total || cheap.Items[0].Price.Amount > mid {
-			t.Errorf("max_price=%d: %d results, first costs %v", mid, cheap.Facets.Total, cheap.Items)
-		}
-		for name, vals := range all.Facets.Options {
-			var opt list
-			s.json(t, "/api/v1/products?limit=1&option."+name+"="+url.QueryEscape(vals[0].Value), 200, &opt)
-			if opt.Facets.Total != vals[0].Count || opt.Facets.Total == 0 {
-				t.Errorf("option.%s=%s: %d results, facet said %d", name, vals[0].Value, opt.Facets.Total, vals[0].Count)
-			}
-		}
-	})
-
-	t.Run("bad input is a 400 problem, never a 500", func(t *testing.T) {
-		for name, q := range map[string]string{
-			"invalid cursor":   "cursor=bm9wZQ",
-			"unknown sort":     "sort=cheapest",
-			"negative price":   "min_price=-100",
-			"10 KB query":      "q=" + strings.Repeat("x", 10<<10),
-			"invalid UTF-8":    "q=%ff%fe",
-			"bad encoding":     "q=%zz",
-			"unknown category": "category=no-such-category",
-			"huge limit":       "limit=100000",
-		} {
-			res, b := s.get(t, "/api/v1/products?"+q)
-			var p problem
-			if res.StatusCode != 400 || res.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(b, &p) != nil || p.Status != 400 || p.Type == "" || p.Detail == "" {
-				t.Errorf("%s: %d %s %s", name, res.StatusCode, res.Header.Get("Content-Type"), b)
-			}
-		}
-		res, b := s.get(t, "/api/v1/products/no-such-product")
-		var p problem
-		if res.StatusCode != 404 || json.Unmarshal(b, &p) != nil || p.Type != "/problems/not-found" {
-			t.Errorf("unknown slug: %d %s", res.StatusCode, b)
-		}
-		if res, _ := s.get(t, "/api/v1/nothing-here"); res.StatusCode != 404 || res.Header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("unknown API path: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-		}
-	})
-
-	t.Run("every documented GET answers", func(t *testing.T) {
-		var doc struct {
-			Paths map[string]map[string]any `json:"paths"`
-		}
-		s.json(t, "/api/v1/openapi.json", 200, &doc)
-		for path, ops := range doc.Paths {
-			if ops["get"] == nil {
-				continue // a GET on a POST-only path is a 405
-			}
-			want := 200
-			if get, _ := ops["get"].(map[string]any); get["security"] != nil && !optionalAuth(get["security"]) {
-				want = 401 // needs an access token (auth_test.go calls these with one)
-			}
-			path = strings.ReplaceAll(path, "{slug}", all.Items[0].Slug)
-			if strings.Contains(path, "{") && want == 200 {
-				want = 404 // an id nobody has: a 404 problem (checkout_test.go reads real ones)
-			}
-			if path == "/api/v1/shipping-methods" {
-				path += "?country=ZA"
-			}
-			if res, b := s.get(t, path); res.StatusCode != want {
-				t.Errorf("documented %s answers %d, want %d: %s", path, res.StatusCode, want, b)
-			}
-		}
-	})
-}
-
-// optionalAuth reports whether an operation's security list allows no
-// credentials at all (an empty requirement): guest carts and orders.
-func optionalAuth(sec any) bool {
-	list, _ := sec.([]any)
-	for _, r := range list {
-		if m, ok := r.(map[string]any); ok && len(m) == 0 {
-			return true
-		}
-	}
-	return false
 }
