@@ -223,18 +223,29 @@ func TestThreeInstances(t *testing.T) {
 		}
 		return l.Stock
 	}
-	// buy puts one unit in a fresh cart on one instance and checks out on
-	// another, as client ip.
-	buy := func(v, ip string, i int) (int, []byte) {
+	// fill puts one unit in a fresh cart on one instance, as client ip.
+	fill := func(v, ip string, i int) (string, int, []byte) {
 		var c cartOut
 		st, b := fleetCall(ps[i%3].url, "POST", "/api/v1/carts", "", ip, nil, nil)
 		if st != 201 || json.Unmarshal(b, &c) != nil {
-			return st, b
+			return "", st, b
 		}
 		if st, b := fleetCall(ps[(i+1)%3].url, "POST", "/api/v1/carts/"+c.ID+"/items", "", ip, nil, map[string]any{"variant_id": v, "quantity": 1}); st != 200 {
+			return "", st, b
+		}
+		return c.ID, 200, nil
+	}
+	// pay checks the cart out on another instance.
+	pay := func(cart, ip string, i int) (int, []byte) {
+		return fleetCall(ps[(i+2)%3].url, "POST", "/api/v1/carts/"+cart+"/checkout", "", ip, map[string]string{"Idempotency-Key": fmt.Sprintf("fleet-%s-%d", ip, i)}, checkoutBody("tok_visa"))
+	}
+	// buy does both, touching all three instances.
+	buy := func(v, ip string, i int) (int, []byte) {
+		cart, st, b := fill(v, ip, i)
+		if cart == "" {
 			return st, b
 		}
-		return fleetCall(ps[(i+2)%3].url, "POST", "/api/v1/carts/"+c.ID+"/checkout", "", ip, map[string]string{"Idempotency-Key": fmt.Sprintf("fleet-%s-%d", ip, i)}, checkoutBody("tok_visa"))
+		return pay(cart, ip, i)
 	}
 
 	t.Run("500 buyers, 50 units, three instances", func(t *testing.T) {
@@ -243,14 +254,23 @@ func TestThreeInstances(t *testing.T) {
 		setStock(t, v, 50)
 		var paid, soldOut atomic.Int64
 		var wg sync.WaitGroup
+		// Every buyer has the unit in a cart before anyone checks out, so
+		// the race is the checkout's alone however slow the machine is
+		// (otherwise a late add-to-cart finds the variant sold out).
+		var filled sync.WaitGroup
+		filled.Add(500)
 		start := make(chan struct{})
 		for i := 0; i < 500; i++ {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				<-start
 				ip := fmt.Sprintf("10.%d.%d.%d", 1+i/65536, (i/256)%256, i%256)
-				st, b := buy(v, ip, i)
+				cart, st, b := fill(v, ip, i)
+				filled.Done()
+				<-start
+				if cart != "" {
+					st, b = pay(cart, ip, i)
+				}
 				switch {
 				case st == 201:
 					paid.Add(1)
@@ -261,6 +281,7 @@ func TestThreeInstances(t *testing.T) {
 				}
 			}(i)
 		}
+		filled.Wait()
 		close(start)
 		wg.Wait()
 		if paid.Load() != 50 || soldOut.Load() != 450 || stock(t, v) != 0 {

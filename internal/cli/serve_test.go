@@ -78,7 +78,9 @@ func start(t *testing.T, env map[string]string) *shop {
 		}
 	})
 	re := regexp.MustCompile(`msg=listening url=(https?)://\S+ addr=(\S+)`)
-	deadline := time.Now().Add(60 * time.Second)
+	// Generous: a first start seeds the demo catalog, which takes a
+	// minute or more under -race on a busy 2-core machine.
+	deadline := time.Now().Add(4 * time.Minute)
 	wantTLS := base["OCEAN_HTTPS_ADDR"] != "off"
 	for s.http == "" || (wantTLS && s.https == "") {
 		select {
@@ -88,7 +90,7 @@ func start(t *testing.T, env map[string]string) *shop {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no listeners after 60s; log:\n%s", logs)
+			t.Fatalf("no listeners after 4 minutes; log:\n%s", logs)
 		}
 		for _, m := range re.FindAllStringSubmatch(logs.String(), -1) {
 			if m[1] == "http" {
