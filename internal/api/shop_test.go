@@ -348,23 +348,29 @@ func (s *shop) order(hdr ...string) string {
 // resetToken is the token of the newest password-reset mail.
 func (s *shop) resetToken() string {
 	s.t.Helper()
-	ms, err := s.box.List(context.Background(), 10)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, m := range ms {
-		if i := strings.Index(m.Text, "reset?token="); i >= 0 {
-			tok := m.Text[i+len("reset?token="):]
-			if j := strings.IndexAny(tok, " \n"); j >= 0 {
-				tok = tok[:j]
-			}
-			if u, err := url.QueryUnescape(tok); err == nil {
-				return u
+	// Mail goes in the background: wait for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ms, err := s.box.List(context.Background(), 50)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, m := range ms {
+			if i := strings.Index(m.Text, "reset?token="); i >= 0 {
+				tok := m.Text[i+len("reset?token="):]
+				if j := strings.IndexAny(tok, " \n"); j >= 0 {
+					tok = tok[:j]
+				}
+				if u, err := url.QueryUnescape(tok); err == nil {
+					return u
+				}
 			}
 		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("no reset mail")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	s.t.Fatal("no reset mail")
-	return ""
 }
 
 var errNotReady = &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "database unreachable", Err: errors.New("dial tcp: connection refused")}
