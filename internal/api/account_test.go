@@ -36,6 +36,13 @@ type apiShop struct {
 
 func newAPIShop(t *testing.T, trusted []netip.Prefix) *apiShop {
 	t.Helper()
+	return newAPIShopWith(t, trusted, nil)
+}
+
+// newAPIShopWith lets start configure and start the server (nil: TLS with
+// httptest's defaults).
+func newAPIShopWith(t *testing.T, trusted []netip.Prefix, start func(*httptest.Server)) *apiShop {
+	t.Helper()
 	db := sqlitetest.Open(t)
 	keys, err := secret.NewKeyring()
 	if err != nil {
@@ -63,8 +70,14 @@ func newAPIShop(t *testing.T, trusted []netip.Prefix) *apiShop {
 	})
 	mux := http.NewServeMux()
 	(&api.API{Accounts: svc}).Register(mux)
-	h := httpx.Chain(mux, httpx.WithRequestID, httpx.WithClientAddr(trusted), httpx.SecurityHeaders, httpx.Recover(quiet, nil), httpx.CheckRequest(nil))
-	srv := httptest.NewTLSServer(h)
+	h := httpx.Chain(mux, httpx.WithRequestID, httpx.WithClientAddr(trusted), httpx.SecurityHeaders, httpx.Recover(quiet, nil),
+		httpx.CheckRequest(nil), httpx.LimitBodies(nil))
+	srv := httptest.NewUnstartedServer(h)
+	if start != nil {
+		start(srv)
+	} else {
+		srv.StartTLS()
+	}
 	t.Cleanup(srv.Close)
 	return &apiShop{srv: srv, svc: svc, box: box}
 }

@@ -209,6 +209,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.SecurityHeaders,
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
+		httpx.LimitBodies(w.ErrorPage),
 		limit(limiter, w.ErrorPage, log),
 	))
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/tlsca"
 )
 
@@ -37,18 +38,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		tls bool
 	}
 	var ls []listener
-	newServer := func() *http.Server {
-		return &http.Server{Handler: app.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	}
+	limits := httpx.DefaultLimits()
+	newServer := func() *http.Server { return httpx.NewServer(app.Handler, limits, log) }
+	listen := func(addr string) (net.Listener, error) { return httpx.Listen(addr, limits, cfg.TrustedProxies) }
 	defer func() {
 		for _, l := range ls {
 			l.ln.Close()
 		}
 	}()
 	if cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		ln, err := listen(cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("OCEAN_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 		}
@@ -65,7 +64,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			ca = abs
 		}
 		caPath = ca
-		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
+		ln, err := listen(cfg.HTTPSAddr)
 		if err != nil {
 			return fmt.Errorf("OCEAN_HTTPS_ADDR %s: %w", cfg.HTTPSAddr, err)
 		}

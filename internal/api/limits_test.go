@@ -1,0 +1,185 @@
+package api_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/httpx"
+)
+
+// limitedShop serves the API over plain HTTP on loopback through the real
+// server limits (httpx.NewServer, httpx.LimitListener) with short
+// timeouts, so attacks end within the test.
+func limitedShop(t *testing.T, l httpx.Limits) (*apiShop, string) {
+	t.Helper()
+	var addr string
+	s := newAPIShopWith(t, nil, func(srv *httptest.Server) {
+		srv.Config = httpx.NewServer(srv.Config.Handler, l, nil)
+		srv.Listener = httpx.LimitListener(srv.Listener, l.MaxConnsPerClient, nil)
+		srv.Start()
+		addr = srv.Listener.Addr().String()
+	})
+	return s, addr
+}
+
+// dialFrom connects to addr from a chosen loopback address (all of
+// 127.0.0.0/8 is the loopback interface), so one test has several clients.
+func dialFrom(t *testing.T, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot dial from %s (loopback aliases unavailable?): %v", from, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// stillOpen reports whether the server has neither answered nor closed c.
+func stillOpen(c net.Conn) bool {
+	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	defer c.SetReadDeadline(time.Time{})
+	_, err := c.Read(make([]byte, 1))
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// goodClient makes requests as a well-behaved client from its own address
+// (safe to call from any goroutine: it reports with Errorf).
+func goodClient(t *testing.T, from, addr string) {
+	t.Helper()
+	tr := &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	res, err := c.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Errorf("good client: %v", err)
+		return
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("good client: GET /healthz %d", res.StatusCode)
+		return
+	}
+	res, err = c.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"nobody@example.com","password":"not it at all"}`))
+	if err != nil {
+		t.Errorf("good client: %v", err)
+		return
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Errorf("good client: login %d, want 401", res.StatusCode)
+		return
+	}
+}
+
+// TestSlowClientsCutOff: slowloris clients (headers never finished), slow
+// POST clients (body never finished) and a client opening more connections
+// than its cap neither block a well-behaved client nor keep their
+// connections: the good client is served while they still hold theirs,
+// and then the server cuts them off.
+func TestSlowClientsCutOff(t *testing.T) {
+	_, addr := limitedShop(t, httpx.Limits{ReadHeaderTimeout: 3 * time.Second, ReadTimeout: 4 * time.Second, MaxConnsPerClient: 8})
+	var attackers []net.Conn
+	// Slowloris from 127.0.0.2: as many connections as its cap allows.
+	for range 8 {
+		c := dialFrom(t, "127.0.0.2", addr)
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: shop.test\r\nX-Slow: "); err != nil {
+			t.Fatal(err)
+		}
+		attackers = append(attackers, c)
+	}
+	// One more from the same address is closed at once, unanswered.
+	over := dialFrom(t, "127.0.0.2", addr)
+	_, _ = io.WriteString(over, "GET /healthz HTTP/1.1\r\nHost: shop.test\r\n\r\n")
+	if b, err := io.ReadAll(over); len(b) != 0 {
+		t.Errorf("a connection over the client's cap was answered: %q %v", b, err)
+	}
+	// Slow POST from 127.0.0.4: headers done, the body never arrives.
+	for range 4 {
+		c := dialFrom(t, "127.0.0.4", addr)
+		if _, err := io.WriteString(c, "POST /api/v1/auth/login HTTP/1.1\r\nHost: shop.test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"email\":"); err != nil {
+			t.Fatal(err)
+		}
+		attackers = append(attackers, c)
+	}
+	goodClient(t, "127.0.0.3", addr)
+	if t.Failed() {
+		t.FailNow()
+	}
+	for i, c := range attackers {
+		if !stillOpen(c) {
+			t.Fatalf("attacker %d was cut off before the good client was served: the test proves nothing", i)
+		}
+	}
+	// Now the server cuts every attacker off (a slow POST gets an error
+	// answer first); io.ReadAll returns when the server closes.
+	for i, c := range attackers {
+		b, _ := io.ReadAll(c)
+		if i >= 8 && len(b) > 0 && !strings.HasPrefix(string(b), "HTTP/1.1 4") {
+			t.Errorf("slow POST answered %q", firstLine(b))
+		}
+	}
+	goodClient(t, "127.0.0.3", addr)
+}
+
+func firstLine(b []byte) string {
+	l, _, _ := strings.Cut(string(b), "\r\n")
+	return l
+}
+
+// TestOversizedRequestsRefused: oversized headers and bodies, a 10,000
+// element array, 1,000-deep nesting and duplicate keys are each refused
+// with the right status while a concurrent good client is served.
+func TestOversizedRequestsRefused(t *testing.T) {
+	_, addr := limitedShop(t, httpx.Limits{MaxConnsPerClient: 64})
+	login := "POST /api/v1/auth/login HTTP/1.1\r\nHost: shop.test\r\nContent-Type: application/json\r\n"
+	body := func(b string) string {
+		return login + "Content-Length: " + fmt.Sprint(len(b)) + "\r\n\r\n" + b
+	}
+	huge := `{"email":[` + strings.TrimSuffix(strings.Repeat("1,", 10000), ",") + `],"password":"x"}`
+	cases := map[string]struct {
+		req    string
+		status string
+	}{
+		"oversized headers": {"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", "431"},
+		"declared oversized body": {login + "Content-Length: 10485760\r\n\r\n{", "413"},
+		"chunked oversized body": {login + "Transfer-Encoding: chunked\r\n\r\n" +
+			strings.Repeat(fmt.Sprintf("%x\r\n%s\r\n", 8192, strings.Repeat(" ", 8192)), 10) + "0\r\n\r\n", "413"},
+		"10,000-element array": {body(huge), "400"},
+		"1,000-deep nesting":   {body(`{"email":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}`), "400"},
+		"duplicate keys":       {body(`{"email":"a@example.com","email":"b@example.com","password":"x"}`), "400"},
+	}
+	var wg sync.WaitGroup
+	for name, c := range cases {
+		wg.Go(func() {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			go func() { _, _ = io.WriteString(conn, c.req) }() // the server may answer before reading it all
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Errorf("%s: no answer: %v", name, err)
+				return
+			}
+			res.Body.Close()
+			if got := fmt.Sprint(res.StatusCode); got != c.status {
+				t.Errorf("%s: %s, want %s", name, got, c.status)
+			}
+		})
+		wg.Go(func() { goodClient(t, "127.0.0.3", addr) })
+	}
+	wg.Wait()
+}
