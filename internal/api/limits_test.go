@@ -151,7 +151,7 @@ func TestOversizedRequestsRefused(t *testing.T) {
 		req    string
 		status string
 	}{
-		"oversized headers": {"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", "431"},
+		"oversized headers":       {"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", "431"},
 		"declared oversized body": {login + "Content-Length: 10485760\r\n\r\n{", "413"},
 		"chunked oversized body": {login + "Transfer-Encoding: chunked\r\n\r\n" +
 			strings.Repeat(fmt.Sprintf("%x\r\n%s\r\n", 8192, strings.Repeat(" ", 8192)), 10) + "0\r\n\r\n", "413"},
