@@ -31,6 +31,7 @@ import (
 	"github.com/oceanshop/ocean/internal/ratelimit"
 	rllocal "github.com/oceanshop/ocean/internal/ratelimit/local"
 	"github.com/oceanshop/ocean/internal/secret"
+	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/throttle"
 	"github.com/oceanshop/ocean/internal/token"
@@ -144,6 +145,7 @@ type shop struct {
 	tee, cap int64        // variant ids: TEE-M (ZAR 200.00, 10 in stock), TEE-L (ZAR 50.00, 3)
 	product  int64
 	admin    string // an admin's access token
+	db       *sqldb.DB
 }
 
 const password = "correct horse battery staple"
@@ -235,11 +237,35 @@ func newShop(t *testing.T) *shop {
 	if err := store.SetTaxRate(ctx, pricing.TaxRate{Country: "ZA", Name: "VAT 15%", RateBP: 1500}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := accounts.CreateAdmin(ctx, "boss@example.com", password, "Boss", account.Meta{}); err != nil {
-		t.Fatal(err)
-	}
-	s.admin = s.token("boss@example.com")
+	s.db = db
+	s.admin = s.user("boss@example.com", account.RoleAdmin)
 	return s
+}
+
+// passwordHash is the password hashed once for the whole run: most tests
+// need accounts, not the cost of hashing (far more under -race).
+var passwordHash = sync.OnceValue(func() string {
+	h, err := account.HashPassword(password)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// user adds an account with the test password straight to the store and
+// returns an access token for it (the auth routes are tested on their own).
+func (s *shop) user(email, role string) string {
+	s.t.Helper()
+	now := time.Now().UTC()
+	u := &account.User{Email: email, Name: "Shopper", Role: role, PasswordHash: passwordHash(), CreatedAt: now, UpdatedAt: now}
+	if err := s.db.Accounts().CreateUser(context.Background(), u); err != nil {
+		s.t.Fatal(err)
+	}
+	tk, err := s.accounts.IssueTokens(context.Background(), u)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tk.Access
 }
 
 // res is an answer: status, headers and the JSON body (when it is one).
@@ -306,19 +332,8 @@ func (s *shop) want(r res, status int, says string) res {
 // bearer returns the Authorization header pair for tok.
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
-// token signs a user in and returns an access token.
-func (s *shop) token(email string) string {
-	s.t.Helper()
-	r := s.want(s.do("POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)), 200, "")
-	return r.str("access_token")
-}
-
-// customer registers a shopper and returns an access token.
-func (s *shop) customer(email string) string {
-	s.t.Helper()
-	s.want(s.do("POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":%q,"password":%q,"name":"Shopper"}`, email, password)), 202, "")
-	return s.token(email)
-}
+// customer adds a shopper and returns an access token.
+func (s *shop) customer(email string) string { return s.user(email, account.RoleCustomer) }
 
 // cart creates a cart (for tok's shopper, or a guest) holding qty tees.
 func (s *shop) cart(qty int, hdr ...string) string {
@@ -345,11 +360,12 @@ func (s *shop) order(hdr ...string) string {
 	return r.str("id")
 }
 
-// resetToken is the token of the newest password-reset mail.
+// resetToken waits for the password-reset mail (it is sent in the
+// background) and returns its token.
 func (s *shop) resetToken() string {
 	s.t.Helper()
 	// Mail goes in the background: wait for it.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ms, err := s.box.List(context.Background(), 50)
 		if err != nil {
