@@ -15,6 +15,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	ocean "github.com/oceanshop/ocean"
+	"github.com/oceanshop/ocean/internal/api"
 	"github.com/oceanshop/ocean/internal/cli"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/knowledge"
@@ -49,7 +50,8 @@ func newShop(t *testing.T, env map[string]string, opts ...func(*mcp.Config)) *sh
 	}
 	t.Cleanup(func() { app.Close() })
 	mc := mcp.Config{Catalog: app.Catalog, Carts: app.Carts, Checkout: app.Checkout, Accounts: app.Accounts,
-		Inventory: app.Inventory, Locker: app.Locker, DB: app.DB, Log: log, Knowledge: knowledge.NewService(app.DB.Knowledge())}
+		Inventory: app.Inventory, Locker: app.Locker, DB: app.DB, Log: log, Knowledge: knowledge.NewService(app.DB.Knowledge()),
+		Docs: ocean.Docs, OpenAPI: api.OpenAPI()}
 	if _, err := mc.Knowledge.Seed(context.Background(), ocean.Docs); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package mcp_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/oceanshop/ocean/internal/mcp"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
@@ -93,6 +96,11 @@ func testQueryDatabase(t *testing.T, env map[string]string) {
 		t.Errorf("a runaway query's refusal: %s", txt)
 	}
 	refused(t, op, "query_database", map[string]any{"sql": "SELEC 1"}, "Unprocessable request")
+	// The schema resource reads this database's catalog.
+	r, err := memClient(t, s.mcp).ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "ocean://schema"})
+	if err != nil || !strings.Contains(r.Contents[0].Text, `"dialect": "`+tb.Dialect+`"`) || !strings.Contains(r.Contents[0].Text, `"name": "kg_relations"`) {
+		t.Fatalf("schema resource: %v", err)
+	}
 	// The shop still works after all that.
 	call(t, op, "query_database", map[string]any{"sql": "SELECT COUNT(*) AS n FROM orders"}, &tb)
 }

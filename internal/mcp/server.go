@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -54,6 +55,11 @@ type Config struct {
 	Knowledge *knowledge.Service
 	// DB is the shop's database, for reports and the read-only console.
 	DB *sqldb.DB
+	// Docs holds README.md and docs/ (package ocean's Docs), served as
+	// resources; nil serves none.
+	Docs fs.FS
+	// OpenAPI is the API's OpenAPI document, served as a resource.
+	OpenAPI []byte
 	// Version is the binary's version, told to clients.
 	Version string
 	Log     *slog.Logger

@@ -79,3 +79,79 @@ ORDER BY v.id LIMIT ?`, r.db.timeArg(now.Add(-30*24*time.Hour).UTC()), threshold
 	}
 	return out, rows.Err()
 }
+
+// Column is one column of a table.
+type Column struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+}
+
+// Table is a table of the schema with its columns and indexes.
+type Table struct {
+	Name    string   `json:"name"`
+	Columns []Column `json:"columns"`
+	Indexes []string `json:"indexes" jsonschema:"each index's definition"`
+}
+
+// Schema describes the database's tables as they are now, in name order.
+func (r *Reports) Schema(ctx context.Context) ([]Table, error) {
+	var tq, cq, iq string
+	if r.db.Dialect == Postgres {
+		tq = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+		cq = `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+		iq = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? ORDER BY indexname`
+	} else {
+		tq = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+		cq = `SELECT name, type, "notnull" = 0 FROM pragma_table_info(?) ORDER BY cid`
+		iq = `SELECT COALESCE(sql, 'automatic index ' || name) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name`
+	}
+	rows, err := r.db.query(ctx, tq)
+	if err != nil {
+		return nil, err
+	}
+	var out []Table
+	for rows.Next() {
+		var t Table
+		if err := rows.Scan(&t.Name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		t := &out[i]
+		t.Columns, t.Indexes = []Column{}, []string{}
+		rows, err := r.db.query(ctx, cq, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c Column
+			if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			t.Columns = append(t.Columns, c)
+		}
+		rows.Close()
+		rows, err = r.db.query(ctx, iq, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			t.Indexes = append(t.Indexes, s)
+		}
+		rows.Close()
+	}
+	return out, nil
+}
