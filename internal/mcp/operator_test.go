@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/oceanshop/ocean/internal/mcp"
 )
 
 // paidOrder places a paid order of one unit through the API and returns
@@ -313,4 +315,25 @@ func TestKnowledgeGraph(t *testing.T) {
 	if len(g.Entities) != 0 {
 		t.Fatalf("deleted entity still found: %+v", g)
 	}
+}
+
+// TestStdioUser: over stdio the configured account acts, and its role is
+// read at every call.
+func TestStdioUser(t *testing.T) {
+	s := newShop(t, nil)
+	ctx := context.Background()
+	admin, err := s.app.DB.Accounts().UserByEmail(ctx, "owner@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mcp.New(mcp.Config{Catalog: s.app.Catalog, Carts: s.app.Carts, Checkout: s.app.Checkout, Accounts: s.app.Accounts,
+		Inventory: s.app.Inventory, DB: s.app.DB, UserID: admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	cs := memClient(t, m)
+	call(t, cs, "sales_summary", nil, nil)
+	guest := memClient(t, s.mcp) // no token, no user
+	refused(t, guest, "sales_summary", nil, "Authentication required")
 }

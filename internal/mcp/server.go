@@ -67,6 +67,11 @@ type Config struct {
 	// OCEAN_MCP_TOKEN); over HTTP each request's Authorization header
 	// counts and Token is ignored.
 	Token string
+	// UserID, for stdio only, is the account `ocean mcp` acts as when no
+	// token is set (OCEAN_MCP_USER): whoever runs it holds the shop's
+	// database credentials and keys already. The account is read again at
+	// every call, so a demoted or erased operator loses the tools at once.
+	UserID int64
 	// QueryTimeout bounds each query_database statement (default 5 s).
 	QueryTimeout time.Duration
 	// Now is the clock (tests).
@@ -201,6 +206,13 @@ func (s *Server) who(ctx context.Context, req *sdk.CallToolRequest) (*caller, er
 		}
 	}
 	if tok == "" {
+		if s.c.UserID != 0 && c.IP == "stdio" {
+			u, err := s.c.Accounts.User(ctx, s.c.UserID)
+			if err != nil {
+				return nil, &ocean.Error{Code: ocean.EUNAUTHORIZED, Message: "The account OCEAN_MCP_USER names is gone.", Err: err}
+			}
+			c.User = u
+		}
 		return c, nil
 	}
 	u, err := s.c.Accounts.AccessUser(ctx, tok)

@@ -328,6 +328,8 @@ type shippingOut struct {
 	Items []pricing.ShippingMethod `json:"items"`
 }
 
+func (o shippingOut) Summary() string { return fmt.Sprintf("%d shipping methods.", len(o.Items)) }
+
 func (s *Server) listShippingMethods(ctx context.Context, _ *caller, in shippingIn) (shippingOut, error) {
 	ms, err := s.c.Checkout.ShippingMethods(ctx, in.Country)
 	if err != nil {
