@@ -53,7 +53,7 @@ func wordSet(s string) map[string]bool {
 }
 
 // words are the lower-case words of s, crudely stemmed (a trailing s, ed,
-// ing), so "returns" finds "return" and "shipped" finds "ship".
+// ing, then e), so "returns" finds "return" and "stored" finds "store".
 func words(s string) []string {
 	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
@@ -62,6 +62,9 @@ func words(s string) []string {
 				w = strings.TrimSuffix(w, suf)
 				break
 			}
+		}
+		if len(w) > 3 && strings.HasSuffix(w, "e") {
+			w = w[:len(w)-1] // "store" and "stored" alike
 		}
 		if len(w) > 1 && !stop[w] {
 			out = append(out, w)
