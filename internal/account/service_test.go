@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -745,5 +746,77 @@ func TestKeyRotation(t *testing.T) {
 	cfg.ReloadKeys = func() (*secret.Keyring, error) { return nil, errors.New("key file unreadable") }
 	if _, err := account.NewService(cfg).User(f.ctx, u.ID); err == nil {
 		t.Fatal("read without the key")
+	}
+}
+
+func TestSignUp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// A new address: the account is made and its owner welcomed.
+	if err := f.svc.SignUp(f.ctx, "ann@example.com", pw, "Ann", account.Meta{IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := waitMail(t, f.mail, 1)
+	if !strings.HasPrefix(msgs[0], "ann@example.com|Your account is ready|") || !strings.Contains(msgs[0], "https://shop.test/account/signin") {
+		t.Fatalf("%q", msgs[0])
+	}
+	// A taken address answers the same; the owner is told, not the caller.
+	for i := 0; i < 3; i++ {
+		if err := f.svc.SignUp(f.ctx, "ANN@example.com", "another passphrase here", "Mallory", account.Meta{IP: "203.0.113.9"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs = waitMail(t, f.mail, 2)
+	if !strings.HasPrefix(msgs[1], "ann@example.com|You already have an account|") || !strings.Contains(msgs[1], "/account/forgot") {
+		t.Fatalf("%q", msgs[1])
+	}
+	u, err := f.svc.SignIn(f.ctx, "ann@example.com", pw, account.Meta{})
+	if err != nil || u.Name != "Ann" {
+		t.Fatal("the taken address's account changed:", err)
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	n := 0
+	waitFor("the attempts audited", func() bool {
+		n = 0
+		for _, e := range f.events(u.ID) {
+			if e == account.EventRegisterTaken {
+				n++
+			}
+		}
+		return n == 3
+	})
+	for _, m := range f.mail.all() {
+		if !strings.HasPrefix(m, "ann@example.com|") {
+			t.Errorf("a mail to someone else than the owner: %q", m)
+		}
+	}
+	// Bad input is still an error.
+	code(t, f.svc.SignUp(f.ctx, "not an email", pw, "X", account.Meta{}), ocean.EINVALID)
+	// A mail that cannot be sent is logged; the answer does not change.
+	f.mail.err = errors.New("smtp down")
+	if err := f.svc.SignUp(f.ctx, "bob@example.com", pw, "Bob", account.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the welcome to bob", func() bool {
+		for _, m := range f.mail.all() {
+			if strings.HasPrefix(m, "bob@example.com|") {
+				return true
+			}
+		}
+		return false
+	})
+	f.svc.RecordAdminActionDetail(f.ctx, "catalog.import", strings.Repeat("é", 600), account.Meta{ActorID: u.ID})
+	evs, err := f.svc.AuditEvents(f.ctx, 0, 0, 10)
+	if err != nil || evs[0].Event != "admin.catalog.import" || len(evs[0].Detail) > 1000 || !utf8.ValidString(evs[0].Detail) {
+		t.Fatalf("%v %+v", err, evs[0])
 	}
 }
