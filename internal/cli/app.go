@@ -198,6 +198,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
 	a.registerGateways(mux)
+	mux.Handle("POST "+httpx.CSPReportPath, httpx.CSPReports(a.Metrics, log, 10))
 	limiter, err := a.newLimiter(cfg)
 	if err != nil {
 		return err
@@ -210,6 +211,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
 		httpx.LimitBodies(w.ErrorPage),
+		httpx.CORS(cfg.CORSOrigins),
 		limit(limiter, w.ErrorPage, log),
 	))
 	return nil

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
@@ -56,6 +57,7 @@ type Config struct {
 	RateLimitsOff  bool                        // OCEAN_RATE_LIMITS=off: no class is limited (load tests)
 	RateLimits     map[string]ratelimit.Policy // quota per class: api, signin, reset, checkout
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
+	CORSOrigins    []string                    // origins whose browser code may call the API
 	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
 
 	BackupDir      string        // scheduled backups go here; empty: no scheduled backups
@@ -270,6 +272,15 @@ var Settings = []Setting{
 				return err
 			}
 			c.TrustedProxies = ps
+			return nil
+		}},
+	{"cors-origins", "OCEAN_CORS_ORIGINS", "", "origins whose browser code may call the API, e.g. https://app.example.com,http://localhost:3000 (never a wildcard; no cookies are shared); empty: no cross-origin calls",
+		func(c *Config, v string) error {
+			o, err := httpx.ParseOrigins(v)
+			if err != nil {
+				return err
+			}
+			c.CORSOrigins = o
 			return nil
 		}},
 	{"metrics-token", "OCEAN_METRICS_TOKEN", "", "bearer token a Prometheus scraper sends to GET /metrics (at least 16 characters, e.g. from openssl rand -hex 32); empty: /metrics answers 404",
