@@ -215,7 +215,9 @@ func checkText(fe []ocean.FieldError, field, v string, required bool, max int) [
 	switch {
 	case required && strings.TrimSpace(v) == "":
 		return append(fe, ocean.FieldError{Field: field, Message: "is required"})
-	case !utf8.ValidString(v) || utf8.RuneCountInString(v) > max:
+	case !utf8.ValidString(v):
+		return append(fe, ocean.FieldError{Field: field, Message: "is not valid UTF-8 text"})
+	case utf8.RuneCountInString(v) > max:
 		return append(fe, ocean.FieldError{Field: field, Message: "must be at most " + strconv.Itoa(max) + " characters"})
 	case strings.ContainsAny(v, "\x00\r\n"):
 		return append(fe, ocean.FieldError{Field: field, Message: "must be a single line"})
