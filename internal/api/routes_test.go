@@ -423,6 +423,10 @@ func testAdminOrderRoutes(t *testing.T) {
 		t.Fatal(r.raw)
 	}
 	s.want(s.do("GET", "/api/v1/admin/orders?status=lost", "", adm...), 400, "")
+	// A malformed cursor, or a parameter the list does not take (this
+	// list pages with cursor, not before), is refused, not ignored.
+	s.want(s.do("GET", "/api/v1/admin/orders?cursor=abc", "", adm...), 400, "")
+	s.want(s.do("GET", "/api/v1/admin/orders?before=abc", "", adm...), 400, "")
 	s.want(s.do("GET", "/api/v1/admin/orders/"+o, "", adm...), 200, "")
 
 	base := "/api/v1/admin/orders/" + o
