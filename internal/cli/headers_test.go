@@ -157,9 +157,10 @@ func TestSecurityHeadersScoreAPlus(t *testing.T) {
 }
 
 // TestCSPReports: both report formats are counted by directive and
-// answered 204; garbage is a 400 and counts nothing.
+// answered 204; garbage is a 400 and counts nothing; a flood is rate
+// limited with the API's budget.
 func TestCSPReports(t *testing.T) {
-	s := newHeaderShop(t, map[string]string{})
+	s := newHeaderShop(t, map[string]string{"OCEAN_RATE_LIMIT_API": "4/min"})
 	old := `{"csp-report":{"document-uri":"https://shop.example/","violated-directive":"script-src-elem","effective-directive":"script-src-elem","blocked-uri":"https://evil.example/x.js"}}`
 	batch := `[{"type":"csp-violation","body":{"documentURL":"https://shop.example/","effectiveDirective":"img-src","blockedURL":"https://evil.example/p.gif"}},` +
 		`{"type":"csp-violation","body":{"effectiveDirective":"made-up-directive"}}]`
@@ -186,6 +187,15 @@ func TestCSPReports(t *testing.T) {
 	}
 	if got["script-src-elem"] != 1 || got["img-src"] != 1 || got["other"] != 1 || len(got) != 3 {
 		t.Errorf("ocean_csp_reports_total: %v", got)
+	}
+	// Three reports so far; the fourth fits the budget of 4, the fifth not.
+	codes := []int{}
+	for range 2 {
+		res, _ := s.do("POST", "/csp-report", strings.NewReader(old), "Content-Type", "application/csp-report")
+		codes = append(codes, res.StatusCode)
+	}
+	if codes[0] != 204 || codes[1] != 429 {
+		t.Errorf("reports over the budget: %v, want [204 429]", codes)
 	}
 }
 

@@ -44,7 +44,8 @@ func (a *App) newLimiter(cfg config.Config) (ratelimit.Limiter, error) {
 // limitClasses says which rate-limit classes a request counts against: every
 // /api request against "api", and sign-in and registration (which says
 // whether an email is taken), password reset and checkout (form or API)
-// against their own stricter class as well.
+// against their own stricter class as well. CSP reports count as API
+// requests.
 func limitClasses(r *http.Request) []string {
 	p := r.URL.Path
 	var out []string
@@ -58,7 +59,9 @@ func limitClasses(r *http.Request) []string {
 			out = append(out, ratelimit.Checkout)
 		}
 	}
-	if strings.HasPrefix(p, "/api/") {
+	// CSP reports share the API's budget: a browser sends a few, a flood
+	// of them is refused before it is parsed or logged.
+	if strings.HasPrefix(p, "/api/") || p == httpx.CSPReportPath {
 		out = append(out, ratelimit.API)
 	}
 	return out
