@@ -83,6 +83,11 @@ type CacheConfig struct {
 	Timeout time.Duration
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// Draw is the uniform draw in (0, 1] behind the probabilistic early
+	// refresh of values read from Redis (default random). A contract test
+	// that needs every shared read to hit fixes it at 1: refresh only
+	// what has expired.
+	Draw func() float64
 }
 
 // retryAfter is how long the Redis tier is skipped after a failed command.
@@ -113,6 +118,9 @@ func NewCache(rdb goredis.UniversalClient, cfg CacheConfig, log *slog.Logger) *C
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Draw == nil {
+		cfg.Draw = func() float64 { return 1 - randv2.Float64() }
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
@@ -401,7 +409,7 @@ func (c *Cache) accept(ctx context.Context, key string, b []byte, err error, lge
 	}
 	now := c.cfg.Now()
 	localTTL, _ := catalog.CacheTTL(key)
-	if catalog.RefreshEarly(now, exp, localTTL, 1-randv2.Float64()) {
+	if catalog.RefreshEarly(now, exp, localTTL, c.cfg.Draw()) {
 		// It would expire before this instance asks again: reload it.
 		return fetched{asked: true, refresh: true}
 	}
