@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/throttle"
 	"github.com/oceanshop/ocean/internal/token"
@@ -76,7 +77,7 @@ type Service struct {
 	log    *slog.Logger
 	keyset atomic.Pointer[secret.Keyring]
 	// orderExport lists a shopper's orders for Export (SetOrderExport).
-	orderExport atomic.Pointer[func(ctx context.Context, userID int64) ([]any, error)]
+	orderExport atomic.Pointer[func(ctx context.Context, userID int64) ([]order.Export, error)]
 	reload      sync.Mutex
 }
 
@@ -865,11 +866,11 @@ func (s *Service) DeleteAddress(ctx context.Context, userID, id int64, m Meta) e
 
 // Export is every piece of personal data the shop holds about an account.
 type Export struct {
-	ExportedAt time.Time    `json:"exported_at"`
-	Account    ExportUser   `json:"account"`
-	Addresses  []Address    `json:"addresses"`
-	Orders     []any        `json:"orders"`
-	Events     []AuditEvent `json:"security_events"`
+	ExportedAt time.Time      `json:"exported_at"`
+	Account    ExportUser     `json:"account"`
+	Addresses  []Address      `json:"addresses"`
+	Orders     []order.Export `json:"orders"`
+	Events     []AuditEvent   `json:"security_events"`
 }
 
 // ExportUser is the account part of an export.
@@ -896,7 +897,7 @@ func (s *Service) Export(ctx context.Context, id int64, m Meta) (*Export, error)
 	if err != nil {
 		return nil, err
 	}
-	orders := []any{}
+	orders := []order.Export{}
 	if f := s.orderExport.Load(); f != nil {
 		if orders, err = (*f)(ctx, id); err != nil {
 			return nil, err
@@ -1144,6 +1145,6 @@ func (s *Service) Open(sealed, aad string) (string, error) { return s.open(seale
 
 // SetOrderExport sets how Export lists a shopper's orders: the checkout
 // owns orders and is wired after accounts.
-func (s *Service) SetOrderExport(f func(ctx context.Context, userID int64) ([]any, error)) {
+func (s *Service) SetOrderExport(f func(ctx context.Context, userID int64) ([]order.Export, error)) {
 	s.orderExport.Store(&f)
 }

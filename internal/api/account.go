@@ -11,6 +11,7 @@ import (
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 // maxBody bounds a JSON request body of the API.
@@ -18,23 +19,23 @@ const maxBody = httpx.MaxJSONBytes
 
 func (a *API) accountRoutes() []Route {
 	return []Route{
-		{"POST", "/api/v1/auth/register", a.register},
-		{"POST", "/api/v1/auth/login", a.login},
-		{"POST", "/api/v1/auth/refresh", a.refresh},
-		{"POST", "/api/v1/auth/logout", a.logout},
-		{"POST", "/api/v1/auth/password-reset", a.requestReset},
-		{"POST", "/api/v1/auth/password-reset/confirm", a.confirmReset},
-		{"GET", "/api/v1/me", a.authed(a.getMe)},
-		{"PATCH", "/api/v1/me", a.authed(a.patchMe)},
-		{"DELETE", "/api/v1/me", a.authed(a.deleteMe)},
-		{"POST", "/api/v1/me/password", a.authed(a.changePassword)},
-		{"GET", "/api/v1/me/addresses", a.authed(a.listAddresses)},
-		{"POST", "/api/v1/me/addresses", a.authed(a.addAddress)},
-		{"DELETE", "/api/v1/me/addresses/{id}", a.authed(a.deleteAddress)},
-		{"GET", "/api/v1/me/export", a.authed(a.export)},
-		{"GET", "/api/v1/admin/users", a.admin(a.listUsers)},
-		{"PATCH", "/api/v1/admin/users/{id}", a.admin(a.patchUser)},
-		{"GET", "/api/v1/admin/audit", a.admin(a.listAudit)},
+		{"POST", "/api/v1/auth/register", a.register, ratelimit.SignIn},
+		{"POST", "/api/v1/auth/login", a.login, ratelimit.SignIn},
+		{"POST", "/api/v1/auth/refresh", a.refresh, ""},
+		{"POST", "/api/v1/auth/logout", a.logout, ""},
+		{"POST", "/api/v1/auth/password-reset", a.requestReset, ratelimit.Reset},
+		{"POST", "/api/v1/auth/password-reset/confirm", a.confirmReset, ""},
+		{"GET", "/api/v1/me", a.authed(a.getMe), ""},
+		{"PATCH", "/api/v1/me", a.authed(a.patchMe), ""},
+		{"DELETE", "/api/v1/me", a.authed(a.deleteMe), ""},
+		{"POST", "/api/v1/me/password", a.authed(a.changePassword), ""},
+		{"GET", "/api/v1/me/addresses", a.authed(a.listAddresses), ""},
+		{"POST", "/api/v1/me/addresses", a.authed(a.addAddress), ""},
+		{"DELETE", "/api/v1/me/addresses/{id}", a.authed(a.deleteAddress), ""},
+		{"GET", "/api/v1/me/export", a.authed(a.export), ""},
+		{"GET", "/api/v1/admin/users", a.admin(a.listUsers), ""},
+		{"PATCH", "/api/v1/admin/users/{id}", a.admin(a.patchUser), ""},
+		{"GET", "/api/v1/admin/audit", a.admin(a.listAudit), ""},
 	}
 }
 
@@ -71,12 +72,12 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, u *account.User)
 func (a *API) authed(h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		tok, ok := httpx.Bearer(r)
+		if !ok {
 			fail(w, r, &ocean.Error{Code: ocean.EUNAUTHORIZED, Message: "Send an access token: Authorization: Bearer <token>."})
 			return
 		}
-		u, err := a.Accounts.AccessUser(r.Context(), strings.TrimSpace(tok))
+		u, err := a.Accounts.AccessUser(r.Context(), tok)
 		if err != nil {
 			fail(w, r, err)
 			return

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/account"
@@ -20,6 +21,7 @@ import (
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 //go:embed openapi.json
@@ -46,18 +48,35 @@ type API struct {
 type Route struct {
 	Method, Path string // Path in OpenAPI form: /api/v1/products/{slug}
 	handler      http.HandlerFunc
+	// Limit is the stricter rate-limit class (ratelimit.SignIn, …) the
+	// route counts against besides ratelimit.API; "" for none.
+	Limit string
+}
+
+// limits are the rate-limit classes of a request to path with the route's
+// own class limit: every path under /api/ counts against ratelimit.API
+// (/healthz and /readyz, which load balancers poll, do not).
+func limits(path, limit string) []string {
+	var out []string
+	if limit != "" {
+		out = append(out, limit)
+	}
+	if strings.HasPrefix(path, "/api/") {
+		out = append(out, ratelimit.API)
+	}
+	return out
 }
 
 // Routes lists every endpoint the API serves; the OpenAPI document must
 // describe exactly these (a test checks both ways).
 func (a *API) Routes() []Route {
 	return append([]Route{
-		{"GET", "/api/v1/products", a.listProducts},
-		{"GET", "/api/v1/products/{slug}", a.getProduct},
-		{"GET", "/api/v1/categories", a.listCategories},
-		{"GET", "/api/v1/openapi.json", serveOpenAPI},
-		{"GET", "/healthz", healthz},
-		{"GET", "/readyz", a.readyz},
+		{"GET", "/api/v1/products", a.listProducts, ""},
+		{"GET", "/api/v1/products/{slug}", a.getProduct, ""},
+		{"GET", "/api/v1/categories", a.listCategories, ""},
+		{"GET", "/api/v1/openapi.json", serveOpenAPI, ""},
+		{"GET", "/healthz", healthz, ""},
+		{"GET", "/readyz", a.readyz, ""},
 	}, append(a.accountRoutes(), a.commerceRoutes()...)...)
 }
 
@@ -71,7 +90,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	allow := map[string][]string{}
 	var paths []string
 	for _, r := range a.Routes() {
-		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
+		mux.Handle(r.Method+" "+r.Path, ratelimit.Limited(r.handler, limits(r.Path, r.Limit)...))
 		if allow[r.Path] == nil {
 			paths = append(paths, r.Path)
 		}
@@ -82,9 +101,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	}
 	for _, p := range paths {
 		methods := allow[p]
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { httpx.WriteMethodNotAllowed(w, r, methods) })
+		mux.Handle(p, ratelimit.Limited(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.WriteMethodNotAllowed(w, r, methods) }), limits(p, "")...))
 	}
-	mux.HandleFunc("/api/", notFound) // any other API path is a 404 problem, not an HTML page
+	// Any other API path is a 404 problem, not an HTML page.
+	mux.Handle("/api/", ratelimit.Limited(http.HandlerFunc(notFound), ratelimit.API))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

@@ -16,32 +16,33 @@ import (
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/pricing"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 func (a *API) commerceRoutes() []Route {
 	return []Route{
-		{"POST", "/api/v1/carts", a.createCart},
-		{"GET", "/api/v1/carts/{id}", a.getCart},
-		{"POST", "/api/v1/carts/{id}/items", a.addItem},
-		{"PATCH", "/api/v1/carts/{id}/items/{item_id}", a.patchItem},
-		{"DELETE", "/api/v1/carts/{id}/items/{item_id}", a.deleteItem},
-		{"POST", "/api/v1/carts/{id}/discount", a.applyDiscount},
-		{"DELETE", "/api/v1/carts/{id}/discount", a.removeDiscount},
-		{"POST", "/api/v1/carts/{id}/checkout", a.checkout},
-		{"GET", "/api/v1/shipping-methods", a.shippingMethods},
-		{"GET", "/api/v1/orders", a.authed(a.myOrders)},
-		{"GET", "/api/v1/orders/{id}", a.getOrder},
-		{"GET", "/api/v1/admin/orders", a.admin(a.adminOrders)},
-		{"GET", "/api/v1/admin/orders/{id}", a.admin(a.adminOrder)},
-		{"POST", "/api/v1/admin/orders/{id}/fulfil", a.admin(a.fulfil)},
-		{"POST", "/api/v1/admin/orders/{id}/deliver", a.admin(a.deliver)},
-		{"POST", "/api/v1/admin/orders/{id}/cancel", a.admin(a.cancel)},
-		{"POST", "/api/v1/admin/orders/{id}/refunds", a.admin(a.refund)},
-		{"GET", "/api/v1/admin/inventory/{variant_id}", a.admin(a.stockLevel)},
-		{"POST", "/api/v1/admin/inventory/{variant_id}/adjustments", a.admin(a.adjustStock)},
-		{"PATCH", "/api/v1/admin/products/{id}", a.admin(a.patchProduct)},
-		{"GET", "/api/v1/admin/discounts", a.admin(a.listDiscounts)},
-		{"POST", "/api/v1/admin/discounts", a.admin(a.createDiscount)},
+		{"POST", "/api/v1/carts", a.createCart, ""},
+		{"GET", "/api/v1/carts/{id}", a.getCart, ""},
+		{"POST", "/api/v1/carts/{id}/items", a.addItem, ""},
+		{"PATCH", "/api/v1/carts/{id}/items/{item_id}", a.patchItem, ""},
+		{"DELETE", "/api/v1/carts/{id}/items/{item_id}", a.deleteItem, ""},
+		{"POST", "/api/v1/carts/{id}/discount", a.applyDiscount, ""},
+		{"DELETE", "/api/v1/carts/{id}/discount", a.removeDiscount, ""},
+		{"POST", "/api/v1/carts/{id}/checkout", a.checkout, ratelimit.Checkout},
+		{"GET", "/api/v1/shipping-methods", a.shippingMethods, ""},
+		{"GET", "/api/v1/orders", a.authed(a.myOrders), ""},
+		{"GET", "/api/v1/orders/{id}", a.getOrder, ""},
+		{"GET", "/api/v1/admin/orders", a.admin(a.adminOrders), ""},
+		{"GET", "/api/v1/admin/orders/{id}", a.admin(a.adminOrder), ""},
+		{"POST", "/api/v1/admin/orders/{id}/fulfil", a.admin(a.fulfil), ""},
+		{"POST", "/api/v1/admin/orders/{id}/deliver", a.admin(a.deliver), ""},
+		{"POST", "/api/v1/admin/orders/{id}/cancel", a.admin(a.cancel), ""},
+		{"POST", "/api/v1/admin/orders/{id}/refunds", a.admin(a.refund), ""},
+		{"GET", "/api/v1/admin/inventory/{variant_id}", a.admin(a.stockLevel), ""},
+		{"POST", "/api/v1/admin/inventory/{variant_id}/adjustments", a.admin(a.adjustStock), ""},
+		{"PATCH", "/api/v1/admin/products/{id}", a.admin(a.patchProduct), ""},
+		{"GET", "/api/v1/admin/discounts", a.admin(a.listDiscounts), ""},
+		{"POST", "/api/v1/admin/discounts", a.admin(a.createDiscount), ""},
 	}
 }
 
@@ -50,16 +51,15 @@ func (a *API) commerceRoutes() []Route {
 // fall back to guest.
 func (a *API) shopper(w http.ResponseWriter, r *http.Request) (*account.User, bool) {
 	w.Header().Set("Cache-Control", "no-store")
-	h := r.Header.Get("Authorization")
-	if h == "" {
+	if r.Header.Get("Authorization") == "" {
 		return nil, true
 	}
-	scheme, tok, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+	tok, ok := httpx.Bearer(r)
+	if !ok {
 		fail(w, r, &ocean.Error{Code: ocean.EUNAUTHORIZED, Message: "Send an access token: Authorization: Bearer <token>."})
 		return nil, false
 	}
-	u, err := a.Accounts.AccessUser(r.Context(), strings.TrimSpace(tok))
+	u, err := a.Accounts.AccessUser(r.Context(), tok)
 	if err != nil {
 		fail(w, r, err)
 		return nil, false

@@ -521,6 +521,20 @@ func (s *Service) AllOrdersOf(ctx context.Context, userID int64) ([]order.Order,
 	}
 }
 
+// ExportOrders is every order of a shopper as a data export shows it
+// (account.Service.Export asks for it).
+func (s *Service) ExportOrders(ctx context.Context, userID int64) ([]order.Export, error) {
+	os, err := s.AllOrdersOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]order.Export, 0, len(os))
+	for i := range os {
+		out = append(out, os[i].Export())
+	}
+	return out, nil
+}
+
 // recordRefund writes a refund of o with the status it leads to: refunded
 // when nothing is left, partly refunded otherwise; a cancelled order stays
 // cancelled (its refund settles money, not status).

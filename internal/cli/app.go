@@ -25,11 +25,13 @@ import (
 	"github.com/oceanshop/ocean/internal/local"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/payment/stripe"
 	"github.com/oceanshop/ocean/internal/postgres"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
@@ -117,7 +119,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	}
 	a := &App{DB: db}
 	if cfg.RedisURL != "" {
-		useRedisLog(log)
+		redis.UseLog(log)
 		if a.Redis, err = redis.Open(ctx, cfg.RedisURL); err != nil {
 			db.Close()
 			return nil, err
@@ -169,6 +171,9 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 			return fmt.Errorf("seed demo catalog: %w", err)
 		}
 		if n > 0 {
+			if err := demo.SeedDiscounts(ctx, db.Commerce()); err != nil {
+				return fmt.Errorf("seed demo discount codes: %w", err)
+			}
 			log.Info("seeded demo catalog", "products", n)
 		}
 	}
@@ -181,30 +186,47 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err := a.initCommerce(ctx, cfg, log, cache.Invalidate); err != nil {
 		return err
 	}
-	w, err := web.New(a.Catalog, log)
+	pay := web.Payment{} // Stripe takes cards through the API (payment tokens)
+	if a.Sandbox != nil {
+		pay = web.Payment{Gateway: sandbox.Name, CardPage: sandbox.PayPath}
+	}
+	var box web.MailLister
+	if a.Mailbox != nil {
+		box = a.Mailbox
+	}
+	w, err := web.New(web.Config{Catalog: a.Catalog, Log: log, PublicURL: cfg.PublicURL, Accounts: a.Accounts, Mailbox: box,
+		Carts: a.Carts, Checkout: a.Checkout, Payment: pay, Inventory: a.Inventory,
+		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName()})
 	if err != nil {
 		return err
 	}
-	w.SetPublicURL(cfg.PublicURL)
-	if a.Mailbox != nil {
-		w.SetAccounts(a.Accounts, a.Mailbox)
-	} else {
-		w.SetAccounts(a.Accounts, nil)
-	}
-	w.SetBackOffice(a.Checkout, a.Inventory)
-	w.SetCommerce(a.Carts, a.Checkout)
-	w.SetLocks(a.Locker, a.Metrics, instanceName())
 	mux := http.NewServeMux()
 	w.Register(mux)
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
-	a.registerGateways(mux)
-	mux.Handle("POST "+httpx.CSPReportPath, httpx.CSPReports(a.Metrics, log, 10))
+	if a.Sandbox != nil {
+		// The sandbox's own routes (tokens, the hosted card page) stand in
+		// for a processor's servers.
+		mux.Handle("/sandbox-gateway/", sandbox.Handler(a.Sandbox))
+	}
+	if a.stripe != nil {
+		mux.Handle("POST "+stripe.WebhookPath, a.stripe.Webhook(a.Checkout.HandleEvent))
+	}
+	// CSP reports share the API's budget: a browser sends a few, a flood of
+	// them is refused before it is parsed or logged.
+	mux.Handle("POST "+httpx.CSPReportPath, ratelimit.Limited(httpx.CSPReports(a.Metrics, log, 10), ratelimit.API))
 	limiter, err := a.newLimiter(cfg)
 	if err != nil {
 		return err
 	}
+	// Without a token /metrics is not routed at all: the catch-all answers
+	// it with the ordinary 404 page, so an instance nobody scrapes says
+	// nothing about itself.
+	a.Metrics.MustRegister(&metrics.CacheCollector{Stats: a.Catalog.CacheStats, Shared: a.Redis != nil})
+	if cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", metrics.Handler(a.Metrics, cfg.MetricsToken))
+	}
 	a.Handler = a.releaseHandler(httpx.Chain(mux,
-		a.withMetrics(mux, cfg.MetricsToken), // serves /metrics; counts every request
+		metrics.NewHTTP(a.Metrics).Middleware(mux), // first: counts every request, refused ones too
 		httpx.WithRequestID,
 		httpx.WithClientAddr(cfg.TrustedProxies),
 		httpx.SecurityHeaders,
@@ -212,7 +234,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.CheckRequest(w.ErrorPage),
 		httpx.LimitBodies(w.ErrorPage),
 		httpx.CORS(cfg.CORSOrigins),
-		limit(limiter, w.ErrorPage, log),
+		httpx.RateLimit(mux, limiter, w.ErrorPage, log),
 	))
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,4 +116,51 @@ func mustQuery(t *testing.T, raw string) catalog.Query {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// TestDemoCodesOnlyOnSeededShops: the demo discount codes come with the
+// demo catalog (first start of a demo shop, `ocean seed`), never on a shop
+// that was not seeded.
+func TestDemoCodesOnlyOnSeededShops(t *testing.T) {
+	ctx := context.Background()
+	codes := func(app *cli.App) []string {
+		ds, err := app.Checkout.Discounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.Code)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := codes(newApp(t)); !slices.Equal(got, []string{"FREESHIP", "WELCOME10"}) {
+		t.Errorf("demo shop's codes: %v", got)
+	}
+	dir := t.TempDir()
+	env := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_SEED_DEMO": "false"}
+	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := cli.NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(app); len(got) != 0 {
+		t.Errorf("a shop that was not seeded has discount codes %v", got)
+	}
+	app.Close()
+	var out strings.Builder
+	if code := cli.Run(ctx, []string{"seed"}, func(k string) string { return env[k] }, &out, io.Discard); code != 0 {
+		t.Fatalf("ocean seed: exit %d: %s", code, out.String())
+	}
+	if app, err = cli.NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if got := codes(app); !slices.Equal(got, []string{"FREESHIP", "WELCOME10"}) {
+		t.Errorf("codes after ocean seed: %v", got)
+	}
 }

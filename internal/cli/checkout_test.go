@@ -17,6 +17,7 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/cli"
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
@@ -50,6 +51,10 @@ func newBuyShopEnv(t testing.TB, pg bool, extra map[string]string) *buyShop {
 	}
 	app, err := cli.NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The journeys use the demo codes, which only demo seeding creates.
+	if err := demo.SeedDiscounts(context.Background(), app.DB.Commerce()); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(app.Handler)

@@ -6,18 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/demo"
-	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/migrate"
-	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
@@ -63,59 +60,8 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: invalidate,
 		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil,
 	})
-	a.Accounts.SetOrderExport(a.exportOrders)
+	a.Accounts.SetOrderExport(a.Checkout.ExportOrders)
 	return nil
-}
-
-// exportOrders lists every order of a shopper for "download my data".
-func (a *App) exportOrders(ctx context.Context, userID int64) ([]any, error) {
-	os, err := a.Checkout.AllOrdersOf(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	out := []any{}
-	for _, o := range os {
-		out = append(out, map[string]any{
-			"number": o.Number(), "status": o.Status, "email": o.Email, "items": o.Items, "totals": o.Totals,
-			"refunded": o.Refunded, "discount_code": o.DiscountCode, "shipping_method": o.ShippingMethod,
-			"shipping_address": o.Address, "tracking_number": o.Tracking, "card": o.Card,
-			"created_at": o.CreatedAt, "paid_at": o.PaidAt,
-		})
-	}
-	return out, nil
-}
-
-// registerGateways serves the sandbox gateway's own routes (tokens and the
-// hosted card page), which stand in for a processor's servers.
-func (a *App) registerGateways(mux *http.ServeMux) {
-	if a.Sandbox != nil {
-		mux.Handle("/sandbox-gateway/", sandbox.Handler(a.Sandbox))
-	}
-	if a.stripe != nil {
-		mux.HandleFunc("POST /webhooks/stripe", a.stripeWebhook)
-	}
-}
-
-// stripeWebhook verifies a Stripe event's signature and hands it to the
-// checkout, which processes each event id once. A bad signature is a 400
-// (Stripe shows it to the owner); a processing failure a 500, so Stripe
-// delivers the event again later.
-func (a *App) stripeWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 256<<10))
-	if err != nil {
-		httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.ETOOLARGE, Message: "The event is too large."})
-		return
-	}
-	ev, err := a.stripe.ParseEvent(body, r.Header.Get("Stripe-Signature"))
-	if err != nil {
-		httpx.WriteProblem(w, r, &ocean.Error{Code: ocean.EINVALID, Message: "The event's signature is not valid.", Err: err})
-		return
-	}
-	if err := a.Checkout.HandleEvent(r.Context(), "stripe", ev); err != nil {
-		httpx.WriteProblem(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // reconcileInterval is how often the reconciler looks for expired

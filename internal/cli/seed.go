@@ -11,7 +11,8 @@ import (
 	"github.com/oceanshop/ocean/internal/migrate"
 )
 
-// seedCmd adds the demo catalog to an up-to-date, empty database.
+// seedCmd adds the demo catalog and discount codes to an up-to-date,
+// empty database.
 func seedCmd(ctx context.Context, cfg config.Config, out io.Writer) error {
 	db, ms, err := openDB(ctx, cfg)
 	if err != nil {
@@ -32,6 +33,9 @@ func seedCmd(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if n == 0 {
 		fmt.Fprintln(out, "the catalog already has products; nothing seeded")
 		return nil
+	}
+	if err := demo.SeedDiscounts(ctx, db.Commerce()); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "seeded the demo catalog: %d products\n", n)
 	return nil

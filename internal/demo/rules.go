@@ -10,8 +10,7 @@ import (
 // SeedRules gives a shop without shipping methods a starting set, so
 // checkout works on first start: South African VAT (15%), standard and
 // express delivery in South Africa (standard free from R750), one
-// international rate, and two demo discount codes. A shop that has any
-// shipping method is left alone.
+// international rate. A shop that has any shipping method is left alone.
 func SeedRules(ctx context.Context, store pricing.Store) error {
 	ms, err := store.AllShippingMethods(ctx)
 	if err != nil || len(ms) > 0 {
@@ -27,9 +26,14 @@ func SeedRules(ctx context.Context, store pricing.Store) error {
 			return err
 		}
 	}
-	if err := store.SetTaxRate(ctx, pricing.TaxRate{Country: "ZA", Name: "VAT 15%", RateBP: 1500}); err != nil {
-		return err
-	}
+	return store.SetTaxRate(ctx, pricing.TaxRate{Country: "ZA", Name: "VAT 15%", RateBP: 1500})
+}
+
+// SeedDiscounts adds the demo discount codes, WELCOME10 (10% off) and
+// FREESHIP (free shipping from R300), unless they exist. Only demo seeding
+// calls it (`ocean seed`, the first start of a demo shop): a shop that was
+// not seeded never gets codes it did not create.
+func SeedDiscounts(ctx context.Context, store pricing.Store) error {
 	for _, d := range []pricing.Discount{
 		{Code: "WELCOME10", Kind: pricing.Percent, Value: 10},
 		{Code: "FREESHIP", Kind: pricing.FreeShipping, MinSubtotal: 30000},

@@ -72,8 +72,9 @@
 //
 // Metrics (acquisitions, failures, wait and hold time, contention,
 // extensions, extension failures, lost locks, fencing rejections) go through
-// [Metrics], registered on any prometheus.Registerer; a nil *Metrics is a
-// valid no-op.
+// [Metrics], plain counters that [Metrics.Stats] reads (internal/metrics
+// exports them to Prometheus; the admin's lock page shows them); a nil
+// *Metrics is a valid no-op.
 //
 // Implementing a backend: provide a [Backend] and wrap it with [New]; the
 // waiting, watchdog, validity, metrics and multi-key logic live here, once.

@@ -1,15 +1,14 @@
 package lock
 
 import (
-	"errors"
+	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the lock framework's Prometheus metrics. Create one per
-// process with NewMetrics and pass it with WithMetrics. A nil *Metrics is a
-// valid no-op, so callers never check.
+// Metrics counts what the lock framework does in this process, as plain
+// numbers: Stats reads them. Create one per process with NewMetrics and
+// pass it to every Locker with WithMetrics; an adapter outside this package
+// (internal/metrics) exports them to Prometheus as
 //
 //	ocean_lock_acquisitions_total              grants
 //	ocean_lock_acquire_failures_total{reason}  busy (TryLock), timeout, canceled, unavailable
@@ -21,74 +20,132 @@ import (
 //	ocean_lock_extension_failures_total        extension attempts that failed (retried)
 //	ocean_lock_lost_total{reason}              leases that ended without Release: lost, expired, max_hold
 //	ocean_lock_fenced_total                    writes rejected by a fencing token
+//
+// A nil *Metrics is a valid no-op, so callers never check.
 type Metrics struct {
-	acquisitions prometheus.Counter
-	failures     *prometheus.CounterVec
-	contended    prometheus.Counter
-	wait         prometheus.Histogram
-	hold         prometheus.Histogram
-	held         prometheus.Gauge
-	extensions   prometheus.Counter
-	extFailures  prometheus.Counter
-	lost         *prometheus.CounterVec
-	fenced       prometheus.Counter
+	acquisitions, contended, extensions, extFailures, fenced atomic.Uint64
+	held                                                     atomic.Int64
+	failures                                                 [len(FailureReasons)]atomic.Uint64
+	lost                                                     [len(LostReasons)]atomic.Uint64
+	wait, hold                                               histogram
 }
 
-// NewMetrics creates the metrics and registers them on reg (nil: not
-// registered). Registering twice on one registry reuses the collectors
-// already there, so several Lockers in one process share the series.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	buckets := []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
-	m := &Metrics{
-		acquisitions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "acquisitions_total", Help: "Lock grants."}),
-		failures:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "acquire_failures_total", Help: "Acquire and TryLock calls that returned without a lease, by reason."}, []string{"reason"}),
-		contended:    prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "contended_total", Help: "Acquisitions that found the key held and had to wait."}),
-		wait:         prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ocean", Subsystem: "lock", Name: "wait_seconds", Help: "Time from Acquire to grant.", Buckets: buckets}),
-		hold:         prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ocean", Subsystem: "lock", Name: "hold_seconds", Help: "Time from grant to the end of the lease.", Buckets: buckets}),
-		held:         prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "ocean", Subsystem: "lock", Name: "held", Help: "Leases held by this process now."}),
-		extensions:   prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "extensions_total", Help: "Watchdog extensions."}),
-		extFailures:  prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "extension_failures_total", Help: "Watchdog extension attempts that failed and were retried."}),
-		lost:         prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "lost_total", Help: "Leases that ended without Release, by reason."}, []string{"reason"}),
-		fenced:       prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ocean", Subsystem: "lock", Name: "fenced_total", Help: "Writes rejected by a fencing token."}),
-	}
-	if reg != nil {
-		m.acquisitions = register(reg, m.acquisitions)
-		m.failures = register(reg, m.failures)
-		m.contended = register(reg, m.contended)
-		m.wait = register(reg, m.wait)
-		m.hold = register(reg, m.hold)
-		m.held = register(reg, m.held)
-		m.extensions = register(reg, m.extensions)
-		m.extFailures = register(reg, m.extFailures)
-		m.lost = register(reg, m.lost)
-		m.fenced = register(reg, m.fenced)
-	}
-	for _, r := range []string{"busy", "timeout", "canceled", "unavailable"} {
-		m.failures.WithLabelValues(r)
-	}
-	for _, r := range []string{"lost", "expired", "max_hold"} {
-		m.lost.WithLabelValues(r)
-	}
+// FailureReasons are why an Acquire or TryLock returned without a lease.
+var FailureReasons = [...]string{"busy", "canceled", "timeout", "unavailable"}
+
+// LostReasons are why a lease ended without Release.
+var LostReasons = [...]string{"expired", "lost", "max_hold"}
+
+// Buckets are the upper bounds, in seconds, of the wait and hold time
+// histograms.
+var Buckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// NewMetrics returns zeroed counters.
+func NewMetrics() *Metrics {
+	m := &Metrics{}
+	m.wait.counts = make([]atomic.Uint64, len(Buckets)+1)
+	m.hold.counts = make([]atomic.Uint64, len(Buckets)+1)
 	return m
 }
 
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err) // a programming error: a conflicting metric name
+// Stats are the counters of a Metrics at one moment.
+type Stats struct {
+	Acquisitions      uint64
+	Failures          map[string]uint64 // by reason (FailureReasons), every reason present
+	Contended         uint64
+	Wait, Hold        Histogram
+	Held              int64 // leases held now
+	Extensions        uint64
+	ExtensionFailures uint64
+	Lost              map[string]uint64 // by reason (LostReasons), every reason present
+	Fenced            uint64
+}
+
+// Histogram is a distribution of durations in Buckets.
+type Histogram struct {
+	Count   uint64
+	Sum     time.Duration
+	Buckets []uint64 // cumulative: Buckets[i] observations ≤ lock.Buckets[i] seconds
+}
+
+// Mean is the mean observation, 0 without any.
+func (h Histogram) Mean() time.Duration {
+	if h.Count == 0 {
+		return 0
 	}
-	return c
+	return h.Sum / time.Duration(h.Count)
+}
+
+// Stats reads the counters; a nil Metrics has all zero.
+func (m *Metrics) Stats() Stats {
+	s := Stats{Failures: map[string]uint64{}, Lost: map[string]uint64{}}
+	for _, r := range FailureReasons {
+		s.Failures[r] = 0
+	}
+	for _, r := range LostReasons {
+		s.Lost[r] = 0
+	}
+	if m == nil {
+		s.Wait.Buckets = make([]uint64, len(Buckets))
+		s.Hold.Buckets = make([]uint64, len(Buckets))
+		return s
+	}
+	s.Acquisitions = m.acquisitions.Load()
+	s.Contended = m.contended.Load()
+	s.Extensions = m.extensions.Load()
+	s.ExtensionFailures = m.extFailures.Load()
+	s.Fenced = m.fenced.Load()
+	s.Held = m.held.Load()
+	for i, r := range FailureReasons {
+		s.Failures[r] = m.failures[i].Load()
+	}
+	for i, r := range LostReasons {
+		s.Lost[r] = m.lost[i].Load()
+	}
+	s.Wait, s.Hold = m.wait.read(), m.hold.read()
+	return s
+}
+
+// histogram counts observations per bucket (the last one is +Inf).
+type histogram struct {
+	counts []atomic.Uint64
+	sum    atomic.Int64 // nanoseconds
+}
+
+func (h *histogram) observe(d time.Duration) {
+	secs := d.Seconds()
+	i := 0
+	for i < len(Buckets) && secs > Buckets[i] {
+		i++
+	}
+	h.sum.Add(int64(d))
+	h.counts[i].Add(1)
+}
+
+func (h *histogram) read() Histogram {
+	out := Histogram{Sum: time.Duration(h.sum.Load()), Buckets: make([]uint64, len(Buckets))}
+	for i := range h.counts {
+		out.Count += h.counts[i].Load()
+		if i < len(Buckets) {
+			out.Buckets[i] = out.Count
+		}
+	}
+	return out
+}
+
+func reasonIndex(reasons []string, r string) int {
+	for i, x := range reasons {
+		if x == r {
+			return i
+		}
+	}
+	panic("lock: unknown metrics reason " + r) // a programming error
 }
 
 // Fenced counts a write rejected by a fencing token and returns ErrFenced.
 func (m *Metrics) Fenced() error {
 	if m != nil {
-		m.fenced.Inc()
+		m.fenced.Add(1)
 	}
 	return ErrFenced
 }
@@ -97,23 +154,23 @@ func (m *Metrics) acquired(wait time.Duration) {
 	if m == nil {
 		return
 	}
-	m.acquisitions.Inc()
-	m.wait.Observe(wait.Seconds())
+	m.acquisitions.Add(1)
+	m.wait.observe(wait)
 }
 
 func (m *Metrics) waited() {
 	if m != nil {
-		m.contended.Inc()
+		m.contended.Add(1)
 	}
 }
 
 func (m *Metrics) failed(reason string) {
 	if m != nil {
-		m.failures.WithLabelValues(reason).Inc()
+		m.failures[reasonIndex(FailureReasons[:], reason)].Add(1)
 	}
 }
 
-func (m *Metrics) holding(d float64) {
+func (m *Metrics) holding(d int64) {
 	if m != nil {
 		m.held.Add(d)
 	}
@@ -121,13 +178,13 @@ func (m *Metrics) holding(d float64) {
 
 func (m *Metrics) extended() {
 	if m != nil {
-		m.extensions.Inc()
+		m.extensions.Add(1)
 	}
 }
 
 func (m *Metrics) extendFailed() {
 	if m != nil {
-		m.extFailures.Inc()
+		m.extFailures.Add(1)
 	}
 }
 
@@ -135,14 +192,14 @@ func (m *Metrics) ended(cause error, held time.Duration) {
 	if m == nil {
 		return
 	}
-	m.held.Dec()
-	m.hold.Observe(held.Seconds())
+	m.held.Add(-1)
+	m.hold.observe(held)
 	switch cause {
 	case ErrLockLost:
-		m.lost.WithLabelValues("lost").Inc()
+		m.lost[1].Add(1)
 	case ErrExpired:
-		m.lost.WithLabelValues("expired").Inc()
+		m.lost[0].Add(1)
 	case ErrMaxHold:
-		m.lost.WithLabelValues("max_hold").Inc()
+		m.lost[2].Add(1)
 	}
 }

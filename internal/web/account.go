@@ -8,39 +8,37 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 // registerAccounts adds the account and admin pages. page wraps a handler
 // with the session lookup.
 func (w *Web) registerAccounts(mux *http.ServeMux, page func(http.HandlerFunc) http.Handler) {
-	for _, rt := range []struct {
-		pattern string
-		h       http.HandlerFunc
-	}{
-		{"GET /account/register", w.registerForm},
-		{"POST /account/register", w.registerPost},
-		{"GET /account/signin", w.signInForm},
-		{"POST /account/signin", w.signInPost},
-		{"POST /account/signout", w.signOut},
-		{"GET /account/forgot", w.forgotForm},
-		{"POST /account/forgot", w.forgotPost},
-		{"GET /account/reset", w.resetForm},
-		{"POST /account/reset", w.resetPost},
-		{"GET /account/goodbye", w.goodbye},
-		{"GET /account", w.accountPage},
-		{"GET /account/orders", w.ordersPage},
-		{"POST /account/profile", w.profilePost},
-		{"POST /account/addresses", w.addressAdd},
-		{"POST /account/addresses/{id}/delete", w.addressDelete},
-		{"POST /account/password", w.passwordPost},
-		{"GET /account/export.json", w.export},
-		{"POST /account/delete", w.deletePost},
-		{"GET /admin", w.adminHome},
-		{"GET /admin/users", w.adminUsers},
-		{"POST /admin/users/{id}/role", w.adminRole},
-		{"GET /admin/audit", w.adminAudit},
+	for _, rt := range []route{
+		{"GET /account/register", w.registerForm, ""},
+		{"POST /account/register", w.registerPost, ratelimit.SignIn},
+		{"GET /account/signin", w.signInForm, ""},
+		{"POST /account/signin", w.signInPost, ratelimit.SignIn},
+		{"POST /account/signout", w.signOut, ""},
+		{"GET /account/forgot", w.forgotForm, ""},
+		{"POST /account/forgot", w.forgotPost, ratelimit.Reset},
+		{"GET /account/reset", w.resetForm, ""},
+		{"POST /account/reset", w.resetPost, ""},
+		{"GET /account/goodbye", w.goodbye, ""},
+		{"GET /account", w.accountPage, ""},
+		{"GET /account/orders", w.ordersPage, ""},
+		{"POST /account/profile", w.profilePost, ""},
+		{"POST /account/addresses", w.addressAdd, ""},
+		{"POST /account/addresses/{id}/delete", w.addressDelete, ""},
+		{"POST /account/password", w.passwordPost, ""},
+		{"GET /account/export.json", w.export, ""},
+		{"POST /account/delete", w.deletePost, ""},
+		{"GET /admin", w.adminHome, ""},
+		{"GET /admin/users", w.adminUsers, ""},
+		{"POST /admin/users/{id}/role", w.adminRole, ""},
+		{"GET /admin/audit", w.adminAudit, ""},
 	} {
-		mux.Handle(rt.pattern, w.secureOnly(page(rt.h)))
+		mux.Handle(rt.pattern, ratelimit.Limited(w.secureOnly(page(rt.h)), rt.limits()...))
 	}
 	if w.mailbox != nil {
 		mux.Handle("GET /admin/mailbox", w.secureOnly(page(w.adminMailbox)))

@@ -72,11 +72,10 @@ func newAccShopBehind(t *testing.T, trusted []netip.Prefix) *accShop {
 		BaseURL: "https://shop.test",
 		Log:     quiet,
 	})
-	w, err := web.New(catalog.NewService(db.Catalog(), nil), quiet)
+	w, err := web.New(web.Config{Catalog: catalog.NewService(db.Catalog(), nil), Log: quiet, Accounts: svc, Mailbox: box})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetAccounts(svc, box)
 	mux := http.NewServeMux()
 	w.Register(mux)
 	h := httpx.Chain(mux, httpx.WithRequestID, httpx.WithClientAddr(trusted), httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(quiet, w.ErrorPage))

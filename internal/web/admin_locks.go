@@ -2,13 +2,12 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/oceanshop/ocean/internal/lock"
 )
@@ -19,24 +18,11 @@ type LockLister interface {
 }
 
 // locksView is what the lock dashboard reads: the locker, for the locks
-// held now, and the metrics registry, for the lock framework's counters
-// (read with Gather: the counts are kept once, by lock.Metrics).
+// held now, and the lock framework's counters (lock.Metrics.Stats).
 type locksView struct {
 	locker   LockLister
-	metrics  prometheus.Gatherer
+	stats    func() lock.Stats // nil: all zero
 	instance string
-}
-
-// SetLocks turns on the admin's lock dashboard (/admin/locks): locks held
-// now from locker (every instance's, with Redis), and this instance's lock
-// counters from metrics. instance is this process's holder name, so its
-// own locks can be told apart.
-func (w *Web) SetLocks(locker LockLister, metrics prometheus.Gatherer, instance string) {
-	if locker == nil {
-		w.locks = nil
-		return
-	}
-	w.locks = &locksView{locker: locker, metrics: metrics, instance: instance}
 }
 
 // adminLocksShown bounds the held-locks table: Held lists every lock, and a
@@ -68,7 +54,6 @@ type lockStats struct {
 	WaitMean, HoldMean            string // "" without observations
 	Leases                        int    // ended leases behind HoldMean
 	ContendedShare                string // "12.5%" of acquisitions, "" without any
-	ReadError                     bool
 }
 
 type adminLocksData struct {
@@ -99,82 +84,45 @@ func (w *Web) adminLocks(rw http.ResponseWriter, r *http.Request) {
 	for _, in := range held {
 		d.Locks = append(d.Locks, heldLock{Info: in, Mine: in.Holder == w.locks.instance, Age: shortDuration(in.Age), TTL: shortDuration(in.TTL)})
 	}
-	d.Stats = readLockStats(w.locks.metrics)
-	if d.Stats.ReadError {
-		w.log.WarnContext(r.Context(), "lock dashboard: reading the lock metrics failed")
+	var st lock.Stats
+	if w.locks.stats != nil {
+		st = w.locks.stats()
 	}
+	d.Stats = lockStatsView(st)
 	d.layout = w.pageLayout(rw, r, "Locks")
 	w.renderPrivate(rw, r, http.StatusOK, "admin_locks", d)
 }
 
-// readLockStats reads the ocean_lock_* families from the registry.
-func readLockStats(g prometheus.Gatherer) lockStats {
-	var s lockStats
-	if g == nil {
-		return s
-	}
-	mfs, err := g.Gather()
-	if err != nil {
-		// Gather returns what it could gather along with the error.
-		s.ReadError = true
-	}
-	for _, mf := range mfs {
-		name, ok := strings.CutPrefix(mf.GetName(), "ocean_lock_")
-		if !ok {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			v := uint64(m.GetCounter().GetValue())
-			switch name {
-			case "acquisitions_total":
-				s.Acquisitions = v
-			case "contended_total":
-				s.Contended = v
-			case "extensions_total":
-				s.Extensions = v
-			case "extension_failures_total":
-				s.ExtensionFailures = v
-			case "fenced_total":
-				s.Fenced = v
-			case "held":
-				s.HeldHere = uint64(max(m.GetGauge().GetValue(), 0))
-			case "acquire_failures_total":
-				s.Failures = append(s.Failures, lockCount{Label: label(m, "reason"), Value: v})
-				s.FailuresTotal += v
-			case "lost_total":
-				s.Lost = append(s.Lost, lockCount{Label: label(m, "reason"), Value: v})
-				s.LostTotal += v
-			case "wait_seconds":
-				_, s.WaitMean = mean(m.GetHistogram())
-			case "hold_seconds":
-				var n uint64
-				n, s.HoldMean = mean(m.GetHistogram())
-				s.Leases = int(n)
-			}
-		}
-	}
+// lockStatsView is what the dashboard shows of the counters.
+func lockStatsView(st lock.Stats) lockStats {
+	s := lockStats{Acquisitions: st.Acquisitions, Contended: st.Contended, Extensions: st.Extensions,
+		ExtensionFailures: st.ExtensionFailures, Fenced: st.Fenced, HeldHere: uint64(max(st.Held, 0)),
+		WaitMean: meanText(st.Wait), HoldMean: meanText(st.Hold), Leases: int(st.Hold.Count)}
+	s.Failures, s.FailuresTotal = byReason(st.Failures)
+	s.Lost, s.LostTotal = byReason(st.Lost)
 	if s.Acquisitions > 0 {
 		s.ContendedShare = percent(s.Contended, s.Acquisitions)
 	}
 	return s
 }
 
-func label(m *dto.Metric, name string) string {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return strings.ReplaceAll(l.GetValue(), "_", " ")
-		}
+// byReason lists counts by reason, alphabetically, and their total.
+func byReason(counts map[string]uint64) ([]lockCount, uint64) {
+	var out []lockCount
+	var total uint64
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
+		out = append(out, lockCount{Label: strings.ReplaceAll(r, "_", " "), Value: counts[r]})
+		total += counts[r]
 	}
-	return ""
+	return out, total
 }
 
-// mean is a duration histogram's observation count and mean.
-func mean(h *dto.Histogram) (uint64, string) {
-	n := h.GetSampleCount()
-	if n == 0 {
-		return 0, ""
+// meanText is a duration histogram's mean, "" without observations.
+func meanText(h lock.Histogram) string {
+	if h.Count == 0 {
+		return ""
 	}
-	return n, shortDuration(time.Duration(h.GetSampleSum() / float64(n) * float64(time.Second)))
+	return shortDuration(h.Mean())
 }
 
 // percent formats part/whole with one decimal.

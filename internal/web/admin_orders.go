@@ -17,21 +17,12 @@ import (
 )
 
 // backOffice is what the admin's order, inventory and discount pages run
-// on; set by SetBackOffice. Every rule lives in these services: the
-// handlers here only read forms, call them and show what they say.
+// on (Config.Checkout and Config.Inventory). Every rule lives in these
+// services: the handlers here only read forms, call them and show what
+// they say.
 type backOffice struct {
 	checkout  *checkout.Service
 	inventory *inventory.Service
-}
-
-// SetBackOffice turns on the admin's order, inventory and discount pages.
-// They need accounts too (SetAccounts). Call it before Register.
-func (w *Web) SetBackOffice(c *checkout.Service, inv *inventory.Service) {
-	if c == nil || inv == nil {
-		w.office = nil
-		return
-	}
-	w.office = &backOffice{checkout: c, inventory: inv}
 }
 
 // registerBackOffice adds the back-office pages; page wraps a handler with

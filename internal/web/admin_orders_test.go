@@ -17,6 +17,7 @@ import (
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/cli"
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 )
@@ -55,6 +56,9 @@ func openOffice(t *testing.T, dir string, extra map[string]string) *officeShop {
 func newOffice(t *testing.T) *officeShop {
 	t.Helper()
 	s := openOffice(t, t.TempDir(), nil)
+	if err := demo.SeedDiscounts(context.Background(), s.app.DB.Commerce()); err != nil {
+		t.Fatal(err)
+	}
 	c := &catalog.Category{Slug: "test-goods", Name: "Test goods"}
 	if err := s.app.Catalog.CreateCategory(context.Background(), c); err != nil {
 		t.Fatal(err)

@@ -35,13 +35,6 @@ type MailLister interface {
 	List(ctx context.Context, limit int) ([]mail.Stored, error)
 }
 
-// SetAccounts turns on the account and admin pages. mailbox may be nil (a
-// shop that delivers mail has no dev mailbox page). Call it before Register.
-func (w *Web) SetAccounts(a *account.Service, mailbox MailLister) {
-	w.accounts = a
-	w.mailbox = mailbox
-}
-
 // signedIn is who the request comes from, resolved from the session cookie
 // once per request (nothing is cached across requests).
 type signedIn struct {

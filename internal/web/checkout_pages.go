@@ -15,7 +15,6 @@ import (
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
-	"github.com/oceanshop/ocean/internal/payment/sandbox"
 )
 
 // The checkout runs in four steps, each a page that works without
@@ -478,7 +477,7 @@ func (w *Web) checkoutPaymentPost(rw http.ResponseWriter, r *http.Request) {
 		"currency": {tv.Total.Currency},
 	}
 	rw.Header().Set("Cache-Control", "no-store")
-	http.Redirect(rw, r, sandbox.PayPath+"?"+q.Encode(), http.StatusSeeOther)
+	http.Redirect(rw, r, w.payment.CardPage+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // validPaymentToken accepts what a gateway may send as a token: 1 to 255
@@ -588,7 +587,7 @@ func (w *Web) checkoutPlace(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := w.checkout.Checkout(ctx, checkout.Request{CartID: cartID, UserID: uid, IdempotencyKey: key, Email: st.Email,
-		Address: st.Address, ShippingMethod: st.Method, Gateway: sandbox.Name, Token: st.Token})
+		Address: st.Address, ShippingMethod: st.Method, Gateway: w.payment.Gateway, Token: st.Token})
 	if err == nil {
 		clearCookie(rw, checkoutCookie)
 		clearCookie(rw, cartCookie)

@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/oceanshop/ocean/internal/cart"
-	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/ratelimit"
 )
 
 // Cookies of the cart and the checkout (see docs/storefront-checkout.md).
@@ -24,13 +24,6 @@ const (
 	checkoutMaxAge = 24 * 60 * 60      // details typed today, forgotten tomorrow
 )
 
-// SetCommerce turns on the cart, checkout and order pages. They also need
-// SetAccounts (sessions, and the keys that seal the checkout cookie). Call
-// it before Register.
-func (w *Web) SetCommerce(carts *cart.Service, co *checkout.Service) {
-	w.carts, w.checkout = carts, co
-}
-
 // commerceOn reports whether the shop sells: carts, checkout and accounts.
 func (w *Web) commerceOn() bool {
 	return w.carts != nil && w.checkout != nil && w.accounts != nil
@@ -39,28 +32,25 @@ func (w *Web) commerceOn() bool {
 // registerCommerce adds the cart, checkout and order pages. page wraps a
 // handler with the session lookup.
 func (w *Web) registerCommerce(mux *http.ServeMux, page func(http.HandlerFunc) http.Handler) {
-	for _, rt := range []struct {
-		pattern string
-		h       http.HandlerFunc
-	}{
-		{"GET /cart", w.cartPage},
-		{"GET /cart/resume", w.cartResume},
-		{"POST /cart/items", w.cartAdd},
-		{"POST /cart/items/{id}", w.cartUpdate},
-		{"POST /cart/items/{id}/remove", w.cartRemove},
-		{"POST /cart/discount", w.discountApply},
-		{"POST /cart/discount/remove", w.discountRemove},
-		{"GET /checkout", w.checkoutDetails},
-		{"POST /checkout", w.checkoutDetailsPost},
-		{"GET /checkout/shipping", w.checkoutShipping},
-		{"POST /checkout/shipping", w.checkoutShippingPost},
-		{"GET /checkout/payment", w.checkoutPayment},
-		{"POST /checkout/payment", w.checkoutPaymentPost},
-		{"GET /checkout/review", w.checkoutReview},
-		{"POST /checkout/place", w.checkoutPlace},
-		{"GET /orders/{id}", w.orderPage},
+	for _, rt := range []route{
+		{"GET /cart", w.cartPage, ""},
+		{"GET /cart/resume", w.cartResume, ""},
+		{"POST /cart/items", w.cartAdd, ""},
+		{"POST /cart/items/{id}", w.cartUpdate, ""},
+		{"POST /cart/items/{id}/remove", w.cartRemove, ""},
+		{"POST /cart/discount", w.discountApply, ""},
+		{"POST /cart/discount/remove", w.discountRemove, ""},
+		{"GET /checkout", w.checkoutDetails, ""},
+		{"POST /checkout", w.checkoutDetailsPost, ""},
+		{"GET /checkout/shipping", w.checkoutShipping, ""},
+		{"POST /checkout/shipping", w.checkoutShippingPost, ""},
+		{"GET /checkout/payment", w.checkoutPayment, ""},
+		{"POST /checkout/payment", w.checkoutPaymentPost, ""},
+		{"GET /checkout/review", w.checkoutReview, ""},
+		{"POST /checkout/place", w.checkoutPlace, ratelimit.Checkout},
+		{"GET /orders/{id}", w.orderPage, ""},
 	} {
-		mux.Handle(rt.pattern, w.secureOnly(page(rt.h)))
+		mux.Handle(rt.pattern, ratelimit.Limited(w.secureOnly(page(rt.h)), rt.limits()...))
 	}
 }
 

@@ -102,6 +102,9 @@ func newBuyShop(t *testing.T) *buyShop {
 	if err := demo.SeedRules(ctx, store); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.SeedDiscounts(ctx, store); err != nil {
+		t.Fatal(err)
+	}
 	carts := cart.NewService(store, store, true)
 	gw, err := sandbox.New(db.SandboxGateway(), sandbox.Options{})
 	if err != nil {
@@ -109,12 +112,11 @@ func newBuyShop(t *testing.T) *buyShop {
 	}
 	co := checkout.New(checkout.Config{Store: store, Carts: carts, CartData: store, Pricing: store,
 		Gateways: map[string]payment.Gateway{gw.Name(): gw}, Sealer: accounts, Log: quiet})
-	w, err := web.New(cat, quiet)
+	w, err := web.New(web.Config{Catalog: cat, Log: quiet, Accounts: accounts, Mailbox: box, Carts: carts, Checkout: co,
+		Payment: web.Payment{Gateway: sandbox.Name, CardPage: sandbox.PayPath}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetAccounts(accounts, box)
-	w.SetCommerce(carts, co)
 	mux := http.NewServeMux()
 	w.Register(mux)
 	mux.Handle("/sandbox-gateway/", sandbox.Handler(gw))

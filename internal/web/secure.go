@@ -8,13 +8,6 @@ import (
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
-// SetPublicURL tells the storefront the shop's public origin
-// (OCEAN_PUBLIC_URL). Account and admin pages reached over plain HTTP on a
-// host other than this machine are sent there: their cookies are Secure
-// (__Host-), so a browser would drop them and sign-in would silently fail —
-// and passwords must not cross a network in clear text anyway.
-func (w *Web) SetPublicURL(u string) { w.publicURL = strings.TrimSuffix(u, "/") }
-
 // localHost reports whether host (with or without a port) is this machine,
 // where browsers treat plain HTTP as a secure context.
 func localHost(host string) bool {
@@ -29,7 +22,11 @@ func localHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// secureOnly guards the account and admin pages (see SetPublicURL).
+// secureOnly guards the account and admin pages. Reached over plain HTTP
+// on a host other than this machine they are sent to the shop's public
+// origin (Config.PublicURL): their cookies are Secure (__Host-), so a
+// browser would drop them and sign-in would silently fail — and passwords
+// must not cross a network in clear text anyway.
 func (w *Web) secureOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil || w.publicURL == "" || localHost(r.Host) {

@@ -10,11 +10,10 @@ import (
 )
 
 func TestAccountPagesNeedHTTPSAwayFromThisMachine(t *testing.T) {
-	w, err := New(catalog.NewService(sqlitetest.Open(t).Catalog(), nil), nil)
+	w, err := New(Config{Catalog: catalog.NewService(sqlitetest.Open(t).Catalog(), nil), PublicURL: "https://shop.example/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetPublicURL("https://shop.example/")
 	reached := false
 	h := w.secureOnly(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
 

@@ -29,6 +29,8 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -51,21 +53,60 @@ type Web struct {
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
-	// accounts and mailbox are set by SetAccounts (auth.go); without
-	// accounts the storefront has no sign-in and no admin.
+	// Without accounts the storefront has no sign-in and no admin.
 	accounts  *account.Service
-	publicURL string // see SetPublicURL
+	publicURL string // see Config.PublicURL
 	mailbox   MailLister
-	// office is the admin's orders, inventory and discounts; set by
-	// SetBackOffice (admin_orders.go), nil without them.
+	// office is the admin's orders, inventory and discounts (admin_orders.go),
+	// nil without them.
 	office *backOffice
-	// carts and checkout are set by SetCommerce (commerce.go); without
-	// them the storefront is a catalog without a cart.
+	// Without carts and checkout the storefront is a catalog without a
+	// cart (commerce.go).
 	carts    *cart.Service
 	checkout *checkout.Service
-	// locks is the lock dashboard's source, set by SetLocks
-	// (admin_locks.go); nil: no dashboard.
+	payment  Payment
+	// locks is the lock dashboard's source (admin_locks.go); nil: no
+	// dashboard.
 	locks *locksView
+}
+
+// Config is what the storefront is built from. Only Catalog is required;
+// each optional part turns on its pages.
+type Config struct {
+	Catalog *catalog.Service
+	Log     *slog.Logger // nil: slog.Default()
+	// PublicURL is the shop's public origin (OCEAN_PUBLIC_URL); account
+	// and admin pages need HTTPS away from it (see secureOnly).
+	PublicURL string
+	// Accounts turns on the account and admin pages. Mailbox, when the
+	// shop has a dev mailbox instead of SMTP, adds /admin/mailbox.
+	Accounts *account.Service
+	Mailbox  MailLister
+	// Carts and Checkout (with Accounts, whose keys seal the checkout
+	// cookie) turn on the cart, checkout and order pages; Payment is the
+	// gateway the checkout takes cards with. Inventory as well turns on
+	// the back office (orders, inventory, discounts).
+	Carts     *cart.Service
+	Checkout  *checkout.Service
+	Payment   Payment
+	Inventory *inventory.Service
+	// Locks turns on the lock dashboard (/admin/locks): the locks held
+	// now (every instance's, with Redis), and LockStats, this instance's
+	// lock counters. Instance is this process's holder name, so its own
+	// locks can be told apart.
+	Locks     LockLister
+	LockStats func() lock.Stats
+	Instance  string
+}
+
+// Payment is the payment gateway the storefront's checkout uses: Gateway
+// is its name in checkout.Request, CardPage the address of its hosted card
+// page, which the payment step redirects to with return, amount and
+// currency, and which comes back to the return address with
+// payment_token, card and state.
+type Payment struct {
+	Gateway  string
+	CardPage string
 }
 
 // pageNames are the page templates (templates/NAME.html): each is parsed
@@ -79,13 +120,23 @@ var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
 	"admin_locks"}
 
-// New parses the embedded templates and prepares the static assets and
-// icons. It fails if any of them is broken, so a bad build never serves.
-func New(svc *catalog.Service, log *slog.Logger) (*Web, error) {
+// New builds the storefront from cfg: it parses the embedded templates and
+// prepares the static assets and icons. It fails if any of them is broken,
+// so a bad build never serves.
+func New(cfg Config) (*Web, error) {
+	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	w := &Web{svc: svc, log: log, pages: map[string]*template.Template{}}
+	w := &Web{svc: cfg.Catalog, log: log, pages: map[string]*template.Template{},
+		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment}
+	if cfg.Checkout != nil && cfg.Inventory != nil {
+		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
+	}
+	if cfg.Locks != nil {
+		w.locks = &locksView{locker: cfg.Locks, stats: cfg.LockStats, instance: cfg.Instance}
+	}
 	var err error
 	if w.icons, err = loadIcons(); err != nil {
 		return nil, err
@@ -160,7 +211,7 @@ func (w *Web) parse(t *template.Template, name string) error {
 // Register adds the storefront routes to mux. "/" is the catch-all that
 // answers every unmatched path with the friendly 404 page.
 //
-// With accounts set (SetAccounts), pages resolve the session cookie so the
+// With accounts (Config.Accounts), pages resolve the session cookie so the
 // header can say who is signed in, and the account and admin pages are
 // added (see registerAccounts).
 func (w *Web) Register(mux *http.ServeMux) {
@@ -189,6 +240,22 @@ func (w *Web) Register(mux *http.ServeMux) {
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
 	}
+}
+
+// route is one line of a route table: the pattern, its handler, and the
+// rate-limit class (ratelimit.SignIn, …) its requests count against, ""
+// for none.
+type route struct {
+	pattern string
+	h       http.HandlerFunc
+	limit   string
+}
+
+func (rt route) limits() []string {
+	if rt.limit == "" {
+		return nil
+	}
+	return []string{rt.limit}
 }
 
 func (w *Web) funcs() template.FuncMap {

@@ -100,7 +100,7 @@ func newShopCache(t testing.TB, cache catalog.Cache) *shop {
 	add(9, "wool-throw", "Wool throw", "Heavy merino throw blanket for the sofa.", "home", v(89900, 1, "colour", "Red"))
 	add(10, "candle", "Soy candle", "Hand-poured soy candle with a cedar scent.", "home", v(19900, 12))
 
-	w, err := web.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w, err := web.New(web.Config{Catalog: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -682,7 +682,7 @@ func TestStaticAssets(t *testing.T) {
 // TestErrorPageServerError: a 5xx page shows the request id.
 func TestErrorPageServerError(t *testing.T) {
 	s := newShop(t)
-	w, err := web.New(s.svc, nil)
+	w, err := web.New(web.Config{Catalog: s.svc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,45 +3,47 @@ package locktest
 import (
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/oceanshop/ocean/internal/lock"
 )
 
-// Metric returns the value of the metric family name in g, summed over its
-// series whose labels include every pair in labels ("reason", "lost", …).
-// Histograms contribute their sample count.
-func Metric(t testing.TB, g prometheus.Gatherer, name string, labels ...string) float64 {
+// Metric returns the value of the counter that Prometheus exports as name
+// ("ocean_lock_extensions_total", …) from m's Stats; labels narrows the
+// by-reason counters ("reason", "lost"). Histograms give their count.
+func Metric(t testing.TB, m *lock.Metrics, name string, labels ...string) float64 {
 	t.Helper()
-	fams, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
+	s := m.Stats()
+	byReason := func(counts map[string]uint64) float64 {
+		if len(labels) == 2 && labels[0] == "reason" {
+			return float64(counts[labels[1]])
 		}
-	series:
-		for _, m := range f.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue series
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				sum += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				sum += m.GetGauge().GetValue()
-			case m.Histogram != nil:
-				sum += float64(m.GetHistogram().GetSampleCount())
-			}
+		var sum uint64
+		for _, n := range counts {
+			sum += n
 		}
+		return float64(sum)
 	}
-	return sum
+	switch name {
+	case "ocean_lock_acquisitions_total":
+		return float64(s.Acquisitions)
+	case "ocean_lock_acquire_failures_total":
+		return byReason(s.Failures)
+	case "ocean_lock_contended_total":
+		return float64(s.Contended)
+	case "ocean_lock_wait_seconds":
+		return float64(s.Wait.Count)
+	case "ocean_lock_hold_seconds":
+		return float64(s.Hold.Count)
+	case "ocean_lock_held":
+		return float64(s.Held)
+	case "ocean_lock_extensions_total":
+		return float64(s.Extensions)
+	case "ocean_lock_extension_failures_total":
+		return float64(s.ExtensionFailures)
+	case "ocean_lock_lost_total":
+		return byReason(s.Lost)
+	case "ocean_lock_fenced_total":
+		return float64(s.Fenced)
+	}
+	t.Fatalf("locktest.Metric: no lock metric %q", name)
+	return 0
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/oceanshop/ocean/internal/lock"
@@ -216,8 +215,8 @@ func TestWatchdogRecoversFromKilledConnections(t *testing.T) {
 	cleanup(t, admin, ns)
 	named := *opt
 	named.ClientName = redistest.Name("ocean-lock-test-")
-	reg := prometheus.NewRegistry()
-	l := newLocker(t, client(t, &named), ns, lock.WithMetrics(lock.NewMetrics(reg)))
+	reg := lock.NewMetrics()
+	l := newLocker(t, client(t, &named), ns, lock.WithMetrics(reg))
 	const ttl = 600 * time.Millisecond
 	lease := acquire(t, l, "k", lock.WithTTL(ttl), lock.WithMaxHold(0))
 	start := time.Now()
@@ -258,8 +257,8 @@ func TestWatchdogSurvivesShortOutage(t *testing.T) {
 	p := newProxy(t, opt.Addr)
 	via := *opt
 	via.Addr = p.Addr()
-	reg := prometheus.NewRegistry()
-	l := newLocker(t, client(t, &via), ns, lock.WithMetrics(lock.NewMetrics(reg)))
+	reg := lock.NewMetrics()
+	l := newLocker(t, client(t, &via), ns, lock.WithMetrics(reg))
 	const ttl = 1500 * time.Millisecond
 	lease := acquire(t, l, "k", lock.WithTTL(ttl), lock.WithMaxHold(0))
 	waitFor(t, "a first extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extensions_total") >= 1 })
@@ -289,8 +288,8 @@ func TestPartitionExpiresLeaseAndFences(t *testing.T) {
 			p := newProxy(t, opt.Addr)
 			via := *opt
 			via.Addr = p.Addr()
-			reg := prometheus.NewRegistry()
-			cut := newLocker(t, client(t, &via), ns, lock.WithMetrics(lock.NewMetrics(reg)), lock.WithHolder("partitioned"))
+			reg := lock.NewMetrics()
+			cut := newLocker(t, client(t, &via), ns, lock.WithMetrics(reg), lock.WithHolder("partitioned"))
 			other := newLocker(t, direct, ns, lock.WithHolder("other"))
 
 			const ttl = 600 * time.Millisecond
