@@ -16,6 +16,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -567,12 +568,14 @@ func TestExportAndErase(t *testing.T) {
 	if err != nil || x.Account.Phone != "+27 21 555 0100" || len(x.Addresses) != 1 || len(x.Orders) != 0 || len(x.Events) == 0 {
 		t.Fatalf("%v %+v", err, x)
 	}
-	f.svc.SetOrderExport(func(_ context.Context, id int64) ([]any, error) { return []any{map[string]any{"user": id}}, nil })
+	f.svc.SetOrderExport(func(_ context.Context, id int64) ([]order.Export, error) {
+		return []order.Export{{Email: "ann@example.com"}}, nil
+	})
 	if x, err := f.svc.Export(f.ctx, u.ID, account.Meta{}); err != nil || len(x.Orders) != 1 {
 		t.Fatalf("%v %+v", err, x)
 	}
 	boom := errors.New("orders unreadable")
-	f.svc.SetOrderExport(func(context.Context, int64) ([]any, error) { return nil, boom })
+	f.svc.SetOrderExport(func(context.Context, int64) ([]order.Export, error) { return nil, boom })
 	if _, err := f.svc.Export(f.ctx, u.ID, account.Meta{}); !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
