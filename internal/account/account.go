@@ -41,17 +41,12 @@ type User struct {
 // IsAdmin reports whether the account may use the admin.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin && u.ErasedAt == nil }
 
-// Address is an entry in a customer's address book.
+// Address is an entry in a customer's address book. Its JSON is the
+// address's fields between "id" and "is_default".
 type Address struct {
-	ID         int64  `json:"id,string"`
-	Name       string `json:"name"`
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2"`
-	City       string `json:"city"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone"`
-	IsDefault  bool   `json:"is_default"`
+	ID int64 `json:"id,string"`
+	ocean.Address
+	IsDefault bool `json:"is_default"`
 }
 
 // StoredAddress is an address as the Store keeps it: the personal fields

@@ -9,7 +9,7 @@ import (
 
 func TestAddressCountry(t *testing.T) {
 	for code, ok := range map[string]bool{"ZA": true, " gb ": true, "us": true, "UK": false, "XK": false, "ZZ": false, "Z": false, "ZAF": false, "": false} {
-		a := account.Address{Name: "Ada", Line1: "1 Road", City: "Cape Town", Country: code}
+		a := account.Address{Address: ocean.Address{Name: "Ada", Line1: "1 Road", City: "Cape Town", Country: code}}
 		err := a.Validate()
 		if ok != (err == nil) {
 			t.Errorf("country %q: %v", code, err)

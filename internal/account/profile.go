@@ -88,7 +88,7 @@ func (s *Service) Addresses(ctx context.Context, userID int64) ([]Address, error
 		if err := json.Unmarshal([]byte(plain), &d); err != nil {
 			return nil, fmt.Errorf("address %d: %w", r.ID, err)
 		}
-		a := Address{ID: r.ID, Name: d.Name, Line1: d.Line1, Line2: d.Line2, City: d.City, PostalCode: d.PostalCode, Phone: d.Phone, Country: r.Country, IsDefault: r.IsDefault}
+		a := Address{ID: r.ID, Address: ocean.Address{Name: d.Name, Line1: d.Line1, Line2: d.Line2, City: d.City, PostalCode: d.PostalCode, Phone: d.Phone, Country: r.Country}, IsDefault: r.IsDefault}
 		if a.IsDefault {
 			out = append([]Address{a}, out...)
 		} else {

@@ -281,21 +281,14 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, u *account.U
 
 func (a *API) addAddress(w http.ResponseWriter, r *http.Request, u *account.User) {
 	var in struct {
-		Name       string `json:"name"`
-		Line1      string `json:"line1"`
-		Line2      string `json:"line2"`
-		City       string `json:"city"`
-		PostalCode string `json:"postal_code"`
-		Country    string `json:"country"`
-		Phone      string `json:"phone"`
-		IsDefault  bool   `json:"is_default"`
+		ocean.Address
+		IsDefault bool `json:"is_default"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		fail(w, r, err)
 		return
 	}
-	got, err := a.Accounts.AddAddress(r.Context(), u.ID, account.Address{Name: in.Name, Line1: in.Line1, Line2: in.Line2, City: in.City,
-		PostalCode: in.PostalCode, Country: in.Country, Phone: in.Phone, IsDefault: in.IsDefault}, meta(r, u))
+	got, err := a.Accounts.AddAddress(r.Context(), u.ID, account.Address{Address: in.Address, IsDefault: in.IsDefault}, meta(r, u))
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -264,20 +264,10 @@ func (a *API) shippingMethods(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": ms})
 }
 
-type addressIn struct {
-	Name       string `json:"name"`
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2"`
-	City       string `json:"city"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone"`
-}
-
 type checkoutIn struct {
-	Email           string    `json:"email"`
-	ShippingAddress addressIn `json:"shipping_address"`
-	ShippingMethod  string    `json:"shipping_method"`
+	Email           string        `json:"email"`
+	ShippingAddress ocean.Address `json:"shipping_address"`
+	ShippingMethod  string        `json:"shipping_method"`
 	Payment         struct {
 		Gateway string `json:"gateway"`
 		Token   string `json:"token"`
@@ -300,10 +290,9 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	ad := in.ShippingAddress
 	o, err := a.Checkout.Checkout(r.Context(), checkout.Request{
 		CartID: r.PathValue("id"), UserID: uid(u), IdempotencyKey: key, Email: in.Email,
-		Address:        order.Address{Name: ad.Name, Line1: ad.Line1, Line2: ad.Line2, City: ad.City, PostalCode: ad.PostalCode, Country: ad.Country, Phone: ad.Phone},
+		Address:        in.ShippingAddress,
 		ShippingMethod: in.ShippingMethod, Gateway: in.Payment.Gateway, Token: in.Payment.Token,
 	})
 	var de *checkout.DeclineError
@@ -349,7 +338,7 @@ type orderJSON struct {
 	Refunded        ocean.Money     `json:"refunded"`
 	DiscountCode    string          `json:"discount_code,omitempty"`
 	ShippingMethod  string          `json:"shipping_method"`
-	ShippingAddress addressIn       `json:"shipping_address"`
+	ShippingAddress ocean.Address   `json:"shipping_address"`
 	TrackingNumber  string          `json:"tracking_number,omitempty"`
 	Payment         paymentJSON     `json:"payment"`
 	CreatedAt       time.Time       `json:"created_at"`
@@ -357,10 +346,9 @@ type orderJSON struct {
 }
 
 func toOrderJSON(o *order.Order, staff bool) orderJSON {
-	ad := o.Address
 	out := orderJSON{ID: o.PublicID, Number: o.Number(), Status: o.Status, Email: o.Email, Items: []orderItemJSON{}, Totals: o.Totals,
 		Refunded: ocean.Money{Amount: o.Refunded, Currency: o.Totals.Total.Currency}, DiscountCode: o.DiscountCode, ShippingMethod: o.ShippingMethod,
-		ShippingAddress: addressIn{Name: ad.Name, Line1: ad.Line1, Line2: ad.Line2, City: ad.City, PostalCode: ad.PostalCode, Country: ad.Country, Phone: ad.Phone},
+		ShippingAddress: o.Address,
 		TrackingNumber:  o.Tracking, Payment: paymentJSON{Gateway: o.Gateway, Status: o.PaymentStatus, Card: o.Card},
 		CreatedAt: o.CreatedAt.UTC(), PaidAt: o.PaidAt}
 	for _, it := range o.Items {

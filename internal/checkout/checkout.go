@@ -156,7 +156,7 @@ type Request struct {
 	UserID         int64 // 0 for a guest
 	IdempotencyKey string
 	Email          string
-	Address        order.Address
+	Address        ocean.Address
 	ShippingMethod string
 	Gateway        string
 	Token          string
@@ -241,14 +241,27 @@ func (r *Request) Validate(gateways map[string]payment.Gateway) error {
 	return nil
 }
 
+// hashedAddress is the address as hash has always encoded it (without an
+// empty phone), so an order placed before an upgrade still matches its
+// retry after it.
+type hashedAddress struct {
+	Name       string `json:"name"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+	Phone      string `json:"phone,omitempty"`
+}
+
 // hash fingerprints what a request asks for, so a reused idempotency key
 // with another body is noticed.
 func (r *Request) hash() string {
 	b, _ := json.Marshal(struct {
 		C, E, S, G, T string
-		A             order.Address
+		A             hashedAddress
 		U             int64
-	}{r.CartID, r.Email, r.ShippingMethod, r.Gateway, r.Token, r.Address, r.UserID})
+	}{r.CartID, r.Email, r.ShippingMethod, r.Gateway, r.Token, hashedAddress(r.Address), r.UserID})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }

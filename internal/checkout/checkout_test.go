@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/ocean"
-	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 )
 
@@ -24,7 +23,7 @@ func TestRequestValidate(t *testing.T) {
 	gws := map[string]payment.Gateway{"sandbox": nil}
 	good := func() Request {
 		return Request{Email: "a@example.com", ShippingMethod: "standard", Gateway: "sandbox", Token: "tok_visa",
-			Address: order.Address{Name: "A", Line1: "1 Road", City: "Town", Country: "za"}}
+			Address: ocean.Address{Name: "A", Line1: "1 Road", City: "Town", Country: "za"}}
 	}
 	r := good()
 	r.normalize()

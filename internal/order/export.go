@@ -3,6 +3,7 @@ package order
 import (
 	"time"
 
+	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/pricing"
 )
 
@@ -18,7 +19,7 @@ type Export struct {
 	Number         string         `json:"number"`
 	PaidAt         *time.Time     `json:"paid_at"`
 	Refunded       int64          `json:"refunded"`
-	Address        Address        `json:"shipping_address"`
+	Address        ocean.Address  `json:"shipping_address"`
 	ShippingMethod string         `json:"shipping_method"`
 	Status         Status         `json:"status"`
 	Totals         pricing.Totals `json:"totals"`

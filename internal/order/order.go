@@ -97,17 +97,6 @@ func (s Status) Label() string {
 	return string(s)
 }
 
-// Address is where an order goes. Stored sealed (encrypted) in the database.
-type Address struct {
-	Name       string `json:"name"`
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2"`
-	City       string `json:"city"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone,omitempty"`
-}
-
 // Item is one line of an order, a snapshot of what was bought at what price.
 type Item struct {
 	VariantID   int64             `json:"-"`
@@ -147,7 +136,7 @@ type Order struct {
 	CustomerKey    string
 	ShippingMethod string
 	ShippingName   string
-	Address        Address
+	Address        ocean.Address // stored sealed (encrypted) in the database
 	Country        string
 	Tracking       string
 	ReservedUntil  time.Time

@@ -208,14 +208,14 @@ func testPersonalData(t *testing.T, e *accountEnv) {
 	if _, err := e.svc.UpdateProfile(ctx, u.ID, account.Profile{Phone: &phone}, account.Meta{ActorID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.svc.AddAddress(ctx, u.ID, account.Address{Name: "Lindiwe Dube", Line1: seededStreet, City: "Pretoria", PostalCode: "0181", Country: "za", Phone: "012 555 0199"}, account.Meta{})
+	a, err := e.svc.AddAddress(ctx, u.ID, account.Address{Address: ocean.Address{Name: "Lindiwe Dube", Line1: seededStreet, City: "Pretoria", PostalCode: "0181", Country: "za", Phone: "012 555 0199"}}, account.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !a.IsDefault || a.Country != "ZA" {
 		t.Fatalf("first address %+v", a)
 	}
-	if _, err := e.svc.AddAddress(ctx, u.ID, account.Address{Name: "L", Line1: "x", City: "y", Country: "South Africa"}, account.Meta{}); !hasField(err, "country") {
+	if _, err := e.svc.AddAddress(ctx, u.ID, account.Address{Address: ocean.Address{Name: "L", Line1: "x", City: "y", Country: "South Africa"}}, account.Meta{}); !hasField(err, "country") {
 		t.Fatalf("bad country: %v", err)
 	}
 	raw := e.db.Dump(t)
@@ -408,7 +408,7 @@ func testSessions(t *testing.T, e *accountEnv) {
 func testOwnership(t *testing.T, e *accountEnv) {
 	a := e.register(t, "a@example.com")
 	b := e.register(t, "b@example.com")
-	addr, err := e.svc.AddAddress(ctx, a.ID, account.Address{Name: "A", Line1: "1 Main Rd", City: "Durban", Country: "ZA"}, account.Meta{})
+	addr, err := e.svc.AddAddress(ctx, a.ID, account.Address{Address: ocean.Address{Name: "A", Line1: "1 Main Rd", City: "Durban", Country: "ZA"}}, account.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func testKeyRotation(t *testing.T, e *accountEnv) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if _, err := e.svc.AddAddress(ctx, u.ID, account.Address{Name: "K", Line1: seededStreet, City: "Cape Town", Country: "ZA", Phone: strings.Repeat("1", 6+i)}, account.Meta{}); err != nil {
+		if _, err := e.svc.AddAddress(ctx, u.ID, account.Address{Address: ocean.Address{Name: "K", Line1: seededStreet, City: "Cape Town", Country: "ZA", Phone: strings.Repeat("1", 6+i)}}, account.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 	}

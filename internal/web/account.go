@@ -308,8 +308,7 @@ func (w *Web) addressAdd(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	a := account.Address{Name: f.Get("name"), Line1: f.Get("line1"), Line2: f.Get("line2"), City: f.Get("city"),
-		PostalCode: f.Get("postal_code"), Country: f.Get("country"), Phone: f.Get("phone"), IsDefault: f.Get("is_default") == "on"}
+	a := account.Address{Address: ocean.Address{Name: f.Get("name"), Line1: f.Get("line1"), Line2: f.Get("line2"), City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country"), Phone: f.Get("phone")}, IsDefault: f.Get("is_default") == "on"}
 	if _, err := w.accounts.AddAddress(r.Context(), s.user.ID, a, w.meta(r)); err != nil {
 		st := newForm("name", a.Name, "line1", a.Line1, "line2", a.Line2, "city", a.City,
 			"postal_code", a.PostalCode, "country", a.Country, "phone", a.Phone)

@@ -94,7 +94,7 @@ func (s *officeShop) buy(t *testing.T, variant int64, quantity int) *order.Order
 	s.n++
 	o, err := s.app.Checkout.Checkout(ctx, checkout.Request{
 		CartID: c.ID, IdempotencyKey: fmt.Sprintf("office-buy-%08d", s.n), Email: "buyer@example.com",
-		Address:        order.Address{Name: "Thandi Buyer", Line1: "12 Long Street", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
+		Address:        ocean.Address{Name: "Thandi Buyer", Line1: "12 Long Street", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
 		ShippingMethod: "standard", Gateway: "sandbox", Token: "tok_visa",
 	})
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/ocean"
-	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 )
 
@@ -28,7 +27,7 @@ import (
 // not open.
 type checkoutState struct {
 	Email   string        `json:"email,omitempty"`
-	Address order.Address `json:"address"`
+	Address ocean.Address `json:"address"`
 	Method  string        `json:"method,omitempty"`
 	// Token and Card are what the gateway's card page sent back: a
 	// payment token (never a card number) and "Visa ending 4242".
@@ -139,7 +138,7 @@ type checkoutData struct {
 	Methods   []methodView
 	State     checkoutState
 	Country   string        // the destination's name
-	ShipTo    order.Address // the address as shown: the country by name
+	ShipTo    ocean.Address // the address as shown: the country by name
 	Key       string        // the review's Idempotency-Key
 	SignIn    string        // sign-in link that comes back to the checkout, for guests
 }
@@ -234,7 +233,7 @@ func (w *Web) checkoutDetails(rw http.ResponseWriter, r *http.Request) {
 			}
 			for i, ad := range addrs {
 				if i == 0 || ad.IsDefault {
-					a = order.Address{Name: ad.Name, Line1: ad.Line1, Line2: ad.Line2, City: ad.City, PostalCode: ad.PostalCode, Country: ad.Country, Phone: ad.Phone}
+					a = ad.Address
 				}
 				if ad.IsDefault {
 					break
@@ -251,7 +250,7 @@ func (w *Web) checkoutDetails(rw http.ResponseWriter, r *http.Request) {
 	w.renderCheckout(rw, r, "checkout_details", v, st, http.StatusOK, checkoutData{Step: 1, Countries: countries, Form: addressForm(email, a)})
 }
 
-func addressForm(email string, a order.Address) formState {
+func addressForm(email string, a ocean.Address) formState {
 	return newForm("email", email, "name", a.Name, "line1", a.Line1, "line2", a.Line2, "city", a.City,
 		"postal_code", a.PostalCode, "country", a.Country, "phone", a.Phone)
 }
@@ -276,7 +275,7 @@ func (w *Web) checkoutDetailsPost(rw http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	get := func(k string) string { return strings.TrimSpace(f.Get(k)) }
 	email := get("email")
-	a := order.Address{Name: get("name"), Line1: get("line1"), Line2: get("line2"), City: get("city"),
+	a := ocean.Address{Name: get("name"), Line1: get("line1"), Line2: get("line2"), City: get("city"),
 		PostalCode: get("postal_code"), Country: strings.ToUpper(get("country")), Phone: get("phone")}
 	// The checkout's own validation of these fields; method and payment
 	// come later, so they are stood in for here.

@@ -27,7 +27,7 @@ type orderView struct {
 	Placed           string // "2 January 2026"
 	Items            []orderItemView
 	Totals           totalsView
-	Address          order.Address
+	Address          ocean.Address
 	Country          string
 	Email            string
 	Tracking         string
