@@ -93,7 +93,7 @@ Commands:
   migrate up         apply pending database migrations
   migrate down       revert the newest migration
   migrate status     show applied and pending migrations
-  seed               add the demo catalog to an empty database
+  seed               add the demo catalog and discount codes to an empty database
   users create-admin --email ADDRESS [--name NAME] [--password-stdin]
                      create a staff account (or promote one); without a
                      password one is generated and printed once

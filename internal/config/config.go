@@ -127,7 +127,7 @@ var Settings = []Setting{
 	{"https-addr", "OCEAN_HTTPS_ADDR", ":8443", "HTTPS listen address (host:port), or off; the certificate comes from a local CA in the data dir", addr(func(c *Config) *string { return &c.HTTPSAddr })},
 	{"auto-migrate", "OCEAN_AUTO_MIGRATE", "true", "apply pending database migrations at start; when false, serve refuses an outdated schema",
 		boolean(func(c *Config) *bool { return &c.AutoMigrate })},
-	{"seed-demo", "OCEAN_SEED_DEMO", "auto", "seed the demo catalog into an empty database: true, false, or auto (only on SQLite)",
+	{"seed-demo", "OCEAN_SEED_DEMO", "auto", "seed the demo catalog and discount codes into an empty database: true, false, or auto (only on SQLite)",
 		func(c *Config, v string) error {
 			if v == "auto" {
 				c.SeedDemo = c.DatabaseURL == ""
