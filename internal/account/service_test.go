@@ -524,15 +524,15 @@ func TestAddresses(t *testing.T) {
 	f := newFixture(t)
 	u := f.register("ann@example.com")
 	bob := f.register("bob@example.com")
-	a, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: " Ann ", Line1: "1 Long Street", City: "Cape Town", Country: "ZA", Phone: "+27 21 555 0100"}, account.Meta{})
+	a, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: " Ann ", Line1: "1 Long Street", City: "Cape Town", Country: "ZA", Phone: "+27 21 555 0100"}}, account.Meta{})
 	if err != nil || !a.IsDefault || a.Name != "Ann" || a.ID == 0 {
 		t.Fatalf("%v %+v", err, a)
 	}
-	b, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "Ann", Line1: "2 Short Street", City: "Durban", Country: "ZA", IsDefault: false}, account.Meta{})
+	b, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "Ann", Line1: "2 Short Street", City: "Durban", Country: "ZA"}, IsDefault: false}, account.Meta{})
 	if err != nil || b.IsDefault {
 		t.Fatalf("%v %+v", err, b)
 	}
-	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "", Country: "ZZ"}, account.Meta{}); ocean.ErrorCode(err) != ocean.EINVALID {
+	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "", Country: "ZZ"}}, account.Meta{}); ocean.ErrorCode(err) != ocean.EINVALID {
 		t.Fatal(err)
 	}
 	list, err := f.svc.Addresses(f.ctx, u.ID)
@@ -545,11 +545,11 @@ func TestAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i < account.MaxAddresses; i++ {
-		if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "Ann", Line1: fmt.Sprint(i, " Road"), City: "Town", Country: "ZA"}, account.Meta{}); err != nil {
+		if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "Ann", Line1: fmt.Sprint(i, " Road"), City: "Town", Country: "ZA"}}, account.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "Ann", Line1: "Extra", City: "Town", Country: "ZA"}, account.Meta{})
+	_, err = f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "Ann", Line1: "Extra", City: "Town", Country: "ZA"}}, account.Meta{})
 	code(t, err, ocean.EUNPROCESSABLE)
 }
 
@@ -561,7 +561,7 @@ func TestExportAndErase(t *testing.T) {
 	if _, err := f.svc.UpdateProfile(f.ctx, u.ID, account.Profile{Phone: str("+27 21 555 0100")}, account.Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "Ann", Line1: "1 Long Street", City: "Cape Town", Country: "ZA"}, account.Meta{}); err != nil {
+	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "Ann", Line1: "1 Long Street", City: "Cape Town", Country: "ZA"}}, account.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	x, err := f.svc.Export(f.ctx, u.ID, account.Meta{ActorID: u.ID})
@@ -696,7 +696,7 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := f.svc.UpdateProfile(f.ctx, u.ID, account.Profile{Phone: str("+27 21 555 0100")}, account.Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Name: "Ann", Line1: "1 Long Street", City: "Cape Town", Country: "ZA"}, account.Meta{}); err != nil {
+	if _, err := f.svc.AddAddress(f.ctx, u.ID, account.Address{Address: ocean.Address{Name: "Ann", Line1: "1 Long Street", City: "Cape Town", Country: "ZA"}}, account.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	sealed, err := f.svc.Seal("1 Long Street", "order.address:abc")

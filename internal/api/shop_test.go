@@ -187,14 +187,7 @@ func newShop(t *testing.T) *shop {
 	gw := &flakyGateway{Gateway: sb}
 	co := checkout.New(checkout.Config{Store: store, Carts: carts, CartData: store, Pricing: store,
 		Gateways: map[string]payment.Gateway{"sandbox": gw}, Sealer: accounts, Log: quiet, Mail: send, PublicURL: "https://shop.test"})
-	accounts.SetOrderExport(func(ctx context.Context, userID int64) ([]any, error) {
-		os, err := co.AllOrdersOf(ctx, userID)
-		out := []any{}
-		for _, o := range os {
-			out = append(out, map[string]any{"number": o.Number(), "status": o.Status})
-		}
-		return out, err
-	})
+	accounts.SetOrderExport(co.ExportOrders)
 	s := &shop{t: t, accounts: accounts, catalog: cat, checkout: co, box: box, gw: gw}
 	a := &api.API{Catalog: cat, Accounts: accounts, Carts: carts, Checkout: co, Inventory: inventory.NewService(store),
 		Ready: func(context.Context) error {

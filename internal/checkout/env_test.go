@@ -573,7 +573,7 @@ var keys atomic.Int64
 func (e *env) request(cartID string, userID int64, token string) checkout.Request {
 	return checkout.Request{
 		CartID: cartID, UserID: userID, IdempotencyKey: fmt.Sprintf("key-%08d", keys.Add(1)), Email: "ann@example.com",
-		Address:        order.Address{Name: "Ann Buyer", Line1: "1 Long Street", Line2: "Flat 2", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
+		Address:        ocean.Address{Name: "Ann Buyer", Line1: "1 Long Street", Line2: "Flat 2", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
 		ShippingMethod: "standard", Gateway: "sandbox", Token: token,
 	}
 }
