@@ -26,7 +26,7 @@ func TestAddressCountry(t *testing.T) {
 // TestInvalidUTF8Refused: text that is not UTF-8 (a form field carries raw
 // bytes) is refused by name, never stored or bent into U+FFFD.
 func TestInvalidUTF8Refused(t *testing.T) {
-	a := account.Address{Name: "Ad\xffa", Line1: "1 Road", City: "Cape Town", Country: "ZA"}
+	a := account.Address{Address: ocean.Address{Name: "Ad\xffa", Line1: "1 Road", City: "Cape Town", Country: "ZA"}}
 	fe := ocean.ErrorFields(a.Validate())
 	if len(fe) != 1 || fe[0].Field != "name" || fe[0].Message != "is not valid UTF-8 text" {
 		t.Fatalf("fields %+v", fe)
