@@ -25,3 +25,9 @@ if [ ! -d e2e/node_modules/playwright-core ]; then
 	echo "e2e-setup: installing playwright-core"
 	(cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [ ! -x e2e/inspector/node_modules/.bin/mcp-inspector ]; then
+	# The official MCP inspector CLI (pinned in e2e/inspector/package-lock.json),
+	# which internal/cli's inspector tests run against ocean mcp and /mcp.
+	echo "e2e-setup: installing the MCP inspector"
+	(cd e2e/inspector && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts)
+fi

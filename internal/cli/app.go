@@ -25,6 +25,7 @@ import (
 	"github.com/oceanshop/ocean/internal/local"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/mcp"
 	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -59,7 +60,9 @@ type App struct {
 	Locker      lock.Locker
 	LockMetrics *lock.Metrics
 	// Metrics is the Prometheus registry /metrics serves.
-	Metrics             *prometheus.Registry
+	Metrics *prometheus.Registry
+	// MCP is the MCP server /mcp serves.
+	MCP                 *mcp.Server
 	closeLocker         func() error
 	Handler             http.Handler
 	log                 *slog.Logger
@@ -214,6 +217,11 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	// CSP reports share the API's budget: a browser sends a few, a flood of
 	// them is refused before it is parsed or logged.
 	mux.Handle("POST "+httpx.CSPReportPath, ratelimit.Limited(httpx.CSPReports(a.Metrics, log, 10), ratelimit.API))
+	if a.MCP, err = a.newMCP(ctx, cfg, log, "", 0); err != nil {
+		return err
+	}
+	// MCP over streamable HTTP spends the client's API budget.
+	mux.Handle("/mcp", ratelimit.Limited(a.MCP.Handler(mcp.HTTPOptions{PublicURL: cfg.PublicURL, ClientIP: httpx.ClientAddr}), ratelimit.API))
 	limiter, err := a.newLimiter(cfg)
 	if err != nil {
 		return err
@@ -263,6 +271,9 @@ func (a *App) ready(ctx context.Context) error {
 // Close stops the cache subscriber and releases Redis and the database.
 func (a *App) Close() error {
 	var errs []error
+	if a.MCP != nil {
+		errs = append(errs, a.MCP.Close())
+	}
 	if a.closeLocker != nil {
 		errs = append(errs, a.closeLocker())
 	}

@@ -56,6 +56,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = keysCmd(ctx, cfg, rest, stdout, log)
 	case "inventory":
 		err = inventoryCmd(ctx, cfg, rest, stdout)
+	case "mcp":
+		err = mcpCmd(ctx, cfg, log)
 	case "config":
 		err = configCmd(cfg, rest, stdout)
 	case "backup":
@@ -102,6 +104,8 @@ Commands:
   keys generate      print new OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS values
                      (a fleet sets the same ones on every instance)
   inventory verify   check that every stock level equals the sum of its ledger
+  mcp                serve one AI assistant over stdin/stdout (Model Context
+                     Protocol; docs/mcp.md); OCEAN_MCP_USER for operator tools
   backup [DIR] [--keep N]
                      write a consistent backup (database, key files of the
                      embedded default, SHA-256 checksums, manifest) into a new

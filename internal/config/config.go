@@ -59,6 +59,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
 	CORSOrigins    []string                    // origins whose browser code may call the API
 	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
+	MCPToken       string                      // access token `ocean mcp` (stdio) acts with
+	MCPUser        string                      // e-mail of the staff account `ocean mcp` (stdio) acts as
 
 	BackupDir      string        // scheduled backups go here; empty: no scheduled backups
 	BackupInterval time.Duration // time between scheduled backups
@@ -291,6 +293,10 @@ var Settings = []Setting{
 			c.MetricsToken = v
 			return nil
 		}},
+	{"mcp-token", "OCEAN_MCP_TOKEN", "", "`ocean mcp` (stdio) only: an API access token its tool calls act with (it expires after 15 minutes); empty: OCEAN_MCP_USER, else shopper tools only",
+		func(c *Config, v string) error { c.MCPToken = strings.TrimSpace(v); return nil }},
+	{"mcp-user", "OCEAN_MCP_USER", "", "`ocean mcp` (stdio) only: e-mail of the admin or staff account whose operator tools it may use (its role is read at every call); empty: shopper tools only",
+		func(c *Config, v string) error { c.MCPUser = strings.TrimSpace(v); return nil }},
 	{"backup-dir", "OCEAN_BACKUP_DIR", "", "directory for scheduled backups (one instance of a fleet makes them, the holder of the backup lock) and the default of `ocean backup`; empty: no scheduled backups",
 		func(c *Config, v string) error { c.BackupDir = v; return nil }},
 	{"backup-interval", "OCEAN_BACKUP_INTERVAL", "24h", "time between scheduled backups, like 6h or 30m",
@@ -331,7 +337,7 @@ func rateLimit(class, def, help string) Setting {
 // environment or a process listing.
 var FileSettings = map[string]bool{"OCEAN_DATABASE_URL": true, "OCEAN_REDIS_URL": true, "OCEAN_SMTP_URL": true,
 	"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true,
-	"OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true}
+	"OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true}
 
 // maxSecretFile bounds what a _FILE setting reads.
 const maxSecretFile = 64 << 10
@@ -355,7 +361,7 @@ func fromFile(env, path string) (string, error) {
 }
 
 // secretSettings are never echoed in errors.
-var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true}
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true}
 
 func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {

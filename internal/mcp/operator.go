@@ -43,7 +43,7 @@ var RoleScopes = map[string][]string{
 // token, EFORBIDDEN with one whose account lacks it (a shopper's).
 func allowed(c *caller, scope string) error {
 	if c.User == nil {
-		return &ocean.Error{Code: ocean.EUNAUTHORIZED, Message: "This tool is for the shop's operators: send an admin's access token (Authorization: Bearer <token>, or OCEAN_MCP_TOKEN for ocean mcp)."}
+		return &ocean.Error{Code: ocean.EUNAUTHORIZED, Message: "This tool is for the shop's operators: send an admin's access token (Authorization: Bearer <token>; for ocean mcp, OCEAN_MCP_USER or OCEAN_MCP_TOKEN)."}
 	}
 	if c.User.ErasedAt == nil {
 		for _, s := range RoleScopes[c.User.Role] {

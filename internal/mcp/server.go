@@ -110,7 +110,8 @@ func New(c Config) (*Server, error) {
 	s := &Server{c: c}
 	s.srv = sdk.NewServer(&sdk.Implementation{Name: "ocean", Title: "Ocean shop", Version: c.Version}, &sdk.ServerOptions{
 		Instructions: instructions,
-		Logger:       c.Log,
+		// The SDK narrates every session at info; only its warnings matter.
+		Logger: slog.New(atLeast{slog.LevelWarn, c.Log.Handler()}),
 	})
 	if c.DB != nil {
 		s.sql = newConsole(c.DB)
@@ -134,6 +135,16 @@ func New(c Config) (*Server, error) {
 
 const instructions = `Ocean is an online shop. Shopping: search_catalog, get_product, then create_cart and add_to_cart with a variant id; apply_discount if the shopper has a code; start_checkout returns a link the shopper opens in a browser to pay (you never handle card details). get_order_status follows an order. search_help answers questions about shipping, returns and privacy.
 Operators (an admin access token): orders, refunds, stock, reports, read-only SQL and the team's knowledge graph. Money is always integer minor units with a currency code. Errors come back as tool results whose text starts with the problem title, as the shop's API names them.`
+
+// atLeast passes records of level or above to h.
+type atLeast struct {
+	level slog.Level
+	slog.Handler
+}
+
+func (a atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= a.level && a.Handler.Enabled(ctx, l)
+}
 
 // MCP returns the SDK server (for stdio and in-memory transports).
 func (s *Server) MCP() *sdk.Server { return s.srv }

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	ocean "github.com/oceanshop/ocean"
+	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/knowledge"
+	"github.com/oceanshop/ocean/internal/mcp"
+)
+
+// newMCP builds the MCP server over the app's services, after adding the
+// project's decision records to the knowledge graph (what is missing only;
+// a failure is logged, the shop still starts).
+func (a *App) newMCP(ctx context.Context, cfg config.Config, log *slog.Logger, token string, userID int64) (*mcp.Server, error) {
+	k := knowledge.NewService(a.DB.Knowledge())
+	if n, err := k.Seed(ctx, ocean.Docs); err != nil {
+		log.Warn("knowledge graph: decision records not added", "err", err)
+	} else {
+		log.Debug("knowledge graph: decision records checked", "decisions", n)
+	}
+	return mcp.New(mcp.Config{Catalog: a.Catalog, Carts: a.Carts, Checkout: a.Checkout, Accounts: a.Accounts, Inventory: a.Inventory,
+		Locker: a.Locker, Knowledge: k, DB: a.DB, Docs: ocean.Docs, OpenAPI: api.OpenAPI(), Version: Version, Log: log,
+		Token: token, UserID: userID})
+}
+
+// mcpCmd runs `ocean mcp`: one assistant over stdin and stdout, with the
+// settings and database `serve` uses. Operator tools act as OCEAN_MCP_USER
+// or with OCEAN_MCP_TOKEN; without either, the shopper tools only.
+func mcpCmd(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	app, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	var uid int64
+	if cfg.MCPUser != "" {
+		email, err := account.NormalizeEmail(cfg.MCPUser)
+		if err != nil {
+			return fmt.Errorf("OCEAN_MCP_USER: %w", err)
+		}
+		u, err := app.DB.Accounts().UserByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("OCEAN_MCP_USER: no account %s: %w", cfg.MCPUser, err)
+		}
+		if len(mcp.RoleScopes[u.Role]) == 0 || u.ErasedAt != nil {
+			return fmt.Errorf("OCEAN_MCP_USER: %s is not an admin or staff account", cfg.MCPUser)
+		}
+		uid = u.ID
+	}
+	s, err := app.newMCP(ctx, cfg, log, cfg.MCPToken, uid)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	log.Info("MCP server on stdio", "operator", cfg.MCPUser != "" || cfg.MCPToken != "")
+	return s.Run(ctx)
+}
