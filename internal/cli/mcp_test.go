@@ -179,3 +179,44 @@ func login(t *testing.T, base, email, password string) string {
 	}
 	return tk.AccessToken
 }
+
+// TestMCPRateLimited: /mcp spends the client's API budget: MCP requests
+// and API requests share one quota, and the one over it is a 429 with
+// Retry-After.
+func TestMCPRateLimited(t *testing.T) {
+	cfg, _, err := config.Load(nil, func(k string) string {
+		return map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_RATE_LIMIT_API": "3/min"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newAppFrom(t, cfg).Handler)
+	defer srv.Close()
+	initialize := func() *http.Response {
+		req, _ := http.NewRequest("POST", srv.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for i := 0; i < 2; i++ {
+		if res := initialize(); res.StatusCode != 200 {
+			t.Fatalf("MCP request %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res, err := http.Get(srv.URL + "/api/v1/categories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("third request (API): %d", res.StatusCode)
+	}
+	if res := initialize(); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("fourth request (MCP): %d, Retry-After %q; want 429 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}
