@@ -1,8 +1,13 @@
 package order
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/ocean"
 )
 
 func TestStateMachine(t *testing.T) {
@@ -110,6 +115,36 @@ func TestNumbers(t *testing.T) {
 	for id, want := range map[int64]string{0: "OC100000", 1: "OC100001", 899999: "OC999999", 900000: "OC1000000", 1234567890: "OC1234667890"} {
 		if got := (&Order{ID: id}).Number(); got != want {
 			t.Errorf("order %d number = %s, want %s", id, got, want)
+		}
+	}
+}
+
+// TestExport is what a shopper's "download my data" shows of an order:
+// what was bought, where it went and how it was paid, and none of the
+// shop's internal references (payment ids, idempotency keys, the sealed
+// address, the cart).
+func TestExport(t *testing.T) {
+	paid := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	o := &Order{ID: 42, PublicID: "pub-secret", IdempotencyKey: "key-secret", RequestHash: "hash-secret", CartID: "cart-secret",
+		Email: "ann@example.com", Status: Fulfilled, Refunded: 500, DiscountCode: "WELCOME10", CustomerKey: "email:ann-secret",
+		ShippingMethod: "standard", Address: ocean.Address{Name: "Ann", Line1: "1 Long St", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
+		Tracking: "ZA123", PaymentRef: "ref-secret", PaymentID: "pi-secret", Card: "Visa ending 4242", SealedAddress: "sealed-secret",
+		Items: []Item{{VariantID: 7, ProductName: "Tee", SKU: "TEE-S", Quantity: 1}}, PaidAt: &paid}
+	e := o.Export()
+	if e.Number != "OC100042" || e.Status != Fulfilled || e.Address.City != "Cape Town" || e.Card != "Visa ending 4242" ||
+		e.Tracking != "ZA123" || e.Refunded != 500 || e.PaidAt == nil || !e.PaidAt.Equal(paid) || len(e.Items) != 1 {
+		t.Fatalf("export = %+v", e)
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("secret")) {
+		t.Fatalf("export shows internal references: %s", b)
+	}
+	for _, k := range []string{`"number":"OC100042"`, `"shipping_address":{`, `"tracking_number":"ZA123"`, `"discount_code":"WELCOME10"`} {
+		if !bytes.Contains(b, []byte(k)) {
+			t.Errorf("export lacks %s: %s", k, b)
 		}
 	}
 }
