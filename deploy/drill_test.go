@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,4 +198,157 @@ func report(t *testing.T, what string, r loadgen.Result) {
 	if r.Failed != 0 {
 		t.Errorf("%s: %d requests failed: %v", what, r.Failed, r.Failures)
 	}
+}
+
+// install copies a build to path atomically (write, then rename over), the
+// way a release replaces the binary under a running process.
+func install(t *testing.T, build, path string) {
+	t.Helper()
+	b, err := os.ReadFile(build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".new", b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	var pid int
+	fmt.Sscan(string(b), &pid)
+	return pid
+}
+
+// TestInPlaceUpgradeDrill: `ocean serve` on one machine (SQLite, the
+// embedded default) is upgraded in place under steady load with `ocean
+// upgrade`: the new binary takes the listening socket, the old one drains
+// and exits, no request fails. An upgrade to a build that fails its
+// readiness check changes nothing: the old process keeps serving, still
+// with no failed request.
+func TestInPlaceUpgradeDrill(t *testing.T) {
+	need(t, "curl")
+	good := build(t, "-X github.com/oceanshop/ocean/internal/cli.Version=drill-good")
+	neverReady := build(t, "-X github.com/oceanshop/ocean/internal/cli.Version=drill-never-ready -X github.com/oceanshop/ocean/internal/cli.brokenAfter=0s")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ocean")
+	install(t, good, bin)
+	pidFile := filepath.Join(dir, "ocean.pid")
+	addr := "127.0.0.1:" + envOr("DRILL_UPGRADE_PORT", "14210")
+	env := append(os.Environ(), "OCEAN_DATA_DIR="+filepath.Join(dir, "data"), "OCEAN_HTTP_ADDR="+addr, "OCEAN_HTTPS_ADDR=off",
+		"OCEAN_PID_FILE="+pidFile, "OCEAN_ADMIN_EMAIL=drill@example.com", "OCEAN_ADMIN_PASSWORD=drill password 123",
+		"OCEAN_RATE_LIMITS=off", "OCEAN_SHUTDOWN_DELAY=2s")
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	cmd.Stdout = &lockedWriter{mu: &logMu, w: &logs}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	// Process.Wait, not cmd.Wait: the new process inherits the log pipe, so
+	// the pipe outlives the first process.
+	go func() { _, err := cmd.Process.Wait(); exited <- err }()
+	t.Cleanup(func() {
+		// The process serving now may be a child of the first one.
+		if pid := readPID(t, pidFile); pid > 0 {
+			if p, err := os.FindProcess(pid); err == nil {
+				p.Kill()
+			}
+		}
+		cmd.Process.Kill()
+		logMu.Lock()
+		defer logMu.Unlock()
+		if t.Failed() {
+			t.Logf("serve log:\n%s", logs.String())
+		}
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(2 * time.Minute)
+	for readPID(t, pidFile) != cmd.Process.Pid {
+		select {
+		case err := <-exited:
+			t.Fatalf("serve exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not write its PID file")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	shop, err := loadgen.Setup(context.Background(), loadgen.Options{BaseURL: url}, "drill@example.com", "drill password 123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgrade := func(timeout string) (int, string) {
+		c := exec.Command(bin, "upgrade", timeout)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+
+	old := cmd.Process.Pid
+	install(t, good, bin)
+	var code int
+	var out string
+	var gone bool
+	r := underLoad(t, url, shop, func() {
+		code, out = upgrade("90s")
+		if code == 0 { // the load goes on until the old process has drained and exited
+			select {
+			case <-exited:
+				gone = true
+			case <-time.After(60 * time.Second):
+			}
+		}
+	})
+	if code != 0 || !strings.Contains(out, "upgraded") {
+		t.Fatalf("ocean upgrade: exit %d: %s", code, out)
+	}
+	report(t, "in-place upgrade", r)
+	if !gone {
+		t.Fatal("the old process did not exit after the upgrade")
+	}
+	now := readPID(t, pidFile)
+	if now == old || now == 0 {
+		t.Fatalf("PID file: %d (was %d)", now, old)
+	}
+
+	install(t, neverReady, bin)
+	r = underLoad(t, url, shop, func() { code, out = upgrade("15s") })
+	if code != 1 || !strings.Contains(out, "keeps serving") {
+		t.Fatalf("upgrade to a build that is never ready: exit %d: %s", code, out)
+	}
+	report(t, "in-place upgrade to a build that fails readiness (rolled back)", r)
+	if pid := readPID(t, pidFile); pid != now {
+		t.Fatalf("PID file names %d after the failed upgrade, want %d (still serving)", pid, now)
+	}
+	if p, err := os.FindProcess(now); err != nil || p.Signal(syscall.Signal(0)) != nil {
+		t.Fatalf("process %d stopped after the failed upgrade", now)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

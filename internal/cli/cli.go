@@ -60,6 +60,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = mcpCmd(ctx, cfg, log)
 	case "config":
 		err = configCmd(cfg, rest, stdout)
+	case "upgrade":
+		err = upgradeCmd(cfg, rest, stdout)
 	case "backup":
 		err = backupCmd(ctx, cfg, rest, stdout)
 	case "restore":
@@ -115,6 +117,11 @@ Commands:
                      restore a backup (DIR, or the newest under DIR) into an
                      empty database, after checking every checksum; --force
                      replaces a non-empty one
+  upgrade [WAIT]
+                     replace the running serve (OCEAN_PID_FILE) with the
+                     binary now at its path, on the same sockets, without
+                     a failed request; the old process drains and exits.
+                     Waits up to WAIT (default 2m10s) for the new process
   config check       validate the settings (environment, *_FILE, flags)
                      without starting; show each value's source, secrets
                      hidden, and warnings for a public shop

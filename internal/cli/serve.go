@@ -39,8 +39,27 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	var ls []listener
 	limits := httpx.DefaultLimits()
-	newServer := func() *http.Server { return httpx.NewServer(app.Handler, limits, log) }
+	conns := &connCount{}
+	newServer := func() *http.Server {
+		srv := httpx.NewServer(app.Handler, limits, log)
+		srv.ConnState = conns.track
+		return srv
+	}
 	listen := func(addr string) (net.Listener, error) { return httpx.Listen(addr, limits, cfg.TrustedProxies) }
+	upg, err := newUpgrader(cfg, log)
+	if err != nil {
+		return err
+	}
+	if upg != nil {
+		defer upg.Stop()
+		listen = func(addr string) (net.Listener, error) {
+			ln, err := upg.Listen("tcp", addr) // inherited from the previous process, or new
+			if err != nil {
+				return nil, err
+			}
+			return httpx.Limit(ln, limits, cfg.TrustedProxies), nil
+		}
+	}
 	defer func() {
 		for _, l := range ls {
 			l.ln.Close()
@@ -85,6 +104,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		go func() { errc <- l.srv.Serve(l.ln) }()
 	}
+	var upgraded <-chan struct{}
+	if upg != nil {
+		// The previous process (if any) exits once this one is ready.
+		if err := upg.ready(ctx, app); err != nil {
+			return err
+		}
+		upgraded = upg.Exit()
+		go upg.onHUP(ctx)
+	}
 	var failed error
 	select {
 	case err := <-errc:
@@ -92,6 +120,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			failed = err // a listener died: stop the others too
 		}
 	case <-ctx.Done():
+	case <-upgraded:
+		// The new process serves the sockets now: stop accepting, let the
+		// connections still open finish their request (each answer says
+		// Connection: close), then drain as below.
+		stopJobs()
+		app.Drain()
+		for _, l := range ls {
+			l.ln.Close()
+		}
+		log.Info("upgrade: the new process is ready and accepts on the sockets; draining this one", "connections", conns.open())
+		conns.waitClosed(cfg.ShutdownDelay + time.Second)
+		cfg.ShutdownDelay = 0
 	}
 	// Drain: /readyz turns 503 at once, and for OCEAN_SHUTDOWN_DELAY the
 	// listeners keep serving while load balancers notice and stop sending
@@ -124,6 +164,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		})
 	}
 	wg.Wait()
+	if upg != nil && upgraded != nil {
+		select {
+		case <-upgraded:
+		default:
+			upg.removePIDFile() // a shutdown, not a handover: the file named this process
+		}
+	}
 	log.Info("stopped")
 	return errors.Join(append(errs, failed)...)
 }

@@ -66,6 +66,7 @@ type Config struct {
 	BackupInterval time.Duration // time between scheduled backups
 	BackupKeep     int           // backups kept in BackupDir (the oldest go first)
 	PGBinDir       string        // where pg_dump, pg_restore and psql are; empty: searched
+	PIDFile        string        // serve writes its pid here; set, it enables in-place upgrades
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
@@ -312,6 +313,8 @@ var Settings = []Setting{
 		}},
 	{"pg-bin-dir", "OCEAN_PG_BIN_DIR", "", "directory of pg_dump, pg_restore and psql for backups of PostgreSQL; empty: the newest /usr/lib/postgresql/N/bin, else PATH",
 		func(c *Config, v string) error { c.PGBinDir = v; return nil }},
+	{"pid-file", "OCEAN_PID_FILE", "", "file where serve writes its process id; setting it enables in-place upgrades: SIGHUP or `ocean upgrade` starts the binary now at the same path on the same sockets, and this process drains and exits once the new one is ready",
+		func(c *Config, v string) error { c.PIDFile = v; return nil }},
 }
 
 // rateLimit is the setting of one rate-limit class's quota.

@@ -82,8 +82,14 @@ func Listen(addr string, l Limits, trustedProxies []netip.Prefix) (net.Listener,
 	if err != nil {
 		return nil, err
 	}
+	return Limit(ln, l, trustedProxies), nil
+}
+
+// Limit applies Listen's per-client cap to a listener made elsewhere (one
+// inherited from the previous process in an in-place upgrade).
+func Limit(ln net.Listener, l Limits, trustedProxies []netip.Prefix) net.Listener {
 	exempt := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, trustedProxies...)
-	return LimitListener(ln, l.MaxConnsPerClient, exempt), nil
+	return LimitListener(ln, l.MaxConnsPerClient, exempt)
 }
 
 // LimitListener caps the connections open at once from one client
