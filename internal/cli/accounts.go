@@ -17,6 +17,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/keyfile"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/secret"
@@ -31,35 +32,6 @@ const tokenKeysFile = "token.keys"
 
 // apiAudience is the "aud" of every access token Ocean issues.
 const apiAudience = "ocean-api"
-
-// splitLimiter sends per-client keys to one limiter and per-account keys
-// to another: a shared address (an office, a mobile carrier's NAT) needs
-// more room than one account does.
-type splitLimiter struct{ acct, ip account.Limiter }
-
-func (s splitLimiter) pick(key string) account.Limiter {
-	if strings.Contains(key, ":ip:") {
-		return s.ip
-	}
-	return s.acct
-}
-func (s splitLimiter) Check(ctx context.Context, k string) (time.Duration, error) {
-	return s.pick(k).Check(ctx, k)
-}
-func (s splitLimiter) Fail(ctx context.Context, k string) (time.Duration, error) {
-	return s.pick(k).Fail(ctx, k)
-}
-func (s splitLimiter) Reset(ctx context.Context, k string) error { return s.pick(k).Reset(ctx, k) }
-
-// Throttling policies. Sign-in: five free failures per account, then 1 s,
-// 2 s, 4 s … up to 15 min; a client address gets twenty. Reset requests:
-// three per account and ten per address in a quarter of an hour.
-var (
-	signInAccount = throttle.SignIn()
-	signInClient  = throttle.Policy{Free: 20, Base: time.Second, Max: 15 * time.Minute, Window: 15 * time.Minute}
-	resetAccount  = throttle.Policy{Free: 3, Base: time.Minute, Max: time.Hour, Window: 15 * time.Minute}
-	resetClient   = throttle.Policy{Free: 10, Base: time.Minute, Max: time.Hour, Window: 15 * time.Minute}
-)
 
 // keyring loads the encryption keys: OCEAN_ENCRYPTION_KEY when set (what a
 // fleet must use: every instance needs the same keys), else the key file in
@@ -124,12 +96,12 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 	}
 	// With Redis the lockouts are shared by the fleet (an attacker gains
 	// nothing by spreading guesses over instances); without, in process.
-	signIn := splitLimiter{throttle.NewLocal(signInAccount, nil), throttle.NewLocal(signInClient, nil)}
-	reset := splitLimiter{throttle.NewLocal(resetAccount, nil), throttle.NewLocal(resetClient, nil)}
+	signIn := throttle.Split(throttle.NewLocal(throttle.SignIn(), nil), throttle.NewLocal(throttle.SignInClient, nil))
+	reset := throttle.Split(throttle.NewLocal(throttle.ResetAccount, nil), throttle.NewLocal(throttle.ResetClient, nil))
 	if rdb != nil {
 		rt := throttleredis.New(rdb, throttleredis.Options{Prefix: "ocean:throttle:" + redis.ShopID(cfg.DatabaseURL, cfg.DataDir) + ":", Log: log})
-		signIn = splitLimiter{rt.Limiter(signInAccount), rt.Limiter(signInClient)}
-		reset = splitLimiter{rt.Limiter(resetAccount), rt.Limiter(resetClient)}
+		signIn = throttle.Split(rt.Limiter(throttle.SignIn()), rt.Limiter(throttle.SignInClient))
+		reset = throttle.Split(rt.Limiter(throttle.ResetAccount), rt.Limiter(throttle.ResetClient))
 	}
 	svc := account.NewService(account.Config{
 		Store:       db.Accounts(),
@@ -178,29 +150,16 @@ func ensureAdmin(ctx context.Context, cfg config.Config, svc *account.Service, l
 const adminPasswordFile = "first-admin-password.txt"
 
 // writeSecretFile writes text to dir/name readable by the owner only
-// (0600, also when the file existed with wider permissions) and returns the
-// file's absolute path.
+// (0600, replacing any older file) and returns the file's absolute path.
 func writeSecretFile(dir, name, text string) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
+	path, err := filepath.Abs(filepath.Join(dir, name))
+	if err == nil {
+		err = os.MkdirAll(dir, 0o700)
 	}
-	path := filepath.Join(dir, name)
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
+	if err == nil {
+		err = keyfile.Replace(path, []byte(text))
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return "", err
-	}
-	if _, err := f.WriteString(text); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
+	return path, err
 }
 
 // usersCmd is `ocean users create-admin`.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/checkout"
@@ -14,7 +13,6 @@ import (
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/mail"
-	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
@@ -64,13 +62,6 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 	return nil
 }
 
-// reconcileInterval is how often the reconciler looks for expired
-// reservations and unsettled payments: often enough that a reservation is
-// released soon after it runs out.
-func reconcileInterval(ttl time.Duration) time.Duration {
-	return min(max(ttl/4, time.Second), 30*time.Second)
-}
-
 // afterAuthorize is the crash-test hook: with OCEAN_TEST_CRASH_AFTER_AUTHORIZE
 // the checkout says where it stopped and waits to be killed.
 func (a *App) afterAuthorize(ctx context.Context, o *order.Order) {
@@ -87,18 +78,11 @@ func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout 
 	if len(args) != 1 || args[0] != "verify" {
 		return errors.New("usage: ocean inventory verify")
 	}
-	db, ms, err := openDB(ctx, cfg)
+	db, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	st, err := migrate.GetStatus(ctx, db, ms)
-	if err != nil {
-		return err
-	}
-	if !st.UpToDate() {
-		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `ocean migrate up` first", st.Current, st.Latest)
-	}
 	drift, n, err := inventory.NewService(db.Commerce()).Verify(ctx)
 	if err != nil {
 		return err

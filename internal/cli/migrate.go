@@ -60,3 +60,21 @@ func migrateLocked(ctx context.Context, cmd string, db *sqldb.DB, ms []migrate.M
 	}
 	return nil
 }
+
+// openCurrent opens the database for a command that needs its schema up to
+// date (seed, inventory verify) and refuses one that is not.
+func openCurrent(ctx context.Context, cfg config.Config) (*sqldb.DB, error) {
+	db, ms, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := migrate.GetStatus(ctx, db, ms)
+	if err == nil && !st.UpToDate() {
+		err = fmt.Errorf("the database schema is at version %d, this binary needs %d: run `ocean migrate up` first", st.Current, st.Latest)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

@@ -8,24 +8,16 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/demo"
-	"github.com/oceanshop/ocean/internal/migrate"
 )
 
 // seedCmd adds the demo catalog and discount codes to an up-to-date,
 // empty database.
 func seedCmd(ctx context.Context, cfg config.Config, out io.Writer) error {
-	db, ms, err := openDB(ctx, cfg)
+	db, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	st, err := migrate.GetStatus(ctx, db, ms)
-	if err != nil {
-		return err
-	}
-	if !st.UpToDate() {
-		return fmt.Errorf("the schema is at version %d of %d: run `ocean migrate up` first", st.Current, st.Latest)
-	}
 	n, err := demo.Seed(ctx, catalog.NewService(db.Catalog(), nil))
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/tlsca"
@@ -29,7 +30,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer app.Close()
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	go app.Checkout.RunReconciler(jobs, reconcileInterval(cfg.ReservationTTL))
+	go app.Checkout.RunReconciler(jobs, checkout.ReconcileInterval(cfg.ReservationTTL))
 	go app.RunBackups(jobs, cfg, log)
 
 	type listener struct {
