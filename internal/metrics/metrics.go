@@ -2,8 +2,8 @@
 // middleware that counts and times requests by route, GET /metrics behind
 // its bearer token, and collectors that read, at scrape time, the counters
 // the business and infrastructure packages keep as plain data (the catalog
-// cache's hits and misses, the lock framework's Stats). It is the only
-// package besides the composition root that imports client_golang.
+// cache's hits and misses, the lock framework's Stats), so those packages
+// never import client_golang.
 package metrics
 
 import (
