@@ -147,3 +147,30 @@ func TestOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginBehindProxy: a public shop's reverse proxy connects over
+// loopback with the public Host; that is served, and other origins are
+// still refused.
+func TestOriginBehindProxy(t *testing.T) {
+	s := newShop(t, map[string]string{"OCEAN_PUBLIC_URL": "https://shop.example.com"})
+	post := func(origin string) int {
+		req, _ := http.NewRequest("POST", s.srv.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Host = "shop.example.com"
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for origin, want := range map[string]int{"": 200, "https://shop.example.com": 200, "https://evil.example": 403, "http://localhost:6274": 403} {
+		if got := post(origin); got != want {
+			t.Errorf("Origin %q through the proxy: %d, want %d", origin, got, want)
+		}
+	}
+}

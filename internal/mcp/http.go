@@ -31,15 +31,19 @@ type HTTPOptions struct {
 // request with an Origin header must come from the shop's own public
 // origin, or from a localhost page to a shop on localhost; requests
 // without one (assistants, the inspector CLI, curl) are not browsers'.
-// The SDK's own check also refuses a loopback connection that names a
-// non-local Host.
+// A shop whose public URL is local also keeps the SDK's own check, which
+// refuses a loopback connection naming a non-local Host; a public shop
+// turns it off, since its reverse proxy connects over loopback with the
+// public Host.
 func (s *Server) Handler(o HTTPOptions) http.Handler {
 	if o.SessionTimeout <= 0 {
 		o.SessionTimeout = 30 * time.Minute
 	}
+	pu, _ := url.Parse(o.PublicURL)
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.srv }, &sdk.StreamableHTTPOptions{
-		Logger:         s.c.Log,
-		SessionTimeout: o.SessionTimeout,
+		Logger:                     s.c.Log,
+		SessionTimeout:             o.SessionTimeout,
+		DisableLocalhostProtection: pu != nil && pu.Host != "" && !loopbackHost(pu.Host),
 		// A tool call is small; the SDK's default is 4 MiB.
 		MaxRequestBodyBytes: 256 << 10,
 	})
