@@ -5,6 +5,7 @@
 package config
 
 import (
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +29,19 @@ type Config struct {
 	DataDir     string // where the SQLite file, the local CA and certificates live
 	DatabaseURL string // postgres://… selects PostgreSQL; empty means SQLite in DataDir
 	HTTPAddr    string // plain HTTP listener; "" when off
-	HTTPSAddr   string // HTTPS listener with the local CA's certificate; "" when off
+	HTTPSAddr   string // HTTPS listener; "" when off
+
+	// TLS is where HTTPS certificates come from: "local" (a development CA
+	// in the data dir; plain HTTP serves the shop too), "acme" (obtained
+	// and renewed from an ACME CA, kept in the database) or "files".
+	TLS           string
+	Domains       []string // acme: the names to obtain certificates for
+	ACMEEmail     string   // acme: the account's contact for expiry and problem notices
+	ACMEDirectory string   // acme: the CA's directory URL
+	ACMECARoot    string   // acme: a PEM file of roots to trust when talking to a private ACME server
+	TLSCertFile   string   // files: the certificate chain (PEM)
+	TLSKeyFile    string   // files: its private key (PEM)
+	HSTSPreload   bool     // add preload to Strict-Transport-Security
 	AutoMigrate bool   // serve may apply pending migrations at start
 	SeedDemo    bool   // seed the demo catalog when the catalog is empty
 	LogLevel    string // debug, info, warn, error
@@ -127,7 +141,65 @@ var Settings = []Setting{
 			return nil
 		}},
 	{"http-addr", "OCEAN_HTTP_ADDR", ":8080", "plain HTTP listen address (host:port), or off", addr(func(c *Config) *string { return &c.HTTPAddr })},
-	{"https-addr", "OCEAN_HTTPS_ADDR", ":8443", "HTTPS listen address (host:port), or off; the certificate comes from a local CA in the data dir", addr(func(c *Config) *string { return &c.HTTPSAddr })},
+	{"https-addr", "OCEAN_HTTPS_ADDR", ":8443", "HTTPS listen address (host:port), or off; the certificate comes from OCEAN_TLS", addr(func(c *Config) *string { return &c.HTTPSAddr })},
+	{"tls", "OCEAN_TLS", "local", "where HTTPS certificates come from: local (a development CA in the data dir; plain HTTP serves the shop too), acme (obtained and renewed from Let's Encrypt or another ACME CA for OCEAN_DOMAINS; plain HTTP only redirects) or files (OCEAN_TLS_CERT_FILE and OCEAN_TLS_KEY_FILE, reloaded when they change; plain HTTP only redirects)",
+		oneOf(func(c *Config) *string { return &c.TLS }, "local", "acme", "files")},
+	{"domains", "OCEAN_DOMAINS", "", "acme: comma-separated domain names to obtain certificates for (e.g. shop.example.com,www.shop.example.com); their DNS must point here and ports 80 and 443 reach OCEAN_HTTP_ADDR and OCEAN_HTTPS_ADDR",
+		func(c *Config, v string) error {
+			c.Domains = nil
+			for _, d := range strings.Split(v, ",") {
+				d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+				if d == "" {
+					continue
+				}
+				if !domainName(d) {
+					return fmt.Errorf("%q is not a domain name like shop.example.com (no wildcards, addresses or ports)", d)
+				}
+				if !slices.Contains(c.Domains, d) {
+					c.Domains = append(c.Domains, d)
+				}
+			}
+			return nil
+		}},
+	{"acme-email", "OCEAN_ACME_EMAIL", "", "acme: the ACME account's email, where the CA sends notices about expiring certificates and problems; empty: no account contact",
+		func(c *Config, v string) error {
+			if v != "" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " \r\n<>,")) {
+				return errors.New("must be an email address")
+			}
+			c.ACMEEmail = v
+			return nil
+		}},
+	{"acme-directory", "OCEAN_ACME_DIRECTORY", "https://acme-v02.api.letsencrypt.org/directory", "acme: the ACME CA's directory URL (Let's Encrypt production by default; its staging https://acme-staging-v02.api.letsencrypt.org/directory or a private CA's work too)",
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+				return errors.New("must be an https:// URL of an ACME directory")
+			}
+			c.ACMEDirectory = v
+			return nil
+		}},
+	{"acme-ca-root", "OCEAN_ACME_CA_ROOT", "", "acme: a PEM file of CA certificates to trust when talking to a private ACME server; empty: the system's roots",
+		func(c *Config, v string) error {
+			if v == "" {
+				c.ACMECARoot = ""
+				return nil
+			}
+			b, err := os.ReadFile(v)
+			if err != nil {
+				return fmt.Errorf("cannot be read: %v", err)
+			}
+			if blk, _ := pem.Decode(b); blk == nil || blk.Type != "CERTIFICATE" {
+				return errors.New("holds no PEM certificate")
+			}
+			c.ACMECARoot = v
+			return nil
+		}},
+	{"tls-cert-file", "OCEAN_TLS_CERT_FILE", "", "files: the certificate chain (PEM, leaf first); re-read when it changes, without a restart",
+		func(c *Config, v string) error { c.TLSCertFile = v; return nil }},
+	{"tls-key-file", "OCEAN_TLS_KEY_FILE", "", "files: the private key of the certificate (PEM); a pair that does not match is refused and the previous one keeps serving",
+		func(c *Config, v string) error { c.TLSKeyFile = v; return nil }},
+	{"hsts-preload", "OCEAN_HSTS_PRELOAD", "false", "true adds preload to Strict-Transport-Security (max-age=63072000; includeSubDomains), for submission to the browsers' HSTS preload list: every subdomain must then serve HTTPS",
+		boolean(func(c *Config) *bool { return &c.HSTSPreload })},
 	{"auto-migrate", "OCEAN_AUTO_MIGRATE", "true", "apply pending database migrations at start; when false, serve refuses an outdated schema",
 		boolean(func(c *Config) *bool { return &c.AutoMigrate })},
 	{"seed-demo", "OCEAN_SEED_DEMO", "auto", "seed the demo catalog and discount codes into an empty database: true, false, or auto (only on SQLite)",
@@ -468,6 +540,9 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
 		return c, nil, errors.New("OCEAN_HTTP_ADDR and OCEAN_HTTPS_ADDR are both off: nothing to serve")
 	}
+	if err := c.checkTLS(); err != nil {
+		return c, nil, err
+	}
 	c.CrashAfterAuthorize = getenv("OCEAN_TEST_CRASH_AFTER_AUTHORIZE") == "1"
 	if c.RedisURL != "" && (c.EncryptionKey == "" || c.TokenKeys == "") {
 		// Several instances must agree on keys: a token signed or a field
@@ -570,6 +645,60 @@ func sentinelURL(v string) error {
 			if k != "sentinel_password" && k != "sentinel_username" {
 				return fmt.Errorf("unknown parameter %q: a redis-sentinel URL takes sentinel_password and sentinel_username", k)
 			}
+		}
+	}
+	return nil
+}
+
+// domainName reports whether d is a fully qualified DNS name an ACME CA can
+// issue for: letters, digits and hyphens in dot-separated labels, at least
+// two labels, not an IP address.
+func domainName(d string) bool {
+	if len(d) > 253 || net.ParseIP(d) != nil || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, l := range strings.Split(d, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkTLS checks the TLS settings together.
+func (c *Config) checkTLS() error {
+	if c.TLS != "acme" && len(c.Domains) > 0 {
+		return fmt.Errorf("OCEAN_DOMAINS is only used with OCEAN_TLS=acme (OCEAN_TLS is %s)", c.TLS)
+	}
+	if c.TLS != "files" && (c.TLSCertFile != "" || c.TLSKeyFile != "") {
+		return fmt.Errorf("OCEAN_TLS_CERT_FILE and OCEAN_TLS_KEY_FILE are only used with OCEAN_TLS=files (OCEAN_TLS is %s)", c.TLS)
+	}
+	if c.TLS == "local" {
+		return nil
+	}
+	if c.HTTPSAddr == "" {
+		return fmt.Errorf("OCEAN_TLS=%s serves the shop over HTTPS only: OCEAN_HTTPS_ADDR must not be off", c.TLS)
+	}
+	u, _ := url.Parse(c.PublicURL)
+	if u == nil || u.Scheme != "https" {
+		return fmt.Errorf("OCEAN_TLS=%s: OCEAN_PUBLIC_URL must be the shop's https:// origin (plain HTTP redirects there), not %s", c.TLS, c.PublicURL)
+	}
+	switch c.TLS {
+	case "acme":
+		if len(c.Domains) == 0 {
+			return errors.New("OCEAN_TLS=acme needs OCEAN_DOMAINS: the domain names to obtain certificates for (e.g. shop.example.com)")
+		}
+		if !slices.Contains(c.Domains, strings.ToLower(u.Hostname())) {
+			return fmt.Errorf("OCEAN_PUBLIC_URL's host %s is not in OCEAN_DOMAINS (%s): plain HTTP redirects there, so it needs a certificate", u.Hostname(), strings.Join(c.Domains, ","))
+		}
+	case "files":
+		if c.TLSCertFile == "" || c.TLSKeyFile == "" {
+			return errors.New("OCEAN_TLS=files needs OCEAN_TLS_CERT_FILE (the certificate chain, PEM) and OCEAN_TLS_KEY_FILE (its key)")
 		}
 	}
 	return nil

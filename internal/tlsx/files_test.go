@@ -130,7 +130,7 @@ func TestFileSourceWatchPicksUpNewFiles(t *testing.T) {
 	c2, k2 := ca.leaf(t, 2, time.Now().Add(time.Hour), "shop.test")
 	writeFile(t, keyPath, k2)
 	writeFile(t, certPath, c2)
-	for src.Current().Leaf.SerialNumber.Int64() != 2 {
+	for testSerial(src.Current().Leaf) != 2 {
 		select {
 		case <-ctx.Done():
 			t.Fatal("test ended before the new files were picked up")

@@ -55,8 +55,14 @@ func (ca *testCA) leaf(t testing.TB, serial int64, notAfter time.Time, names ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: time.Now().Add(-2 * time.Hour), NotAfter: notAfter, DNSNames: names,
+	// A serial as CAs make them (at least 64 random bits) that still
+	// starts with the test's number, and a CRL address as public CAs give.
+	sn := new(big.Int).Lsh(big.NewInt(serial), 64)
+	r, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	sn.Add(sn, r)
+	tmpl := &x509.Certificate{SerialNumber: sn, Subject: pkix.Name{CommonName: names[0]},
+		CRLDistributionPoints: []string{"http://crl.ocean.test/ca.crl"},
+		NotBefore:             time.Now().Add(-2 * time.Hour), NotAfter: notAfter, DNSNames: names,
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
@@ -150,5 +156,18 @@ func serial(t testing.TB, addr string, cfg *tls.Config) int64 {
 		t.Fatalf("handshake: %v", err)
 	}
 	defer c.Close()
-	return c.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
+	return testSerial(c.ConnectionState().PeerCertificates[0])
+}
+
+// testSerial is the test's number in a serial made by leaf.
+func testSerial(c *x509.Certificate) int64 {
+	return new(big.Int).Rsh(c.SerialNumber, 64).Int64()
+}
+
+func tlsListen(cfg *tls.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
 }
