@@ -62,6 +62,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = configCmd(cfg, rest, stdout)
 	case "upgrade":
 		err = upgradeCmd(cfg, rest, stdout)
+	case "trust", "untrust":
+		err = trustCmd(cfg, cmd == "trust", stdout)
 	case "backup":
 		err = backupCmd(ctx, cfg, rest, stdout)
 	case "restore":
@@ -122,6 +124,11 @@ Commands:
                      binary now at its path, on the same sockets, without
                      a failed request; the old process drains and exits.
                      Waits up to WAIT (default 2m10s) for the new process
+  trust              add the local development CA (OCEAN_TLS=local) to this
+                     machine's trust stores: the system's (needs root) and
+                     the browsers' NSS databases on Linux, the system
+                     keychain on macOS
+  untrust            remove it again
   config check       validate the settings (environment, *_FILE, flags)
                      without starting; show each value's source, secrets
                      hidden, and warnings for a public shop

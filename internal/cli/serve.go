@@ -8,14 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/httpx"
-	"github.com/oceanshop/ocean/internal/tlsca"
 )
 
 // serve runs the shop until ctx is cancelled (SIGINT, SIGTERM), then drains:
@@ -41,8 +39,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	var ls []listener
 	limits := httpx.DefaultLimits()
 	conns := &connCount{}
-	newServer := func() *http.Server {
-		srv := httpx.NewServer(app.Handler, limits, log)
+	newServer := func(h http.Handler) *http.Server {
+		srv := httpx.NewServer(h, limits, log)
 		srv.ConnState = conns.track
 		return srv
 	}
@@ -66,39 +64,42 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			l.ln.Close()
 		}
 	}()
+	var plainLn, tlsLn net.Listener
 	if cfg.HTTPAddr != "" {
-		ln, err := listen(cfg.HTTPAddr)
-		if err != nil {
+		if plainLn, err = listen(cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("OCEAN_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 		}
-		ls = append(ls, listener{srv: newServer(), ln: ln})
+		defer plainLn.Close()
 	}
-	var caPath string
 	if cfg.HTTPSAddr != "" {
-		certs, err := tlsca.NewSource(cfg.DataDir, time.Now, func(err error) { log.Error("TLS certificate", "err", err) })
-		if err != nil {
-			return err
-		}
-		ca := certs.CAPath()
-		if abs, err := filepath.Abs(ca); err == nil {
-			ca = abs
-		}
-		caPath = ca
-		ln, err := listen(cfg.HTTPSAddr)
-		if err != nil {
+		if tlsLn, err = listen(cfg.HTTPSAddr); err != nil {
 			return fmt.Errorf("OCEAN_HTTPS_ADDR %s: %w", cfg.HTTPSAddr, err)
 		}
-		srv := newServer()
-		// Handshakes ask for the certificate, so a renewal reaches clients
-		// without a restart.
-		srv.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
-		ls = append(ls, listener{srv: srv, ln: tls.NewListener(ln, srv.TLSConfig), tls: true})
+		defer tlsLn.Close()
+	}
+	// Certificates come from OCEAN_TLS; handshakes ask for the current one,
+	// so renewals and reloads reach clients without a restart.
+	side, err := newHTTPSSide(cfg, app.DB, log, port(plainLn), port(tlsLn))
+	if err != nil {
+		return err
+	}
+	defer side.stop()
+	if plainLn != nil {
+		ls = append(ls, listener{srv: newServer(side.plain(app.Handler)), ln: plainLn})
+	}
+	if tlsLn != nil {
+		srv := newServer(side.secure(app.Handler))
+		srv.TLSConfig = side.config
+		ls = append(ls, listener{srv: srv, ln: tls.NewListener(tlsLn, srv.TLSConfig), tls: true})
+	}
+	if err := side.start(jobs, log); err != nil {
+		return err
 	}
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		if l.tls {
-			log.Info("listening", "url", "https://"+display(l.ln.Addr()), "addr", l.ln.Addr().String(), "ca", caPath,
-				"ready_in", time.Since(start).Round(time.Millisecond))
+			log.Info("listening", append([]any{"url", "https://" + display(l.ln.Addr()), "addr", l.ln.Addr().String()},
+				append(side.logAttrs(), "ready_in", time.Since(start).Round(time.Millisecond))...)...)
 		} else {
 			log.Info("listening", "url", "http://"+display(l.ln.Addr()), "addr", l.ln.Addr().String(),
 				"ready_in", time.Since(start).Round(time.Millisecond))

@@ -86,6 +86,11 @@ type Config struct {
 	// between the payment authorization and the order commit, so a test can
 	// kill the process there (OCEAN_TEST_CRASH_AFTER_AUTHORIZE=1).
 	CrashAfterAuthorize bool
+	// ACMERenewCheck is a test hook, not a setting: how often ACME
+	// certificates are checked for renewal (OCEAN_TEST_ACME_RENEW_CHECK, a
+	// duration; 0: certmagic's 10 minutes), for tests with certificates
+	// that live seconds.
+	ACMERenewCheck time.Duration
 
 	sources map[string]string // variable → where its value came from
 	values  map[string]string // variable → the value as given
@@ -544,6 +549,13 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 		return c, nil, err
 	}
 	c.CrashAfterAuthorize = getenv("OCEAN_TEST_CRASH_AFTER_AUTHORIZE") == "1"
+	if v := getenv("OCEAN_TEST_ACME_RENEW_CHECK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, nil, fmt.Errorf("OCEAN_TEST_ACME_RENEW_CHECK=%q must be a duration like 1s", v)
+		}
+		c.ACMERenewCheck = d
+	}
 	if c.RedisURL != "" && (c.EncryptionKey == "" || c.TokenKeys == "") {
 		// Several instances must agree on keys: a token signed or a field
 		// encrypted on one must be valid on every other.

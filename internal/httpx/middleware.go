@@ -7,11 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -90,6 +88,7 @@ const PermissionsPolicy = "accelerometer=(), camera=(), display-capture=(), geol
 
 // SecurityHeaders sets the baseline headers on every response, with a fresh
 // CSP nonce per request: scripts run only from this origin or with the nonce.
+// (Strict-Transport-Security is the TLS side's: tlsx.StrictTransport.)
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [16]byte
@@ -104,9 +103,6 @@ func SecurityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", PermissionsPolicy)
-		if r.TLS != nil && !isLocal(r.Host) {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNonce, nonce)))
 	})
 }
@@ -196,20 +192,4 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 			next.ServeHTTP(sw, r)
 		})
 	}
-}
-
-// isLocal reports whether host (with or without port) is localhost or a
-// loopback address. HSTS is host-wide, not per port: sent from
-// https://localhost:8443 it would make browsers upgrade the plain
-// http://localhost:8080 listener too, and break it.
-func isLocal(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

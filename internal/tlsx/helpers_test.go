@@ -163,11 +163,3 @@ func serial(t testing.TB, addr string, cfg *tls.Config) int64 {
 func testSerial(c *x509.Certificate) int64 {
 	return new(big.Int).Rsh(c.SerialNumber, 64).Int64()
 }
-
-func tlsListen(cfg *tls.Config) (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	return tls.NewListener(ln, cfg), nil
-}
