@@ -48,6 +48,7 @@ func send(t *testing.T, client *http.Client, method, base, path, host string, hd
 // (register, login, admin) and /metrics reached under a real host name do
 // not accept credentials in clear text.
 func TestLocalModeTakesNoCredentialsOverPlainHTTP(t *testing.T) {
+	t.Parallel()
 	s := start(t, map[string]string{"OCEAN_PUBLIC_URL": "https://shop.example.com", "OCEAN_METRICS_TOKEN": "0123456789abcdef0123"})
 	login := `{"email":"admin@localhost","password":"whatever-it-is"}`
 	for _, tc := range []struct {
@@ -85,6 +86,7 @@ func TestLocalModeTakesNoCredentialsOverPlainHTTP(t *testing.T) {
 // refused while the previous keeps serving. testssl then judges the
 // listener from outside.
 func TestFilesMode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ca := tlsxtest.NewCA(t)
 	certFile, keyFile, caFile := filepath.Join(dir, "chain.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "ca.pem")
