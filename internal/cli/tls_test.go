@@ -218,4 +218,3 @@ func TestTLSSettingsStopTheStart(t *testing.T) {
 		}
 	}
 }
-
