@@ -42,10 +42,11 @@ type Config struct {
 	TLSCertFile   string   // files: the certificate chain (PEM)
 	TLSKeyFile    string   // files: its private key (PEM)
 	HSTSPreload   bool     // add preload to Strict-Transport-Security
-	AutoMigrate   bool     // serve may apply pending migrations at start
-	SeedDemo      bool     // seed the demo catalog when the catalog is empty
-	LogLevel      string   // debug, info, warn, error
-	LogFormat     string   // text or json
+
+	AutoMigrate bool   // serve may apply pending migrations at start
+	SeedDemo    bool   // seed the demo catalog when the catalog is empty
+	LogLevel    string // debug, info, warn, error
+	LogFormat   string // text or json
 	// ShutdownDelay is how long serve keeps answering, with /readyz at 503,
 	// after SIGTERM/SIGINT before it closes the listeners: the time a load
 	// balancer needs to notice and stop sending new requests.
