@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -216,5 +218,59 @@ func TestTLSSettingsStopTheStart(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%v: exit %d, %q; want a failure naming %s", tc.env, code, stderr.String(), tc.want)
 		}
+	}
+}
+
+// TestACMEMode: `ocean serve` with OCEAN_TLS=acme obtains its certificate
+// from pebble, which validates the challenge against the shop's own
+// listeners; a second instance on the same database serves that
+// certificate without obtaining one; plain HTTP redirects.
+func TestACMEMode(t *testing.T) {
+	t.Parallel()
+	p := tlsxtest.NewPebble(t, 1)
+	p.Validity = 3600
+	httpPort, tlsPort := tlsxtest.FreePort(t), tlsxtest.FreePort(t)
+	p.Start(t, httpPort, tlsPort, tlsxtest.DNSStub(t))
+	data := t.TempDir()
+	env := func(httpAddr, httpsAddr string) map[string]string {
+		return map[string]string{"OCEAN_TLS": "acme", "OCEAN_DOMAINS": "shop.ocean.test", "OCEAN_PUBLIC_URL": "https://shop.ocean.test",
+			"OCEAN_ACME_DIRECTORY": p.Dir, "OCEAN_ACME_CA_ROOT": p.CAPEM, "OCEAN_ACME_EMAIL": "owner@ocean.test", "OCEAN_DATA_DIR": data,
+			"OCEAN_HTTP_ADDR": httpAddr, "OCEAN_HTTPS_ADDR": httpsAddr}
+	}
+	a := start(t, env(fmt.Sprintf("127.0.0.1:%d", httpPort), fmt.Sprintf("127.0.0.1:%d", tlsPort)))
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(p.Root))
+	serial := func(base string) string {
+		u, _ := url.Parse(base)
+		c, err := tls.Dial("tcp", u.Host, &tls.Config{RootCAs: pool, ServerName: "shop.ocean.test"})
+		if err != nil {
+			return ""
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for serial(a.https) == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no certificate from pebble within 2 minutes; log:\n%s", a.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	first := serial(a.https)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "shop.ocean.test"}}}
+	code, h, _ := send(t, client, "GET", a.https, "/", "shop.ocean.test", nil, "")
+	if code != 200 || h.Get("Strict-Transport-Security") != "max-age=63072000; includeSubDomains" {
+		t.Fatalf("HTTPS: %d HSTS %q", code, h.Get("Strict-Transport-Security"))
+	}
+	if code, h, _ := send(t, a.client, "GET", a.http, "/cart", "shop.ocean.test", nil, ""); code != 308 || h.Get("Location") != "https://shop.ocean.test/cart" {
+		t.Fatalf("plain HTTP: %d %q", code, h.Get("Location"))
+	}
+	b := start(t, env("127.0.0.1:0", "127.0.0.1:0"))
+	waitUntil(t, "the second instance serves the certificate", func() bool { return serial(b.https) != "" })
+	if got := serial(b.https); got != first {
+		t.Fatalf("second instance serves %s, want the first's %s", got, first)
+	}
+	if strings.Contains(b.log.String(), "obtaining certificate") || !strings.Contains(a.log.String(), "certificate obtained successfully") {
+		t.Errorf("the second instance obtained a certificate, or the first did not:\nA:\n%s\nB:\n%s", a.log, b.log)
 	}
 }
