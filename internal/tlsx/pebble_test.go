@@ -22,6 +22,7 @@ import (
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 	"github.com/oceanshop/ocean/internal/tlsx/tlsxtest"
 )
 
@@ -369,4 +370,24 @@ func TestACMEAgainstPebble(t *testing.T) {
 	if l.failed.Load() != 0 {
 		t.Fatalf("%d requests failed (last: %v)", l.failed.Load(), l.lastErr)
 	}
+}
+
+// TestACMETLSALPN: with HTTP-01 turned off, the certificate is obtained
+// through TLS-ALPN-01 on the HTTPS listener alone.
+func TestACMETLSALPN(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pebble")
+	}
+	p := tlsxtest.NewPebble(t, 2)
+	p.Validity = 3600
+	db := sqlitetest.Open(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	events := make(chan string, 100)
+	a := newInstance(t, p, db, "A", events)
+	a.acme.issuer.DisableHTTPChallenge = true
+	p.Start(t, a.httpPort, a.tlsPort, tlsxtest.DNSStub(t))
+	a.manage(t)
+	waitFor(t, ctx, events, "A cert_obtained")
+	servedSoon(t, ctx, a.addr, p.Root)
 }
