@@ -52,6 +52,9 @@ func configWarnings(cfg config.Config) []string {
 	if !public {
 		return w
 	}
+	if cfg.TLS == "local" && cfg.HTTPSAddr != "" {
+		w = append(w, "OCEAN_TLS=local on a public shop: browsers do not trust the development CA and plain HTTP serves the storefront; use OCEAN_TLS=acme (OCEAN_DOMAINS) or files")
+	}
 	if cfg.RateLimitsOff {
 		w = append(w, "OCEAN_RATE_LIMITS=off: nothing limits password guessing or checkout abuse (load tests only)")
 	}
