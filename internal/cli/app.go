@@ -36,6 +36,7 @@ import (
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
+	"github.com/oceanshop/ocean/internal/tlsx"
 	"github.com/oceanshop/ocean/internal/web"
 )
 
@@ -234,7 +235,9 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		mux.Handle("GET /metrics", metrics.Handler(a.Metrics, cfg.MetricsToken))
 	}
 	a.Handler = a.releaseHandler(httpx.Chain(mux,
-		metrics.NewHTTP(a.Metrics).Middleware(mux), // first: counts every request, refused ones too
+		tlsx.Forwarded(cfg.TrustedProxies),         // X-Forwarded-Proto: https from a trusted proxy counts as TLS
+		tlsx.StrictTransport(cfg.HSTSPreload),      // HSTS on secure requests for real hosts
+		metrics.NewHTTP(a.Metrics).Middleware(mux), // counts every request, refused ones too
 		httpx.WithRequestID,
 		httpx.WithClientAddr(cfg.TrustedProxies),
 		httpx.SecurityHeaders,

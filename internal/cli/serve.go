@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		ls = append(ls, listener{srv: newServer(side.plain(app.Handler)), ln: plainLn})
 	}
 	if tlsLn != nil {
-		srv := newServer(side.secure(app.Handler))
+		srv := newServer(app.Handler)
 		srv.TLSConfig = side.config
 		ls = append(ls, listener{srv: srv, ln: tls.NewListener(tlsLn, srv.TLSConfig), tls: true})
 	}

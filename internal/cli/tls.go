@@ -27,23 +27,22 @@ type httpsSide struct {
 	acme   *tlsx.ACME
 	files  *tlsx.FileSource
 	keys   *tlsx.TicketKeys
-	// plain and secure wrap the shop's handler for the plain-HTTP and the
-	// HTTPS listener.
-	plain, secure func(http.Handler) http.Handler
+	// plain wraps the shop's handler for the plain-HTTP listener (the
+	// shop's handler itself believes X-Forwarded-Proto from trusted proxies
+	// and sends HSTS: see App).
+	plain func(http.Handler) http.Handler
 }
 
 // newHTTPSSide prepares the certificates for cfg.TLS. httpPort and tlsPort
 // are the listeners' ports (0 when one is off), for ACME's challenges.
 func newHTTPSSide(cfg config.Config, db *sqldb.DB, log *slog.Logger, httpPort, tlsPort int) (*httpsSide, error) {
 	h := &httpsSide{mode: cfg.TLS}
-	forwarded := tlsx.Forwarded(cfg.TrustedProxies)
-	hsts := tlsx.StrictTransport(cfg.HSTSPreload)
-	h.secure = func(app http.Handler) http.Handler { return forwarded(hsts(app)) }
+	forwarded := tlsx.Forwarded(cfg.TrustedProxies) // before the plain-HTTP rules, which look at r.TLS
 	var getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	var challenge func(http.Handler) http.Handler
 	switch cfg.TLS {
 	case tlsx.ModeLocal:
-		h.plain = func(app http.Handler) http.Handler { return forwarded(tlsx.RequireTLS(cfg.PublicURL)(hsts(app))) }
+		h.plain = func(app http.Handler) http.Handler { return forwarded(tlsx.RequireTLS(cfg.PublicURL)(app)) }
 		if cfg.HTTPSAddr == "" {
 			return h, nil
 		}
@@ -75,7 +74,7 @@ func newHTTPSSide(cfg config.Config, db *sqldb.DB, log *slog.Logger, httpPort, t
 	}
 	if cfg.TLS != tlsx.ModeLocal {
 		h.plain = func(app http.Handler) http.Handler {
-			return forwarded(tlsx.PlainHTTP(cfg.PublicURL, hsts(app), challenge))
+			return forwarded(tlsx.PlainHTTP(cfg.PublicURL, app, challenge))
 		}
 	}
 	h.config = tlsx.ServerConfig(getCert)
