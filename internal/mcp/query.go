@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -399,21 +400,53 @@ func (c *console) grant(ctx context.Context, role, schema string, tables map[str
 	return tx.Commit()
 }
 
+// reader logs in as the reader role on a connection of its own. The role
+// gets a fresh random password each time (the shop's user sets it), so no
+// secret is stored; an instance of a fleet whose password was replaced by
+// another's in between simply sets it again. A query that logged in as the
+// reader cannot become the shop's role again, as it could after SET ROLE
+// (set_config('role', 'none', true) inside the statement), and closing the
+// connection ends anything the session took (a session advisory lock).
+func (c *console) reader(ctx context.Context) (*sql.DB, error) {
+	role, err := c.setupRole(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.db.LoginAs == nil {
+		return nil, errors.New("the database offers no login as another role")
+	}
+	var lastErr error
+	for range 3 {
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		pw := hex.EncodeToString(b[:]) // hex: safe inside a quoted literal
+		if _, err := c.db.Write.ExecContext(ctx, `ALTER ROLE `+quoteIdent(role)+` WITH LOGIN PASSWORD '`+pw+`'`); err != nil {
+			return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The SQL console could not prepare its read-only role " + role + ".", Err: err}
+		}
+		rdb, err := c.db.LoginAs(ctx, role, pw)
+		if err == nil {
+			return rdb, nil
+		}
+		lastErr = err
+	}
+	return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The SQL console could not sign in to the database as its read-only role " + role + " (the server must accept password logins for it, as for the shop's own user).", Err: lastErr}
+}
+
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func (c *console) runPostgres(ctx context.Context, q string, add func([]string, []any) bool) error {
-	role, err := c.setupRole(ctx)
+	rdb, err := c.reader(ctx)
 	if err != nil {
 		return err
 	}
-	tx, err := c.db.Read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	defer rdb.Close() // the session ends with the query: no lock or setting outlives it
+	tx, err := rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL ROLE `+quoteIdent(role)); err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d`, c.timeout.Milliseconds())); err != nil {
 		return err
 	}

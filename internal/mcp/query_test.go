@@ -2,6 +2,7 @@ package mcp_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,24 @@ func testQueryDatabase(t *testing.T, env map[string]string) {
 		txt := refused(t, op, "query_database", map[string]any{"sql": q}, "Forbidden")
 		if !strings.Contains(txt, "not readable") {
 			t.Errorf("%s: the refusal does not say why: %s", q, txt)
+		}
+	}
+	if tb.Dialect == "postgres" {
+		// A query cannot turn back into the shop's own role: the console
+		// logs in as its reader (after SET ROLE, set_config could undo it).
+		refused(t, op, "query_database", map[string]any{"sql": "SELECT set_config('role', 'none', true) AS r, query_to_xml('SELECT password_hash FROM users', true, false, '') AS x"}, "Forbidden")
+		// A session advisory lock taken by a query ends with the query
+		// (held on, this one would stop every later migration).
+		call(t, op, "query_database", map[string]any{"sql": "SELECT pg_advisory_lock(478560413294) AS l"}, &tb)
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			call(t, op, "query_database", map[string]any{"sql": "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 478560413294 % 4294967296"}, &tb)
+			if fmt.Sprint(tb.Rows[0][0]) == "0" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the console's advisory lock outlived its query: %v", tb.Rows)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	runaway := "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"

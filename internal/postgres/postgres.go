@@ -6,6 +6,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -36,7 +37,25 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
-	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique}, nil
+	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique, LoginAs: loginAs(cfg)}, nil
+}
+
+// loginAs opens pools on cfg's database as another role: the SQL console's
+// reader logs in as itself, so nothing in a query can turn back into the
+// shop's own role (SET ROLE would let set_config('role', …) do that).
+func loginAs(cfg *pgx.ConnConfig) func(ctx context.Context, user, password string) (*sql.DB, error) {
+	return func(ctx context.Context, user, password string) (*sql.DB, error) {
+		c := cfg.Copy()
+		c.User, c.Password = user, password
+		db := stdlib.OpenDB(*c)
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(0)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
+	}
 }
 
 func isUnique(err error) bool {

@@ -17,7 +17,12 @@ type DB struct {
 	Write    *sql.DB
 	Read     *sql.DB
 	IsUnique func(error) bool // reports a unique-constraint violation
-	queries  atomic.Int64
+	// LoginAs opens a pool that logs in to the same database as another
+	// role (PostgreSQL only; nil elsewhere). The pool keeps no idle
+	// connection, so whatever a session leaves behind (advisory locks,
+	// settings) ends with it.
+	LoginAs func(ctx context.Context, user, password string) (*sql.DB, error)
+	queries atomic.Int64
 }
 
 // Close closes the pools.
