@@ -115,6 +115,11 @@ func testQueryDatabase(t *testing.T, env map[string]string) {
 		t.Errorf("a runaway query's refusal: %s", txt)
 	}
 	refused(t, op, "query_database", map[string]any{"sql": "SELEC 1"}, "Unprocessable request")
+	if tb.Dialect == "sqlite" {
+		// A value the query builds is capped (1 MiB), not allocated as asked.
+		refused(t, op, "query_database", map[string]any{"sql": "SELECT length(randomblob(500000000)) AS n"}, "Unprocessable request")
+		call(t, op, "query_database", map[string]any{"sql": "SELECT length(randomblob(1000)) AS n"}, &tb)
+	}
 	// The schema resource reads this database's catalog.
 	r, err := memClient(t, s.mcp).ReadResource(context.Background(), &sdk.ReadResourceParams{URI: "ocean://schema"})
 	if err != nil || !strings.Contains(r.Contents[0].Text, `"dialect": "`+tb.Dialect+`"`) || !strings.Contains(r.Contents[0].Text, `"name": "kg_relations"`) {

@@ -23,6 +23,13 @@ type Policy func(table, column string) error
 // changes, PRAGMA, ATTACH, transactions.
 var ErrNotSelect = errors.New("only a SELECT statement may run here")
 
+// sqliteLimitLength is SQLITE_LIMIT_LENGTH, the largest string or blob;
+// maxValueBytes is what the console allows one value to be.
+const (
+	sqliteLimitLength = 0
+	maxValueBytes     = 1 << 20
+)
+
 // ReadOnly is a separate pool of read-only connections to the shop's
 // SQLite file for ad-hoc queries (the operators' SQL console). Three walls
 // stand between a query and a write or a secret: the file is opened with
@@ -94,6 +101,12 @@ func (r *ReadOnly) Query(ctx context.Context, q string, policy Policy, row func(
 		return err
 	}
 	defer conn.Close()
+	// No value a query builds may exceed maxValueBytes (randomblob,
+	// zeroblob, printf, group_concat would otherwise allocate what they are
+	// asked for, up to a gigabyte each, inside the shop's process).
+	if _, err := sqlite.Limit(conn, sqliteLimitLength, maxValueBytes); err != nil {
+		return err
+	}
 	// SQLite presents a read of a WITH table as a read of a table of that
 	// name: names that are no table or view of the schema are such
 	// queries' own (the reads inside them are checked one by one).
