@@ -256,6 +256,17 @@ func Verify(path string) (Manifest, error) {
 	if !seen {
 		return m, fmt.Errorf("backup %s: the manifest lists no %s", path, dbName)
 	}
+	// A key file is restored by name into the data directory: it must be a
+	// plain name and one of the checked files.
+	listed := map[string]bool{}
+	for _, f := range m.Files {
+		listed[f.Name] = true
+	}
+	for _, k := range m.Keys {
+		if k != filepath.Base(k) || strings.HasPrefix(k, ".") || !listed[k] {
+			return m, fmt.Errorf("backup %s: the manifest names a key file that is not one of its checked files: %q", path, k)
+		}
+	}
 	magic := map[string]string{"sqlite": "SQLite format 3\x00", "postgres": "PGDMP"}[m.Database]
 	head := make([]byte, len(magic))
 	f, err := os.Open(filepath.Join(path, dbName))

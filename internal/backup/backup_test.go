@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -170,6 +171,15 @@ func TestDamagedBackupsAreRefused(t *testing.T) {
 		"manifest escapes": func(p string) {
 			b, _ := os.ReadFile(filepath.Join(p, backup.ManifestName))
 			os.WriteFile(filepath.Join(p, backup.ManifestName), []byte(strings.Replace(string(b), `"token.keys"`, `"../token.keys"`, 1)), 0o600)
+		},
+		"key file escapes": func(p string) {
+			// only the keys list names a path outside (the files stay checked)
+			var m map[string]any
+			b, _ := os.ReadFile(filepath.Join(p, backup.ManifestName))
+			json.Unmarshal(b, &m)
+			m["keys"] = []string{"../../outside"}
+			b, _ = json.Marshal(m)
+			os.WriteFile(filepath.Join(p, backup.ManifestName), b, 0o600)
 		},
 		"not a database": func(p string) {
 			os.WriteFile(filepath.Join(p, backup.SQLiteName), []byte("hello"), 0o600)
