@@ -209,7 +209,7 @@ func derive(pw string, salt []byte, p hashParams) []byte {
 	slots := hashSlots()
 	slots <- struct{}{}
 	defer func() { <-slots }()
-	return argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(p.keyLen))
+	return argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(p.keyLen)) //nolint:gosec // keyLen is 32, or a stored hash's length that parseHash bounds to maxKeyLen
 }
 
 var b64 = base64.RawStdEncoding.Strict()

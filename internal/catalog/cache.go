@@ -96,7 +96,7 @@ func CacheTTL(key string) (local, shared time.Duration) {
 // Jitter spreads d by up to ±10%, so entries stored together (a warm-up, the
 // burst after a write) do not all expire together.
 func Jitter(d time.Duration) time.Duration {
-	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d)) //nolint:gosec // spreads expiry times; nothing to guess
 }
 
 // RefreshEarly reports whether a reader at now should treat an entry that

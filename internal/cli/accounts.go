@@ -163,7 +163,7 @@ func writeSecretFile(dir, name, text string) (string, error) {
 }
 
 // usersCmd is `ocean users create-admin`.
-func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) (err error) {
 	if len(args) == 0 || args[0] != "create-admin" {
 		return errors.New("usage: ocean users create-admin --email ADDRESS [--name NAME] [--password-stdin]")
 	}
@@ -198,7 +198,7 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, a.Close()) }()
 	u, err := a.Accounts.CreateAdmin(ctx, *email, pw, *name, account.Meta{})
 	if err != nil {
 		return err
@@ -253,12 +253,12 @@ func keysCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	return reencrypt(ctx, cfg, stdout, log)
 }
 
-func reencrypt(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+func reencrypt(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) (err error) {
 	a, err := NewApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, a.Close()) }()
 	n, err := a.Accounts.ReencryptAll(ctx)
 	if err != nil {
 		return err

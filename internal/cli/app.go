@@ -125,12 +125,12 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	if cfg.RedisURL != "" {
 		redis.UseLog(log)
 		if a.Redis, err = redis.Open(ctx, cfg.RedisURL); err != nil {
-			db.Close()
+			_ = db.Close() // the Redis error is the one to report
 			return nil, err
 		}
 	}
 	if err := a.init(ctx, cfg, log, ms); err != nil {
-		a.Close()
+		_ = a.Close() // the init error is the one to report
 		return nil, err
 	}
 	return a, nil

@@ -74,7 +74,7 @@ func (a *App) afterAuthorize(ctx context.Context, o *order.Order) {
 }
 
 // inventoryCmd runs `ocean inventory verify`.
-func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) (err error) {
 	if len(args) != 1 || args[0] != "verify" {
 		return errors.New("usage: ocean inventory verify")
 	}
@@ -82,7 +82,7 @@ func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout 
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	drift, n, err := inventory.NewService(db.Commerce()).Verify(ctx)
 	if err != nil {
 		return err

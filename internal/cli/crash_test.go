@@ -39,7 +39,7 @@ func oceanBinary(t *testing.T) string {
 		binPath = filepath.Join(dir, "ocean")
 		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/ocean").CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,7 +11,7 @@ import (
 	"github.com/oceanshop/ocean/internal/sqldb"
 )
 
-func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) (err error) {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: ocean migrate up|down|status")
 	}
@@ -18,7 +19,7 @@ func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	// Every subcommand reads the status, which creates schema_migrations on
 	// a fresh database: all of it runs under the lock serve takes.
 	return withSchemaLock(ctx, cfg, db, func() error { return migrateLocked(ctx, args[0], db, ms, out) })

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -12,12 +13,12 @@ import (
 
 // seedCmd adds the demo catalog and discount codes to an up-to-date,
 // empty database.
-func seedCmd(ctx context.Context, cfg config.Config, out io.Writer) error {
+func seedCmd(ctx context.Context, cfg config.Config, out io.Writer) (err error) {
 	db, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	n, err := demo.Seed(ctx, catalog.NewService(db.Catalog(), nil))
 	if err != nil {
 		return err

@@ -25,7 +25,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer func() {
+		if err := app.Close(); err != nil {
+			log.Warn("closing the database and Redis clients", "err", err)
+		}
+	}()
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go app.Checkout.RunReconciler(jobs, checkout.ReconcileInterval(cfg.ReservationTTL))
@@ -61,7 +65,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer func() {
 		for _, l := range ls {
-			l.ln.Close()
+			_ = l.ln.Close() // normally closed already by Shutdown
 		}
 	}()
 	var plainLn, tlsLn net.Listener

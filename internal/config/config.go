@@ -538,9 +538,9 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 				source = s.Env
 			}
 			if secretSettings[s.Env] {
-				return c, nil, fmt.Errorf("%s (value hidden) %v", source, err)
+				return c, nil, fmt.Errorf("%s (value hidden) %w", source, err)
 			}
-			return c, nil, fmt.Errorf("%s=%q %v", source, Redact(v), err)
+			return c, nil, fmt.Errorf("%s=%q %w", source, Redact(v), err)
 		}
 	}
 	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
@@ -635,7 +635,7 @@ func sentinelURL(v string) error {
 		}
 		n, perr := strconv.Atoi(port)
 		if err != nil || host == "" || strings.ContainsAny(host, "[]@/") || perr != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("Sentinel address %q is not host:port (%s)", a, syntax)
+			return fmt.Errorf("Sentinel address %q is not host:port (%s)", a, syntax) //nolint:staticcheck // Sentinel is a proper name (Redis Sentinel)
 		}
 	}
 	path = strings.TrimSuffix(path, "/")

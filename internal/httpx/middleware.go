@@ -175,7 +175,7 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 			start := time.Now()
 			defer func() {
 				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler {
+					if v == http.ErrAbortHandler { //nolint:errorlint // v is the panic value itself, compared as net/http compares it
 						panic(v)
 					}
 					log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "method", r.Method,

@@ -111,7 +111,7 @@ func (c *Client) acquire(ctx context.Context, key string, o Options, wait bool) 
 			// The script may have run even though we saw an error (a
 			// timeout after sending): free the key if it is ours.
 			go func() {
-				rctx, cancel := context.WithTimeout(context.Background(), ReleaseTimeout)
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ReleaseTimeout)
 				defer cancel()
 				_ = c.b.Release(rctx, key, value)
 			}()
@@ -162,7 +162,7 @@ func jitter(d time.Duration) time.Duration {
 	if d <= 1 {
 		return d
 	}
-	return d/2 + rand.N(d/2+1)
+	return d/2 + rand.N(d/2+1) //nolint:gosec // retry jitter spreads load; nothing to guess
 }
 
 func reasonOf(err error) string {

@@ -82,7 +82,7 @@ func (l *Lease) ValidUntil() time.Time {
 // Fenced counts a fencing rejection and returns ErrFenced. Call it when a
 // write guarded by this lease's token matched no row.
 func (l *Lease) Fenced() error {
-	l.m.Fenced()
+	_ = l.m.Fenced() // counts; its ErrFenced is wrapped below with the lease's key and token
 	return fmt.Errorf("lock %q token %d: %w", l.key, l.token, ErrFenced)
 }
 

@@ -195,7 +195,7 @@ func (m *Metrics) ended(cause error, held time.Duration) {
 	m.held.Add(-1)
 	m.hold.observe(held)
 	switch cause {
-	case ErrLockLost:
+	case ErrLockLost: //nolint:errorlint // Lease.end passes the sentinels themselves, never wrapped
 		m.lost[1].Add(1)
 	case ErrExpired:
 		m.lost[0].Add(1)

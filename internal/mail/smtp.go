@@ -140,15 +140,17 @@ func (s *SMTP) send(ctx context.Context, rcpt string, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // after QUIT, or on an error already being returned
 
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(sendTimeout)
 	}
-	conn.SetDeadline(deadline)
+	// SetDeadline fails only on a closed connection, whose next read or
+	// write reports that error anyway.
+	_ = conn.SetDeadline(deadline)
 	// Cancelling ctx unblocks any read or write in progress.
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
 	if s.implicitTLS {
@@ -162,7 +164,7 @@ func (s *SMTP) send(ctx context.Context, rcpt string, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // after QUIT, or on an error already being returned
 
 	secure := s.implicitTLS
 	if !secure {

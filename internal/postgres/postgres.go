@@ -34,7 +34,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the failed ping is the error to report
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
 	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique, LoginAs: loginAs(cfg)}, nil
@@ -74,10 +74,10 @@ func Locked(ctx context.Context, db *sqldb.DB, fn func() error) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // returns the connection to the pool; nothing to report
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // the lock also ends with the session; fn's result is what counts
 	return fn()
 }

@@ -79,7 +79,7 @@ func Open(ctx context.Context, url string) (goredis.UniversalClient, error) {
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
+		_ = rdb.Close() // the failed ping is what the caller needs to hear about
 		return nil, errors.New("connect to Redis " + where + ": " + err.Error())
 	}
 	return rdb, nil
@@ -187,10 +187,10 @@ func sentinelAddrs(s string) ([]string, error) {
 			host, port, err = strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"), sentinelPort, nil
 		}
 		if err != nil || host == "" || strings.ContainsAny(host, "[]@/") {
-			return nil, fmt.Errorf("Sentinel address %q is not host:port", a)
+			return nil, fmt.Errorf("Sentinel address %q is not host:port", a) //nolint:staticcheck // Sentinel is a proper name (Redis Sentinel)
 		}
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("Sentinel address %q has a bad port", a)
+			return nil, fmt.Errorf("Sentinel address %q has a bad port", a) //nolint:staticcheck // Sentinel is a proper name (Redis Sentinel)
 		}
 		addrs = append(addrs, net.JoinHostPort(host, port))
 	}

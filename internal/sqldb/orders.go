@@ -190,16 +190,15 @@ func (s *CommerceStore) orderQty(ctx context.Context, tx *Tx, id int64) ([]qty, 
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var items []order.Item
 	for rows.Next() {
 		var it order.Item
 		if err := rows.Scan(&it.VariantID, &it.Quantity); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		items = append(items, it)
 	}
-	rows.Close()
 	return byVariant(items), rows.Err()
 }
 
@@ -418,17 +417,8 @@ func (s *CommerceStore) orderList(ctx context.Context, q string, args ...any) ([
 	if err != nil {
 		return nil, err
 	}
-	var out []*order.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanOrders(rows) // closes rows before s.items queries again
+	if err != nil {
 		return nil, err
 	}
 	if err := s.items(ctx, out); err != nil {
@@ -439,6 +429,20 @@ func (s *CommerceStore) orderList(ctx context.Context, q string, args ...any) ([
 		list[i] = *o
 	}
 	return list, nil
+}
+
+// scanOrders reads every row of rows and closes it.
+func scanOrders(rows *sql.Rows) ([]*order.Order, error) {
+	defer rows.Close()
+	var out []*order.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 func (s *CommerceStore) Orders(ctx context.Context, f order.Filter) ([]order.Order, error) {

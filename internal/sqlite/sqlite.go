@@ -91,12 +91,12 @@ func Open(path string) (*sqldb.DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	if err := w.Ping(); err != nil {
-		w.Close()
+		_ = w.Close() // the open error is the one to report
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", dsn("query_only(1)"))
 	if err != nil {
-		w.Close()
+		_ = w.Close() // the open error is the one to report
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	n := max(4, runtime.NumCPU()*2)

@@ -50,7 +50,7 @@ func (k Key) String() string { return fmt.Sprintf("token.Key{ID: %q, Private: %s
 func (k Key) GoString() string { return k.String() }
 
 // Format prints the key without its key material, whatever the verb.
-func (k Key) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
+func (k Key) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) } // fmt.Formatter has no way to report a write error
 
 // LogValue logs the key id only.
 func (k Key) LogValue() slog.Value {
@@ -350,7 +350,7 @@ func (s Signer) String() string {
 func (s Signer) GoString() string { return s.String() }
 
 // Format prints String whatever the verb, so no verb reveals key material.
-func (s Signer) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+func (s Signer) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) } // fmt.Formatter has no way to report a write error
 
 // LogValue logs issuer, audience and key ids only.
 func (s Signer) LogValue() slog.Value {

@@ -793,7 +793,7 @@ func TestFormattingHidesKeyMaterial(t *testing.T) {
 			base64.StdEncoding.EncodeToString(k.Private)[:16],
 			hex.EncodeToString(seed)[:16],
 			strings.ToUpper(hex.EncodeToString(seed)[:16]),
-			strings.Trim(fmt.Sprint(seed[:6]), "[]"),                                             // %v of bytes: "12 34 56 …"
+			strings.Trim(fmt.Sprint(seed[:6]), "[]"),                                             //nolint:staticcheck // %v of bytes: "12 34 56 …" is the leak looked for
 			strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%#v", seed[:4]), "[]byte{"), "}"), // "0xc, 0x22, …"
 			string(seed[:8]),
 		)

@@ -104,7 +104,7 @@ func clearCookie(rw http.ResponseWriter, name string) {
 	if name == csrfCookie {
 		same = http.SameSiteStrictMode
 	}
-	http.SetCookie(rw, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: same})
+	http.SetCookie(rw, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: same}) //nolint:gosec // Secure, HttpOnly and SameSite are all set; gosec cannot read a variable SameSite
 }
 
 func (w *Web) meta(r *http.Request) account.Meta {

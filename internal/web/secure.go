@@ -34,7 +34,7 @@ func (w *Web) secureOnly(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			http.Redirect(rw, r, w.publicURL+r.URL.RequestURI(), http.StatusFound)
+			http.Redirect(rw, r, w.publicURL+r.URL.RequestURI(), http.StatusFound) //nolint:gosec // to the configured public URL; only the path comes from the request
 			return
 		}
 		// A POST over plain HTTP has already sent its fields in clear text;

@@ -114,7 +114,7 @@ func mutualExclusion(t *testing.T, l lock.Locker) {
 				time.Sleep(time.Millisecond)
 				counter.Store(v + 1)
 				if !alive(lease.Context()) {
-					errs <- fmt.Errorf("lease context cancelled inside the critical section: %v", context.Cause(lease.Context()))
+					errs <- fmt.Errorf("lease context cancelled inside the critical section: %w", context.Cause(lease.Context()))
 				}
 				inside.Add(-1)
 				exit := clock.Add(1)

@@ -31,7 +31,7 @@ func URL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("connect to test PostgreSQL: %v", err)
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }() // test setup connection; closing cannot fail the test
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "ocean_test_" + hex.EncodeToString(b)
@@ -43,7 +43,7 @@ func URL(t testing.TB) string {
 		if err != nil {
 			return
 		}
-		defer c.Close(context.Background())
+		defer func() { _ = c.Close(context.Background()) }() // as above
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
 	u, err := url.Parse(base)

@@ -19,7 +19,7 @@ func Open(t testing.TB) *sqldb.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() }) // a test database in t.TempDir; closing cannot fail the test
 	ms, err := sqlite.Migrations()
 	if err != nil {
 		t.Fatal(err)
