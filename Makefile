@@ -1,11 +1,14 @@
 # Ocean — developer and CI entry points.
 #
-#   make test    go vet, then the full test suite (race detector) against
+#   make test    make lint, then the full test suite (race detector) against
 #                throwaway PostgreSQL + Redis from scripts/services.sh
 #                (with -cover: it ends with the coverage table of scripts/cover.sh
 #                and fails when a business package or the API is below 85%)
 #   make cover   statement coverage per package by its own tests (with services);
 #                fails below 85% for the business packages and the API
+#   make lint    gofmt, golangci-lint (.golangci.yml: govet, staticcheck, gosec,
+#                errcheck, revive, ...), the dependency licence check; the
+#                tools are pinned in tools/go.mod (docs/decisions/0018)
 #   make run     run the shop (go run ./cmd/ocean)
 #   make bench   Go benchmarks (with services), then scripts/bench.sh if present
 #   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys,
@@ -28,10 +31,14 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: test cover run bench fuzz icons
+.PHONY: test cover lint run bench fuzz icons
+
+# The linters are Go tool dependencies of their own module (tools/go.mod), so
+# the shop's go.mod carries none of their dependencies.
+TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 
 test:
-	go vet ./...
+	$(MAKE) lint
 	scripts/e2e-setup.sh
 	scripts/tls-setup.sh
 	scripts/ops-setup.sh
@@ -43,6 +50,14 @@ test:
 cover:
 	$(WITH_SERVICES) \
 	scripts/cover.sh
+
+# golangci-lint runs go vet's analyzers too (govet), and keeps its results in
+# its cache (GOLANGCI_LINT_CACHE, default ~/.cache/golangci-lint).
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
+	$(TOOL) golangci-lint run ./...
+	cd tools && $(TOOL) golangci-lint run --config ../.golangci.yml ./...
+	cd tools && go run ./licences -C .. ./cmd/ocean
 
 run:
 	go run ./cmd/ocean
