@@ -89,7 +89,7 @@ func Create(ctx context.Context, src Source, dir string, keep int, now time.Time
 	ok := false
 	defer func() {
 		if !ok {
-			os.RemoveAll(tmp)
+			_ = os.RemoveAll(tmp) // best effort: the error that stopped the backup is the one returned
 		}
 	}()
 	m := Manifest{Format: format, Created: now.UTC(), SchemaVersion: src.Schema, OceanVersion: src.Version}
@@ -273,7 +273,7 @@ func Verify(path string) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	if _, err := io.ReadFull(f, head); err != nil || string(head) != magic {
 		return m, fmt.Errorf("backup %s: %s is not a %s backup", path, dbName, m.Database)
 	}
@@ -290,7 +290,7 @@ func sumFile(path string, sync bool) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // after Sync, which reports a write-back failure
 	if sync {
 		if err := f.Sync(); err != nil {
 			return File{}, fmt.Errorf("sync %s: %w", path, err)
@@ -310,17 +310,17 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+		_ = out.Close() // the write error is the one to report
 		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
+		_ = out.Close() // the sync error is the one to report
 		return fmt.Errorf("sync %s: %w", dst, err)
 	}
 	return out.Close()
@@ -332,11 +332,11 @@ func writeSynced(path string, b []byte) error {
 		return err
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // the sync error is the one to report
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return f.Close()
@@ -347,7 +347,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}

@@ -3,6 +3,7 @@ package backup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -76,7 +77,7 @@ func pgDump(ctx context.Context, binDir, dbURL, out string) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("pg_dump: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }
@@ -100,8 +101,8 @@ func pgRestore(ctx context.Context, binDir, dbURL, archive string, replace bool)
 	}
 	script, err := exec.CommandContext(ctx, restore, "--no-owner", "--no-privileges", "--file=-", archive).Output()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return fmt.Errorf("pg_restore: %v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			return fmt.Errorf("pg_restore: %w: %s", err, strings.TrimSpace(string(ee.Stderr)))
 		}
 		return fmt.Errorf("pg_restore: %w", err)
 	}
@@ -117,7 +118,7 @@ func pgRestore(ctx context.Context, binDir, dbURL, archive string, replace bool)
 	cmd.Stderr = &stderr
 	cmd.Stdout = &bytes.Buffer{}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("restore into PostgreSQL (rolled back, nothing changed): %v: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("restore into PostgreSQL (rolled back, nothing changed): %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

@@ -327,8 +327,8 @@ func TestAddPricesAndMerges(t *testing.T) {
 	s, _, _ := newService(t)
 	id := guestCart(t, s)
 	mustAdd(t, s, id, 0, teeS, 2)
-	v := mustAdd(t, s, id, 0, mug, 3)
-	v = mustAdd(t, s, id, 0, teeS, 1)
+	mustAdd(t, s, id, 0, mug, 3)
+	v := mustAdd(t, s, id, 0, teeS, 1)
 	if len(v.Lines) != 2 || v.Lines[0].Quantity != 3 || v.Count != 6 || v.Currency != "ZAR" {
 		t.Fatalf("view = %+v; want tee ×3 and mug ×3", v)
 	}

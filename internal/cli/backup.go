@@ -25,7 +25,7 @@ import (
 var keyFiles = []string{secret.FileName, tokenKeysFile}
 
 // backupCmd is `ocean backup [DIR] [--keep N]`.
-func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	keep := fs.Int("keep", cfg.BackupKeep, "backups to keep")
@@ -42,7 +42,7 @@ func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	path, m, err := makeBackup(ctx, cfg, db, ms, dir, *keep)
 	if err != nil {
 		return fmt.Errorf("backup into %s failed (the backups already there are untouched): %w", dir, err)

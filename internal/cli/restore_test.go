@@ -3,6 +3,7 @@ package cli_test
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -193,28 +194,33 @@ func rowsNow(t *testing.T, s *buyShop) map[string]map[string]string {
 		"order_items":  {"id", "order_id", "variant_id", "quantity"},
 		"stock_ledger": {"id", "variant_id", "delta", "kind", "COALESCE(order_id, 0)"},
 	} {
-		rows, err := s.app.DB.Read.Query(fmt.Sprintf(`SELECT %s FROM %s`, strings.Join(cols, ", "), table))
-		if err != nil {
-			t.Fatal(err)
-		}
 		out[table] = map[string]string{}
-		n := len(cols)
-		for rows.Next() {
-			vals := make([]sql.NullString, n)
-			ptrs := make([]any, n)
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+		func() {
+			rows, err := s.app.DB.Read.Query(fmt.Sprintf(`SELECT %s FROM %s`, strings.Join(cols, ", "), table))
+			if err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
-			for _, v := range vals[1:] {
-				b.WriteString(v.String + "|")
+			defer rows.Close()
+			n := len(cols)
+			for rows.Next() {
+				vals := make([]sql.NullString, n)
+				ptrs := make([]any, n)
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				for _, v := range vals[1:] {
+					b.WriteString(v.String + "|")
+				}
+				out[table][vals[0].String] = b.String()
 			}
-			out[table][vals[0].String] = b.String()
-		}
-		rows.Close()
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+		}()
 	}
 	return out
 }
@@ -253,7 +259,7 @@ func TestBackupToAFullDiskFails(t *testing.T) {
 	cmd := exec.Command("bash", "-c", `ulimit -f 64 && exec "$0" backup "$1"`, bin, dir)
 	cmd.Env = append(os.Environ(), "OCEAN_DATA_DIR="+env["OCEAN_DATA_DIR"], "OCEAN_HTTPS_ADDR=off")
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "backup") {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "backup") {
 		t.Fatalf("backup past the file size limit: %v\n%s", err, out)
 	}
 	entries, _ := os.ReadDir(dir)

@@ -430,7 +430,7 @@ func fromFile(env, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s_FILE: %w", env, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	if err != nil {
 		return "", fmt.Errorf("%s_FILE: %w", env, err)

@@ -420,5 +420,5 @@ func (s *scanner) hex4() (rune, bool) {
 		return 0, false
 	}
 	s.i += 4
-	return rune(n), true
+	return rune(n), true //nolint:gosec // four hex digits: at most 0xFFFF
 }

@@ -20,7 +20,7 @@ import (
 // check is skipped on Windows, which has no such modes. A missing file is
 // an error satisfying errors.Is(err, fs.ErrNotExist).
 func Read(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path) //nolint:gosec // reading the key file the operator named is this function's job
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func Create(path string, data []byte) error {
 	if errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the key file path the operator configured
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err // fs.ErrExist when another process won the race
 	}
@@ -130,7 +130,7 @@ func writeTemp(dir string, data []byte) (string, error) {
 // syncDir makes a rename or link in dir durable. Best effort: some systems
 // cannot sync a directory, and the data itself is already synced.
 func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil { //nolint:gosec // the key file's own directory
+	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()  // best effort, as documented above
 		_ = d.Close() // opened for reading
 	}

@@ -41,7 +41,7 @@ func Copy(ctx context.Context, path, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // VACUUM INTO has written and synced dst when it returns
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
 		return fmt.Errorf("copy the SQLite database: %w", err)
 	}
