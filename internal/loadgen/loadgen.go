@@ -250,7 +250,7 @@ func call1(ctx context.Context, c *http.Client, base, method, path, bearer strin
 	if err != nil {
 		return reused.Load() && !gotByte.Load() && ctx.Err() == nil, err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }() // read to the end below; nothing to lose
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return false, fmt.Errorf("%d, reading the body: %w", res.StatusCode, err)

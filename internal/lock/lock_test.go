@@ -89,7 +89,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestWatchdogSurvivesTransientErrors(t *testing.T) {
 	f, l, reg := setup(t)
-	const ttl = 1200 * time.Millisecond
 	lease := acquire(t, l, "k", lock.WithTTL(300*time.Millisecond))
 	waitFor(t, "a first extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extensions_total") >= 1 })
 	f.down.Store(true)

@@ -40,6 +40,19 @@ func (db *DB) Ping(ctx context.Context) error { return db.Read.PingContext(ctx) 
 // benchmarks use it to count the queries behind one page.
 func (db *DB) Queries() int64 { return db.queries.Load() }
 
+// EachRow calls fn for every row of rows (fn scans the current row), then
+// returns the first error: fn's, or the query's (rows.Err). rows is closed
+// when it returns, so the connection is free for the next query.
+func EachRow(rows *sql.Rows, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	db.queries.Add(1)
 	return db.Read.QueryContext(ctx, Rebind(db.Dialect, q), args...)

@@ -180,20 +180,18 @@ func (s *KnowledgeStore) Graph(ctx context.Context, f knowledge.Filter) (knowled
 	var g knowledge.Graph
 	ids := []any{}
 	index := map[int64]int{}
-	for rows.Next() {
+	if err := EachRow(rows, func() error {
 		var id int64
 		var e knowledge.Entity
 		if err := rows.Scan(&id, &e.Name, &e.EntityType); err != nil {
-			rows.Close()
-			return g, err
+			return err
 		}
 		e.Observations = []string{}
 		index[id] = len(g.Entities)
 		ids = append(ids, id)
 		g.Entities = append(g.Entities, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil
+	}); err != nil || len(ids) == 0 {
 		return g, err
 	}
 	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
@@ -201,18 +199,16 @@ func (s *KnowledgeStore) Graph(ctx context.Context, f knowledge.Filter) (knowled
 	if err != nil {
 		return g, err
 	}
-	for rows.Next() {
+	if err := EachRow(rows, func() error {
 		var id int64
 		var c string
 		if err := rows.Scan(&id, &c); err != nil {
-			rows.Close()
-			return g, err
+			return err
 		}
 		e := &g.Entities[index[id]]
 		e.Observations = append(e.Observations, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return g, err
 	}
 	rows, err = s.db.query(ctx, `SELECT f.name, t.name, r.relation_type FROM kg_relations r JOIN kg_entities f ON f.id = r.from_id JOIN kg_entities t ON t.id = r.to_id

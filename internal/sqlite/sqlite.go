@@ -77,7 +77,7 @@ func Open(path string) (*sqldb.DB, error) {
 	// may read it. Created here 0600 (whatever the umask), SQLite gives its
 	// -wal and -shm files the same mode.
 	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-		f.Close()
+		_ = f.Close() // an empty file, created for its mode only
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

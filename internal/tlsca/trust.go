@@ -91,8 +91,8 @@ func (t *Trust) apply(add bool) error {
 	var done int
 	var problems []error
 	report := func(store string, err error) {
-		switch {
-		case err == nil:
+		switch err {
+		case nil:
 			done++
 			if add {
 				fmt.Fprintf(t.Out, "trusted in %s\n", store)
@@ -132,10 +132,10 @@ func (t *Trust) linuxSystem(add bool, nick string, pemBytes []byte) error {
 		dir := t.Anchors[tool]
 		file := filepath.Join(dir, nick+".crt")
 		if add {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // the system's trust anchor directory: every user's programs read it
 				return permission(err)
 			}
-			if err := os.WriteFile(file, pemBytes, 0o644); err != nil {
+			if err := os.WriteFile(file, pemBytes, 0o644); err != nil { //nolint:gosec // a CA certificate is public; every user's programs must read it
 				return permission(err)
 			}
 		} else if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
