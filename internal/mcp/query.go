@@ -310,7 +310,7 @@ func (c *console) setupRole(ctx context.Context) (string, error) {
 	}
 	role := readerRole(dbname)
 	tables := map[string]bool{}
-	rows, err := c.db.Write.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	rows, err := c.db.Write.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`) //nolint:rowserrcheck,sqlclosecheck // sqldb.EachRow below closes rows and reads rows.Err
 	if err != nil {
 		return "", err
 	}
@@ -375,7 +375,7 @@ func (c *console) grant(ctx context.Context, role, schema string, tables map[str
 			}
 			continue
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, t)
+		rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, t) //nolint:rowserrcheck,sqlclosecheck // sqldb.EachRow below closes rows and reads rows.Err
 		if err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ func (r *ReadOnly) Query(ctx context.Context, q string, policy Policy, row func(
 		return err
 	}
 	schema := map[string]bool{}
-	names, err := conn.QueryContext(ctx, `SELECT lower(name) FROM sqlite_master WHERE type IN ('table', 'view')`)
+	names, err := conn.QueryContext(ctx, `SELECT lower(name) FROM sqlite_master WHERE type IN ('table', 'view')`) //nolint:rowserrcheck,sqlclosecheck // sqldb.EachRow below closes names and reads names.Err
 	if err != nil {
 		return err
 	}
