@@ -129,7 +129,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		l.mu.Lock()
 		if l.open[key] >= l.max {
 			l.mu.Unlock()
-			c.Close()
+			_ = c.Close() // refused: over this client's connection cap
 			continue
 		}
 		l.open[key]++

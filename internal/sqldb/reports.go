@@ -111,16 +111,14 @@ func (r *Reports) Schema(ctx context.Context) ([]Table, error) {
 		return nil, err
 	}
 	var out []Table
-	for rows.Next() {
+	if err := EachRow(rows, func() error {
 		var t Table
 		if err := rows.Scan(&t.Name); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		out = append(out, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -130,28 +128,30 @@ func (r *Reports) Schema(ctx context.Context) ([]Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
+		if err := EachRow(rows, func() error {
 			var c Column
 			if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			t.Columns = append(t.Columns, c)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		rows.Close()
-		rows, err = r.db.query(ctx, iq, t.Name)
+		idx, err := r.db.query(ctx, iq, t.Name)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
+		if err := EachRow(idx, func() error {
 			var s string
-			if err := rows.Scan(&s); err != nil {
-				rows.Close()
-				return nil, err
+			if err := idx.Scan(&s); err != nil {
+				return err
 			}
 			t.Indexes = append(t.Indexes, s)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		rows.Close()
 	}
 	return out, nil
 }
