@@ -97,7 +97,7 @@ func (w *Web) adminLocks(rw http.ResponseWriter, r *http.Request) {
 func lockStatsView(st lock.Stats) lockStats {
 	s := lockStats{Acquisitions: st.Acquisitions, Contended: st.Contended, Extensions: st.Extensions,
 		ExtensionFailures: st.ExtensionFailures, Fenced: st.Fenced, HeldHere: uint64(max(st.Held, 0)),
-		WaitMean: meanText(st.Wait), HoldMean: meanText(st.Hold), Leases: int(st.Hold.Count)}
+		WaitMean: meanText(st.Wait), HoldMean: meanText(st.Hold), Leases: int(st.Hold.Count)} //nolint:gosec // a count of leases in this process fits an int
 	s.Failures, s.FailuresTotal = byReason(st.Failures)
 	s.Lost, s.LostTotal = byReason(st.Lost)
 	if s.Acquisitions > 0 {
