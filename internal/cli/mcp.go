@@ -36,7 +36,11 @@ func mcpCmd(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer func() {
+		if err := app.Close(); err != nil {
+			log.Warn("closing the database and Redis clients", "err", err)
+		}
+	}()
 	var uid int64
 	if cfg.MCPUser != "" {
 		email, err := account.NormalizeEmail(cfg.MCPUser)
@@ -56,7 +60,11 @@ func mcpCmd(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			log.Warn("closing the MCP server", "err", err)
+		}
+	}()
 	log.Info("MCP server on stdio", "operator", cfg.MCPUser != "" || cfg.MCPToken != "")
 	return s.Run(ctx)
 }
