@@ -302,7 +302,7 @@ func TestInPlaceUpgradeDrill(t *testing.T) {
 		c := exec.Command(bin, "upgrade", timeout)
 		c.Env = env
 		out, err := c.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			return ee.ExitCode(), string(out)
 		} else if err != nil {
 			t.Fatal(err)

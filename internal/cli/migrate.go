@@ -74,7 +74,7 @@ func openCurrent(ctx context.Context, cfg config.Config) (*sqldb.DB, error) {
 		err = fmt.Errorf("the database schema is at version %d, this binary needs %d: run `ocean migrate up` first", st.Current, st.Latest)
 	}
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the status error is the one to report
 		return nil, err
 	}
 	return db, nil

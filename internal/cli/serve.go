@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		stopJobs()
 		app.Drain()
 		for _, l := range ls {
-			l.ln.Close()
+			_ = l.ln.Close() // stop accepting; the new process holds the sockets now
 		}
 		log.Info("upgrade: the new process is ready and accepts on the sockets; draining this one", "connections", conns.open())
 		conns.waitClosed(cfg.ShutdownDelay + time.Second)

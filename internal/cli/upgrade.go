@@ -104,7 +104,7 @@ func (u *upgrader) onHUP(ctx context.Context) {
 // removePIDFile deletes the PID file if it still names this process.
 func (u *upgrader) removePIDFile() {
 	if b, err := os.ReadFile(u.pidFile); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
-		os.Remove(u.pidFile)
+		_ = os.Remove(u.pidFile) // best effort on the way out: the next start rewrites it
 	}
 }
 
