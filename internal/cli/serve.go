@@ -73,13 +73,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if plainLn, err = listen(cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("OCEAN_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 		}
-		defer plainLn.Close()
+		defer func() { _ = plainLn.Close() }() // normally closed already by Shutdown
 	}
 	if cfg.HTTPSAddr != "" {
 		if tlsLn, err = listen(cfg.HTTPSAddr); err != nil {
 			return fmt.Errorf("OCEAN_HTTPS_ADDR %s: %w", cfg.HTTPSAddr, err)
 		}
-		defer tlsLn.Close()
+		defer func() { _ = tlsLn.Close() }() // normally closed already by Shutdown
 	}
 	// Certificates come from OCEAN_TLS; handshakes ask for the current one,
 	// so renewals and reloads reach clients without a restart.

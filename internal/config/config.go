@@ -192,7 +192,7 @@ var Settings = []Setting{
 			}
 			b, err := os.ReadFile(v)
 			if err != nil {
-				return fmt.Errorf("cannot be read: %v", err)
+				return fmt.Errorf("cannot be read: %w", err)
 			}
 			if blk, _ := pem.Decode(b); blk == nil || blk.Type != "CERTIFICATE" {
 				return errors.New("holds no PEM certificate")
