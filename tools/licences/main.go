@@ -40,6 +40,7 @@ var kinds = []struct {
 	{"BSD-3-Clause", true, []string{"Redistribution and use in source and binary forms", "names of its contributors may not be used"}},
 	{"BSD-2-Clause", true, []string{"Redistribution and use in source and binary forms"}},
 	{"ISC", true, []string{"Permission to use, copy, modify, and", "distribute this software for any", "purpose with or without fee is hereby granted"}},
+	{"CC0-1.0", true, []string{"CC0 1.0 Universal", "Statement of Purpose"}},
 	{"Unlicense", true, []string{"This is free and unencumbered software released into the public domain"}},
 }
 
