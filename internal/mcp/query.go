@@ -2,7 +2,7 @@ package mcp
 
 import (
 	"context"
-	"crypto/md5"
+	"crypto/md5" //nolint:gosec // see readerRole: naming only
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -289,7 +289,7 @@ func sqlError(err error) error {
 // readerRole is the PostgreSQL role console queries run as: one per
 // database, since roles belong to the whole cluster.
 func readerRole(database string) string {
-	h := md5.Sum([]byte(database))
+	h := md5.Sum([]byte(database)) //nolint:gosec // a short stable name for a role, not a secret or a signature
 	return "ocean_reader_" + hex.EncodeToString(h[:8])
 }
 
@@ -314,15 +314,16 @@ func (c *console) setupRole(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for rows.Next() {
+	if err := sqldb.EachRow(rows, func() error {
 		var t string
 		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return "", err
+			return err
 		}
 		tables[t] = true
+		return nil
+	}); err != nil {
+		return "", err
 	}
-	rows.Close()
 	err = c.grant(ctx, role, schema, tables)
 	if err != nil {
 		return "", &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The SQL console could not set up its read-only role " + role + " (the shop's database user needs CREATEROLE once).", Err: err}
@@ -380,17 +381,18 @@ func (c *console) grant(ctx context.Context, role, schema string, tables map[str
 			return err
 		}
 		var ok []string
-		for rows.Next() {
+		if err := sqldb.EachRow(rows, func() error {
 			var col string
 			if err := rows.Scan(&col); err != nil {
-				rows.Close()
 				return err
 			}
 			if policy(t, col) == nil {
 				ok = append(ok, quoteIdent(col))
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
-		rows.Close()
 		if len(ok) > 0 {
 			if err := exec(`GRANT SELECT (` + strings.Join(ok, ", ") + `) ON ` + quoteIdent(t) + ` TO ` + r); err != nil {
 				return err
@@ -441,7 +443,7 @@ func (c *console) runPostgres(ctx context.Context, q string, add func([]string, 
 	if err != nil {
 		return err
 	}
-	defer rdb.Close() // the session ends with the query: no lock or setting outlives it
+	defer func() { _ = rdb.Close() }() // the session ends with the query: no lock or setting outlives it
 	tx, err := rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func loginAs(cfg *pgx.ConnConfig) func(ctx context.Context, user, password strin
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(0)
 		if err := db.PingContext(ctx); err != nil {
-			db.Close()
+			_ = db.Close() // the ping error is the one to report
 			return nil, err
 		}
 		return db, nil
