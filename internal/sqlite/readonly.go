@@ -74,7 +74,7 @@ func OpenReadOnly(ctx context.Context, db *sqldb.DB) (*ReadOnly, error) {
 	pool.SetMaxOpenConns(2)
 	pool.SetMaxIdleConns(2)
 	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
+		_ = pool.Close() // the ping error is the one to report
 		return nil, err
 	}
 	return &ReadOnly{db: pool}, nil
@@ -100,7 +100,7 @@ func (r *ReadOnly) Query(ctx context.Context, q string, policy Policy, row func(
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // gives the connection back to the pool
 	// No value a query builds may exceed maxValueBytes (randomblob,
 	// zeroblob, printf, group_concat would otherwise allocate what they are
 	// asked for, up to a gigabyte each, inside the shop's process).
@@ -133,16 +133,14 @@ func (r *ReadOnly) Query(ctx context.Context, q string, policy Policy, row func(
 	if err != nil {
 		return err
 	}
-	for names.Next() {
+	if err := sqldb.EachRow(names, func() error {
 		var n string
 		if err := names.Scan(&n); err != nil {
-			names.Close()
 			return err
 		}
 		schema[n] = true
-	}
-	names.Close()
-	if err := names.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	if err := install(func(table, column string) error {
