@@ -16,6 +16,10 @@
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
 
 export PATH := /usr/local/go/bin:$(PATH)
+# Go 1.26.8 (this machine's) has standard-library vulnerabilities fixed
+# later; go1.27.3 is the newer Go the module proxy serves here. The go
+# command fetches it like a module (76 MB, once per machine).
+export GOTOOLCHAIN := go1.27.3
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,7 +35,7 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: test cover lint vulncheck run bench fuzz icons
+.PHONY: test cover lint vulncheck drill-bluegreen run bench fuzz icons
 
 # The linters are Go tool dependencies of their own module (tools/go.mod), so
 # the shop's go.mod carries none of their dependencies.
@@ -58,11 +62,11 @@ lint:
 	$(TOOL) golangci-lint run ./...
 	cd tools && $(TOOL) golangci-lint run --config ../.golangci.yml ./...
 	cd tools && go run ./licences -C .. ./cmd/ocean
+	$(MAKE) vulncheck
 
 # govulncheck against an offline copy of the Go vulnerability database
-# (scripts/vulndb.sh; `scripts/vulndb.sh update` pins a newer one). Not in
-# lint yet: Go 1.26.8's standard library has fixed vulnerabilities that only
-# a newer toolchain (GOTOOLCHAIN=go1.27.3) removes.
+# (scripts/vulndb.sh; `scripts/vulndb.sh update` pins a newer one); part of
+# lint. It fails on a vulnerability in code the binary calls.
 vulncheck:
 	db=$$(scripts/vulndb.sh); $(TOOL) govulncheck -db "file://$$db" ./...
 
@@ -89,6 +93,13 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzSafeNext -fuzztime=$(FUZZTIME) ./internal/web
 	go test -run='^$$' -fuzz=FuzzVerifySignature -fuzztime=$(FUZZTIME) ./internal/payment
 	go test -run='^$$' -fuzz=FuzzDecodeTokenRequest -fuzztime=$(FUZZTIME) ./internal/payment/sandbox
+
+# The blue-green drill behind nginx (deploy/bluegreen.sh); not in make test
+# while a response cut short around an nginx reload is an open defect
+# (docs/runbooks/releases.md).
+drill-bluegreen:
+	scripts/ops-setup.sh
+	OCEAN_DRILL_BLUEGREEN=1 go test -count=1 -v -run TestBlueGreenDrill ./deploy
 
 icons:
 	scripts/icons.sh
