@@ -1,7 +1,6 @@
 package tlsx
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,9 +14,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/oceanshop/ocean/internal/tlsx/tlsxtest"
 )
 
 // testCA is a throwaway CA for tests.
@@ -90,26 +90,9 @@ func pairFiles(t testing.TB) (certPath, keyPath string) {
 	return filepath.Join(d, "chain.pem"), filepath.Join(d, "key.pem")
 }
 
-// logBuffer is a slog logger whose output a test can read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newLog() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
+// newLog is a slog logger whose output a test can read.
+func newLog() (*slog.Logger, *tlsxtest.LogBuffer) {
+	b := &tlsxtest.LogBuffer{}
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 

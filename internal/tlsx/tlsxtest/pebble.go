@@ -21,19 +21,20 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// logBuffer collects a process's output.
-type logBuffer struct {
+// LogBuffer collects output written from several goroutines (a process's,
+// or a slog logger's) for a test to read.
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf strings.Builder
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.Write(p)
 }
 
-func (l *logBuffer) String() string {
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
@@ -71,7 +72,7 @@ type Pebble struct {
 	Validity   int    // certificate lifetime in seconds (default 30)
 	cmd        *exec.Cmd
 	exited     chan struct{}
-	log        *logBuffer
+	log        *LogBuffer
 }
 
 // NewPebble prepares pebble (the module's tool dependency, built here):
@@ -90,7 +91,7 @@ func NewPebble(t *testing.T, slot int) *Pebble {
 	mod := strings.TrimSpace(string(out))
 	port, mgmt := envPort(t, "OCEAN_PEBBLE_PORT", 14000)+2*slot, envPort(t, "OCEAN_PEBBLE_MGMT_PORT", 14001)+2*slot
 	return &Pebble{bin: bin, mod: mod, port: port, mgmt: mgmt, Dir: fmt.Sprintf("https://127.0.0.1:%d/dir", port), Validity: 30,
-		CAPEM: filepath.Join(mod, "test/certs/pebble.minica.pem"), exited: make(chan struct{}), log: &logBuffer{}}
+		CAPEM: filepath.Join(mod, "test/certs/pebble.minica.pem"), exited: make(chan struct{}), log: &LogBuffer{}}
 }
 
 // Start runs pebble, validating HTTP-01 on httpPort and TLS-ALPN-01 on
