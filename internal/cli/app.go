@@ -28,6 +28,7 @@ import (
 	"github.com/oceanshop/ocean/internal/mcp"
 	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/payment/stripe"
@@ -62,6 +63,8 @@ type App struct {
 	LockMetrics *lock.Metrics
 	// Metrics is the Prometheus registry /metrics serves.
 	Metrics *prometheus.Registry
+	// Tracing is OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+	Tracing *observe.Tracing
 	// MCP is the MCP server /mcp serves.
 	MCP                 *mcp.Server
 	closeLocker         func() error
@@ -122,6 +125,10 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	a := &App{DB: db}
+	if a.Tracing, err = observe.New(ctx, Version); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if cfg.RedisURL != "" {
 		redis.UseLog(log)
 		if a.Redis, err = redis.Open(ctx, cfg.RedisURL); err != nil {
@@ -235,6 +242,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		mux.Handle("GET /metrics", metrics.Handler(a.Metrics, cfg.MetricsToken))
 	}
 	a.Handler = a.releaseHandler(httpx.Chain(mux,
+		a.Tracing.Middleware(mux),                  // the trace id (and span) of every request
 		tlsx.Forwarded(cfg.TrustedProxies),         // X-Forwarded-Proto: https from a trusted proxy counts as TLS
 		tlsx.StrictTransport(cfg.HSTSPreload),      // HSTS on secure requests for real hosts
 		metrics.NewHTTP(a.Metrics).Middleware(mux), // counts every request, refused ones too
@@ -286,5 +294,6 @@ func (a *App) Close() error {
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
 	}
+	errs = append(errs, a.Tracing.Shutdown(context.Background())) // flushes the last spans
 	return errors.Join(append(errs, a.DB.Close())...)
 }

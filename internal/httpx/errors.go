@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -68,6 +69,9 @@ type Problem struct {
 	Instance  string             `json:"instance,omitempty"`
 	Errors    []ocean.FieldError `json:"errors,omitempty"`
 	RequestID string             `json:"request_id,omitempty"`
+	// TraceID is the request's trace (5xx only): what to quote to whoever
+	// runs the shop, and the key to the trace and the error report.
+	TraceID string `json:"trace_id,omitempty"`
 }
 
 // ProblemType is the stable type URI of an error code; docs/api.md lists them.
@@ -76,7 +80,7 @@ func ProblemType(code string) string { return "/problems/" + strings.ReplaceAll(
 // NewProblem builds the problem document for err.
 func NewProblem(r *http.Request, err error) Problem {
 	code := ocean.ErrorCode(err)
-	return Problem{
+	p := Problem{
 		Type:      ProblemType(code),
 		Title:     titles[code],
 		Status:    Status(code),
@@ -85,6 +89,10 @@ func NewProblem(r *http.Request, err error) Problem {
 		Errors:    ocean.ErrorFields(err),
 		RequestID: RequestID(r.Context()),
 	}
+	if p.Status >= 500 {
+		p.TraceID = observe.TraceID(r.Context())
+	}
+	return p
 }
 
 // WriteProblem writes err as application/problem+json. Internal errors are
@@ -130,7 +138,7 @@ func LogError(r *http.Request, err error) {
 	if Status(ocean.ErrorCode(err)) < 500 || r.Context().Err() != nil {
 		return
 	}
-	Logger(r.Context()).ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
+	Logger(r.Context()).ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "trace_id", observe.TraceID(r.Context()),
 		"method", r.Method, "path", r.URL.Path, "err", err)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -178,7 +179,7 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 					if v == http.ErrAbortHandler { //nolint:errorlint // v is the panic value itself, compared as net/http compares it
 						panic(v)
 					}
-					log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "method", r.Method,
+					log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "trace_id", observe.TraceID(r.Context()), "method", r.Method,
 						"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 					if sw.status == 0 {
 						err := &ocean.Error{Code: ocean.EINTERNAL, Message: "Something went wrong on our side.", Err: fmt.Errorf("%w: %v", errPanic, v)}
@@ -187,7 +188,7 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 				}
 				log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", sw.status), slog.Int("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),
-					slog.String("request_id", RequestID(r.Context())))
+					slog.String("request_id", RequestID(r.Context())), slog.String("trace_id", observe.TraceID(r.Context())))
 			}()
 			next.ServeHTTP(sw, r)
 		})
