@@ -48,6 +48,9 @@ var Readable = map[string][]string{
 	"kg_entities":            nil,
 	"kg_observations":        nil,
 	"kg_relations":           nil,
+	"kpi_daily":              nil, // the dashboard's rollups: counts and sums only
+	"kpi_sales_daily":        nil,
+	"kpi_product_daily":      nil,
 	"users":                  {"password_hash", "phone"},
 	"addresses":              {"data"},
 	"carts":                  {"id"},

@@ -97,3 +97,14 @@ func TestMailboxContract(t *testing.T) {
 		return db.Mailbox()
 	})
 }
+
+func TestKPIContract(t *testing.T) {
+	storetest.KPI(t, func(t *testing.T) storetest.KPIDB {
+		db, ms := open(t)
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.KPIDB{CommerceDB: storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce()},
+			KPI: db.KPI(), Target: db, Migrations: ms}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/pricing"
 )
@@ -143,7 +144,17 @@ ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity +
 		if q > cart.MaxLineQuantity {
 			return ocean.Errorf(ocean.EUNPROCESSABLE, "You can buy at most %d of one item.", cart.MaxLineQuantity)
 		}
-		return nil
+		// The cart's first item makes it count once, on its creation day,
+		// among the dashboard's carts.
+		var created timeValue
+		err := tx.queryRow(ctx, `UPDATE carts SET filled = 1 WHERE id = ? AND filled = 0 RETURNING created_at`, cartID).Scan(&created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return addDaily(ctx, tx, kpi.DayOf(created.t), kpiCarts, 1)
 	})
 	return q, err
 }

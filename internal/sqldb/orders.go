@@ -12,6 +12,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
@@ -153,7 +154,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, it.VariantID, it.ProductName, it.Prod
 				return err
 			}
 		}
-		return s.event(ctx, tx, o.ID, "", order.PendingPayment, "", "")
+		if err := s.event(ctx, tx, o.ID, "", order.PendingPayment, "", ""); err != nil {
+			return err
+		}
+		return addDaily(ctx, tx, kpi.DayOf(o.CreatedAt), kpiCheckouts, 1)
 	})
 	if err != nil {
 		o.ID = 0
@@ -179,7 +183,17 @@ WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.
 		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = (SELECT cart_id FROM orders WHERE id = ?)`, s.db.timeArg(at), id); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card)
+		if err := s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card); err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := addDaily(ctx, tx, kpi.DayOf(f.created), kpiPaid, 1); err != nil {
+			return err
+		}
+		return s.countSale(ctx, tx, id, f, 1)
 	})
 	return won, err
 }
@@ -239,7 +253,14 @@ WHERE id = ? AND status = 'pending_payment'`, paymentStatus, code, msg, now, id)
 		if err := s.giveBack(ctx, tx, id, inventory.Release, actor); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, id, order.PendingPayment, order.Cancelled, actor, code)
+		if err := s.event(ctx, tx, id, order.PendingPayment, order.Cancelled, actor, code); err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return addDaily(ctx, tx, kpi.DayOf(f.created), releaseOutcome(paymentStatus, code), 1)
 	})
 	return won, err
 }
@@ -280,7 +301,22 @@ WHERE id = ? AND status = ? AND status IN (`+placeholders(len(from))+`)`, args..
 		if tracking != "" && note == "" {
 			note = "tracking " + tracking
 		}
-		return s.event(ctx, tx, id, order.Status(prev), to, actor, note)
+		if err := s.event(ctx, tx, id, order.Status(prev), to, actor, note); err != nil {
+			return err
+		}
+		if (order.Status(prev) == order.Cancelled) == (to == order.Cancelled) {
+			return nil
+		}
+		// Into or out of cancelled: the order leaves or rejoins the takings.
+		f, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		sign := int64(1)
+		if to == order.Cancelled {
+			sign = -1
+		}
+		return s.countSale(ctx, tx, id, f, sign)
 	})
 	return won, err
 }
@@ -296,7 +332,14 @@ func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) 
 		if err := s.giveBack(ctx, tx, id, inventory.Cancel, actor); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, id, order.Paid, order.Cancelled, actor, "")
+		if err := s.event(ctx, tx, id, order.Paid, order.Cancelled, actor, ""); err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return s.countSale(ctx, tx, id, f, -1)
 	})
 	return won, err
 }
@@ -320,9 +363,15 @@ func (s *CommerceStore) AddRefund(ctx context.Context, r checkout.RefundChange) 
 			return err
 		}
 		if r.To != r.From {
-			return s.event(ctx, tx, r.OrderID, r.From, r.To, r.Actor, fmt.Sprintf("refund %d", r.Amount))
+			if err := s.event(ctx, tx, r.OrderID, r.From, r.To, r.Actor, fmt.Sprintf("refund %d", r.Amount)); err != nil {
+				return err
+			}
 		}
-		return nil
+		f, err := s.facts(ctx, tx, r.OrderID)
+		if err != nil {
+			return err
+		}
+		return s.countRefund(ctx, tx, f, r.Amount)
 	})
 	return won, err
 }
@@ -340,9 +389,19 @@ func (s *CommerceStore) UndoRefund(ctx context.Context, id int64, reference stri
 		if _, err := tx.exec(ctx, `DELETE FROM refunds WHERE order_id = ? AND reference = ?`, id, reference); err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, `UPDATE orders SET refunded = refunded - ?, status = ?, updated_at = ? WHERE id = ?`,
-			amount, string(restore), s.db.timeArg(time.Now().UTC()), id)
-		return err
+		before, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.exec(ctx, `UPDATE orders SET refunded = refunded - ?, status = ?, updated_at = ? WHERE id = ?`,
+			amount, string(restore), s.db.timeArg(time.Now().UTC()), id); err != nil {
+			return err
+		}
+		after, err := s.facts(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return s.recount(ctx, tx, id, before, after, -amount)
 	})
 }
 

@@ -83,3 +83,15 @@ func TestSandboxGatewayContract(t *testing.T) {
 func TestMailboxContract(t *testing.T) {
 	mailtest.Store(t, func(t *testing.T) mail.Store { return sqlitetest.Open(t).Mailbox() })
 }
+
+func TestKPIContract(t *testing.T) {
+	storetest.KPI(t, func(t *testing.T) storetest.KPIDB {
+		db := sqlitetest.Open(t)
+		ms, err := sqlite.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storetest.KPIDB{CommerceDB: storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce()},
+			KPI: db.KPI(), Target: db, Migrations: ms}
+	})
+}

@@ -1,0 +1,249 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oceanshop/ocean/internal/kpi"
+	"github.com/oceanshop/ocean/internal/order"
+)
+
+// The dashboard's rollups (migration 0008, package kpi). The order store
+// changes them inside its own transactions, always as the last writes of
+// the transaction and in one order (kpi_daily, kpi_sales_daily, then
+// kpi_product_daily by slug), so two transactions never wait on each other
+// in a cycle through them.
+
+// KPIStore reads the rollups and adds visits.
+type KPIStore struct{ db *DB }
+
+var _ kpi.Store = (*KPIStore)(nil)
+
+// KPI returns the dashboard's store.
+func (db *DB) KPI() *KPIStore { return &KPIStore{db: db} }
+
+// funnel columns of kpi_daily that the stores add to.
+const (
+	kpiCarts     = "carts"
+	kpiCheckouts = "checkouts"
+	kpiPaid      = "paid"
+	kpiDeclined  = "declined"
+	kpiErrored   = "errored"
+	kpiAbandoned = "abandoned"
+	kpiSessions  = "sessions"
+)
+
+// addDaily adds n to one column of a day's funnel row. col is one of the
+// kpi* constants, never input.
+func addDaily(ctx context.Context, ex interface {
+	exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+}, day kpi.Day, col string, n int64) error {
+	_, err := ex.exec(ctx, `INSERT INTO kpi_daily (day, `+col+`) VALUES (?, ?)
+ON CONFLICT (day) DO UPDATE SET `+col+` = kpi_daily.`+col+` + excluded.`+col, int64(day), n)
+	return err
+}
+
+// orderFacts is what the rollups need to know of an order.
+type orderFacts struct {
+	created  time.Time
+	paid     *time.Time
+	status   order.Status
+	currency string
+	total    int64
+	refunded int64
+}
+
+func (f orderFacts) counted() bool { return f.paid != nil && f.status != order.Cancelled }
+
+func (*CommerceStore) facts(ctx context.Context, tx *Tx, id int64) (orderFacts, error) {
+	var f orderFacts
+	var created timeValue
+	var paid nullTime
+	var st string
+	err := tx.queryRow(ctx, `SELECT created_at, paid_at, status, currency, total, refunded FROM orders WHERE id = ?`, id).
+		Scan(&created, &paid, &st, &f.currency, &f.total, &f.refunded)
+	f.created, f.paid, f.status = created.t, paid.t, order.Status(st)
+	return f, err
+}
+
+// countSale adds (sign 1) or takes away (sign -1) a paid order's takings
+// and its lines from the rollups of the day it was paid.
+func (s *CommerceStore) countSale(ctx context.Context, tx *Tx, id int64, f orderFacts, sign int64) error {
+	if f.paid == nil {
+		return nil
+	}
+	day := int64(kpi.DayOf(*f.paid))
+	if _, err := tx.exec(ctx, `INSERT INTO kpi_sales_daily (day, currency, orders, gross, refunded) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (day, currency) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
+ gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded`,
+		day, f.currency, sign, sign*f.total, sign*f.refunded); err != nil {
+		return err
+	}
+	type line struct {
+		slug, name    string
+		units, amount int64
+	}
+	rows, err := tx.query(ctx, `SELECT product_slug, product_name, quantity, line_total FROM order_items WHERE order_id = ? ORDER BY id`, id)
+	if err != nil {
+		return err
+	}
+	var lines []line
+	if err := EachRow(rows, func() error {
+		var l line
+		if err := rows.Scan(&l.slug, &l.name, &l.units, &l.amount); err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(lines, func(x line) bool { return x.slug == l.slug }); i >= 0 {
+			lines[i].units += l.units
+			lines[i].amount += l.amount
+			return nil
+		}
+		lines = append(lines, l)
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.slug, b.slug) })
+	for _, l := range lines {
+		if _, err := tx.exec(ctx, `INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,
+ units = kpi_product_daily.units + excluded.units, revenue = kpi_product_daily.revenue + excluded.revenue`,
+			day, f.currency, l.slug, l.name, sign*l.units, sign*l.amount); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countRefund adds amount (negative: takes it back) to the refunds of the
+// day a counted order was paid.
+func (s *CommerceStore) countRefund(ctx context.Context, tx *Tx, f orderFacts, amount int64) error {
+	if !f.counted() || amount == 0 {
+		return nil
+	}
+	_, err := tx.exec(ctx, `UPDATE kpi_sales_daily SET refunded = refunded + ? WHERE day = ? AND currency = ?`,
+		amount, int64(kpi.DayOf(*f.paid)), f.currency)
+	return err
+}
+
+// releaseOutcome is the funnel column a released payment attempt counts in.
+func releaseOutcome(paymentStatus, code string) string {
+	switch {
+	case paymentStatus == order.PaymentDeclined:
+		return kpiDeclined
+	case code == "gateway_unavailable":
+		return kpiErrored
+	default:
+		return kpiAbandoned
+	}
+}
+
+// ---------------------------------------------------------------- reads
+
+func (k *KPIStore) Daily(ctx context.Context, from, to kpi.Day) ([]kpi.Daily, error) {
+	rows, err := k.db.query(ctx, `SELECT day, sessions, carts, checkouts, paid, declined, errored, abandoned FROM kpi_daily
+WHERE day >= ? AND day <= ? ORDER BY day`, int64(from), int64(to))
+	if err != nil {
+		return nil, err
+	}
+	var out []kpi.Daily
+	err = EachRow(rows, func() error {
+		var d kpi.Daily
+		if err := rows.Scan(&d.Day, &d.Sessions, &d.Carts, &d.Checkouts, &d.Paid, &d.Declined, &d.Errored, &d.Abandoned); err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+func (k *KPIStore) Sales(ctx context.Context, from, to kpi.Day) ([]kpi.Sales, error) {
+	rows, err := k.db.query(ctx, `SELECT day, currency, orders, gross, refunded FROM kpi_sales_daily
+WHERE day >= ? AND day <= ? ORDER BY day, currency`, int64(from), int64(to))
+	if err != nil {
+		return nil, err
+	}
+	var out []kpi.Sales
+	err = EachRow(rows, func() error {
+		var s kpi.Sales
+		if err := rows.Scan(&s.Day, &s.Currency, &s.Orders, &s.Gross, &s.Refunded); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+func (k *KPIStore) TopProducts(ctx context.Context, from, to kpi.Day, currency string, byUnits bool, limit int) ([]kpi.Product, error) {
+	order := `revenue DESC, units DESC`
+	if byUnits {
+		order = `units DESC, revenue DESC`
+	}
+	rows, err := k.db.query(ctx, `SELECT product_slug, MAX(product_name), CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(revenue) AS BIGINT) AS revenue
+FROM kpi_product_daily WHERE day >= ? AND day <= ? AND currency = ?
+GROUP BY product_slug HAVING SUM(units) > 0 ORDER BY `+order+`, product_slug LIMIT ?`, int64(from), int64(to), currency, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []kpi.Product
+	err = EachRow(rows, func() error {
+		p := kpi.Product{Currency: currency}
+		if err := rows.Scan(&p.Slug, &p.Name, &p.Units, &p.Revenue); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+func (k *KPIStore) LowStock(ctx context.Context, threshold, limit int) ([]kpi.LowStock, error) {
+	rows, err := k.db.query(ctx, `SELECT v.id, v.sku, p.name, v.stock FROM variants v JOIN products p ON p.id = v.product_id
+WHERE v.stock <= ? ORDER BY v.stock, v.id LIMIT ?`, threshold, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []kpi.LowStock
+	err = EachRow(rows, func() error {
+		var l kpi.LowStock
+		if err := rows.Scan(&l.VariantID, &l.SKU, &l.ProductName, &l.Stock); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+func (k *KPIStore) FirstSessionDay(ctx context.Context) (kpi.Day, bool, error) {
+	var d sql.NullInt64
+	err := k.db.queryRow(ctx, `SELECT MIN(day) FROM kpi_daily WHERE sessions > 0`).Scan(&d)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return kpi.Day(d.Int64), d.Valid, err
+}
+
+func (k *KPIStore) AddSessions(ctx context.Context, day kpi.Day, n int64) error {
+	return k.db.InTx(ctx, func(tx *Tx) error { return addDaily(ctx, tx, day, kpiSessions, n) })
+}
+
+// recount moves an order's takings from what before counted to what after
+// counts; refundDelta is how its refunded amount changed.
+func (s *CommerceStore) recount(ctx context.Context, tx *Tx, id int64, before, after orderFacts, refundDelta int64) error {
+	switch {
+	case before.counted() && after.counted():
+		return s.countRefund(ctx, tx, after, refundDelta)
+	case before.counted():
+		return s.countSale(ctx, tx, id, before, -1)
+	case after.counted():
+		return s.countSale(ctx, tx, id, after, 1)
+	}
+	return nil
+}
