@@ -31,6 +31,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0
+	case "probe":
+		return probeCmd(ctx, args, stdout, stderr)
 	case "config":
 		if len(args) == 1 && args[0] == "docs" {
 			fmt.Fprint(stdout, config.Reference())
@@ -133,6 +135,11 @@ Commands:
                      without starting; show each value's source, secrets
                      hidden, and warnings for a public shop
   config docs        print the configuration reference (docs/configuration.md)
+  probe URL [--timeout 30s] [--prometheus]
+                     walk the shopping journey against a running shop (home,
+                     search, product, cart, guest checkout with the sandbox's
+                     tok_visa, order page); per-step timings; exit 1 names
+                     the failed step; --prometheus for a textfile collector
   version            print the version, commit and build date
   help               this text
 
