@@ -4,8 +4,11 @@
 #                throwaway PostgreSQL + Redis from scripts/services.sh
 #                (with -cover: it ends with the coverage table of scripts/cover.sh
 #                and fails when a business package or the API is below 85%)
+#                The drills report their figures (requests, failures, p99;
+#                restore and migration checks) at the end (drills.out).
 #   make cover   statement coverage per package by its own tests (with services);
 #                fails below 85% for the business packages and the API
+#   make drill-bluegreen   the release drills alone, verbose
 #   make lint    gofmt, golangci-lint (.golangci.yml: govet, staticcheck, gosec,
 #                errcheck, revive, ...), the dependency licence check; the
 #                tools are pinned in tools/go.mod (docs/decisions/0018)
@@ -47,7 +50,9 @@ test:
 	scripts/tls-setup.sh
 	scripts/ops-setup.sh
 	$(WITH_SERVICES) \
+	export OCEAN_DRILL_REPORT=$(CURDIR)/drills.out; rm -f drills.out; \
 	go test -race -count=1 -cover -timeout 15m ./... 2>&1 | tee test-cover.out; \
+	echo "Drills (releases, migrations, restore):"; cat drills.out 2>/dev/null || true; \
 	scripts/cover.sh test-cover.out
 
 # Coverage without -race (one plain run of the gated packages only).
@@ -94,12 +99,12 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzVerifySignature -fuzztime=$(FUZZTIME) ./internal/payment
 	go test -run='^$$' -fuzz=FuzzDecodeTokenRequest -fuzztime=$(FUZZTIME) ./internal/payment/sandbox
 
-# The blue-green drill behind nginx (deploy/bluegreen.sh); not in make test
-# while a response cut short around an nginx reload is an open defect
-# (docs/runbooks/releases.md).
+# The release drills alone (part of make test too): blue-green behind nginx
+# (deploy/bluegreen.sh) and the in-place upgrade, with their figures.
 drill-bluegreen:
 	scripts/ops-setup.sh
-	OCEAN_DRILL_BLUEGREEN=1 go test -count=1 -v -run TestBlueGreenDrill ./deploy
+	$(WITH_SERVICES) \
+	go test -count=1 -v -run 'TestBlueGreenDrill|TestInPlaceUpgradeDrill' ./deploy 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|DRILL|nginx:|failed'
 
 icons:
 	scripts/icons.sh

@@ -214,9 +214,27 @@ func call(ctx context.Context, c *http.Client, base, method, path, bearer string
 	retry, err := call1(ctx, c, base, method, path, bearer, hdr, body, want, out)
 	if retry {
 		resent.Add(1)
-		_, err = call1(ctx, c, base, method, path, bearer, hdr, body, want, out)
+		// On a new connection, not another pooled one: after a proxy's
+		// reload every idle connection of its old workers is being closed.
+		_, err = call1(ctx, fresh(c), base, method, path, bearer, hdr, body, want, out)
 	}
 	return err
+}
+
+// fresh returns a client like c that dials a new connection for its
+// request and does not keep it.
+func fresh(c *http.Client) *http.Client {
+	f := *c
+	t, ok := c.Transport.(*http.Transport)
+	if !ok && c.Transport == nil {
+		t, ok = http.DefaultTransport.(*http.Transport)
+	}
+	if ok {
+		t = t.Clone()
+		t.DisableKeepAlives = true
+		f.Transport = t
+	}
+	return &f
 }
 
 func call1(ctx context.Context, c *http.Client, base, method, path, bearer string, hdr map[string]string, body any, want int, out any) (bool, error) {
@@ -253,7 +271,10 @@ func call1(ctx context.Context, c *http.Client, base, method, path, bearer strin
 	defer func() { _ = res.Body.Close() }() // read to the end below; nothing to lose
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return false, fmt.Errorf("%d, reading the body: %w", res.StatusCode, err)
+		// What a proxy log can be matched with: when, how much arrived of
+		// how much announced (Content-Length, or -1 for chunked/close).
+		return false, fmt.Errorf("%d at %s, reading the body after %d of %d bytes (reused connection %t): %w",
+			res.StatusCode, time.Now().UTC().Format("15:04:05.000"), len(b), res.ContentLength, reused.Load(), err)
 	}
 	if res.StatusCode != want {
 		if len(b) > 200 {
