@@ -2,42 +2,18 @@ package cli
 
 import (
 	"net/http"
-	"time"
+
+	"github.com/oceanshop/ocean/internal/upgrade"
 )
 
-// brokenAfter makes a deliberately broken build for the release drills:
-// set only at link time (-ldflags "-X github.com/oceanshop/ocean/internal/cli.brokenAfter=3s"),
-// never by configuration. Such a binary starts and reports ready like a good
-// one, then after the duration answers /readyz with 503 and every other
-// request with 500 — what a release with a fatal bug looks like to the
-// proxy, so the drills can show the rollback trigger fire.
+// brokenAfter makes a deliberately broken build for the release drills
+// (upgrade.ReleaseHandler): set only at link time
+// (-ldflags "-X github.com/oceanshop/ocean/internal/cli.brokenAfter=3s"),
+// never by configuration.
 var brokenAfter string
 
-// releaseHandler wraps the shop's handler with what releases need: while
-// the instance drains, every response carries Connection: close, so
-// keep-alive clients (a proxy, a browser) move to the new process after
-// their current request instead of racing the final close of an idle
-// connection. And the broken-build hook above.
+// releaseHandler wraps the shop's handler with what releases need
+// (upgrade.ReleaseHandler).
 func (a *App) releaseHandler(h http.Handler) http.Handler {
-	var brokenAt time.Time
-	if d, err := time.ParseDuration(brokenAfter); err == nil && brokenAfter != "" {
-		brokenAt = time.Now().Add(d)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.draining.Load() {
-			w.Header().Set("Connection", "close")
-		}
-		if !brokenAt.IsZero() && time.Now().After(brokenAt) {
-			w.Header().Set("Content-Type", "application/problem+json")
-			if r.URL.Path == "/readyz" {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				w.Write([]byte(`{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"broken build"}`))
-				return
-			}
-			w.WriteHeader(http.StatusInternalServerError)
-			w.Write([]byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"broken build"}`))
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return upgrade.ReleaseHandler(h, a.draining.Load, brokenAfter)
 }

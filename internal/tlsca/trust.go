@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"time"
 )
 
 // Trust adds the local CA to this machine's trust stores, Untrust removes
@@ -225,4 +226,20 @@ func (t *Trust) macOS(add bool) error {
 		return t.Run("security", "add-trusted-cert", "-d", "-r", "trustRoot", "-k", "/Library/Keychains/System.keychain", t.CAPath)
 	}
 	return t.Run("security", "remove-trusted-cert", "-d", t.CAPath)
+}
+
+// TrustLocal is `ocean trust` (add) and `ocean untrust`: the local CA of
+// the data directory dir in or out of this machine's trust stores. Adding
+// makes the CA first if the shop never ran (hosts as for Local).
+func TrustLocal(dir string, add bool, out io.Writer, hosts ...string) error {
+	if add {
+		if _, _, err := Local(dir, time.Now(), hosts...); err != nil {
+			return err
+		}
+	}
+	t := &Trust{CAPath: filepath.Join(dir, CAFile), Out: out}
+	if add {
+		return t.Add()
+	}
+	return t.Remove()
 }
