@@ -1,69 +1,25 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/oceanshop/ocean/internal/account"
+	"github.com/oceanshop/ocean/internal/bootstrap"
 	"github.com/oceanshop/ocean/internal/config"
-	"github.com/oceanshop/ocean/internal/keyfile"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/redis"
-	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/throttle"
 	throttleredis "github.com/oceanshop/ocean/internal/throttle/redis"
-	"github.com/oceanshop/ocean/internal/token"
 )
-
-// tokenKeysFile holds the API token signing keys in the data dir.
-const tokenKeysFile = "token.keys"
-
-// apiAudience is the "aud" of every access token Ocean issues.
-const apiAudience = "ocean-api"
-
-// keyring loads the encryption keys: OCEAN_ENCRYPTION_KEY when set (what a
-// fleet must use: every instance needs the same keys), else the key file in
-// the data dir, created on first start with mode 0600. reload re-reads the
-// same source.
-func keyring(cfg config.Config) (k *secret.Keyring, reload func() (*secret.Keyring, error), err error) {
-	if cfg.EncryptionKey != "" {
-		k, err := secret.ParseKeyring(cfg.EncryptionKey)
-		if err != nil {
-			return nil, nil, fmt.Errorf("OCEAN_ENCRYPTION_KEY: %w", err)
-		}
-		return k, nil, nil
-	}
-	k, path, err := secret.LoadOrCreate(cfg.DataDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	return k, func() (*secret.Keyring, error) { return secret.Load(path) }, nil
-}
-
-// tokenSigner loads the API token signing keys: OCEAN_TOKEN_KEYS when set
-// (what a fleet must use), else the key file in the data dir.
-func tokenSigner(cfg config.Config) (*token.Signer, error) {
-	if cfg.TokenKeys != "" {
-		s, err := token.ParseSigner(cfg.PublicURL, apiAudience, cfg.TokenKeys)
-		if err != nil {
-			return nil, fmt.Errorf("OCEAN_TOKEN_KEYS: %w", err)
-		}
-		return s, nil
-	}
-	return token.LoadOrCreate(cfg.PublicURL, apiAudience, filepath.Join(cfg.DataDir, tokenKeysFile))
-}
 
 // mailer returns how the shop sends mail: SMTP when configured, else the
 // dev mailbox in the database (shown at /admin/mailbox).
@@ -79,11 +35,11 @@ func mailer(cfg config.Config, db *sqldb.DB) (mail.Mailer, *mail.Mailbox, error)
 // newAccounts wires the accounts service. rdb is the shop's Redis, nil
 // without one.
 func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, log *slog.Logger) (*account.Service, *mail.Mailbox, error) {
-	keys, reload, err := keyring(cfg)
+	keys, reload, err := bootstrap.Keyring(cfg.EncryptionKey, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	signer, err := tokenSigner(cfg)
+	signer, err := bootstrap.TokenSigner(cfg.PublicURL, cfg.TokenKeys, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,51 +73,6 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 	return svc, box, nil
 }
 
-// ensureAdmin creates the first admin on first start. A generated password
-// never reaches a log: it is shown on out only when out is a terminal;
-// otherwise (a service manager, a container, a pipe) it is written to a
-// 0600 file in the data dir and only that file's path is logged.
-func ensureAdmin(ctx context.Context, cfg config.Config, svc *account.Service, log *slog.Logger, out io.Writer) error {
-	u, generated, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
-	if err != nil {
-		return fmt.Errorf("create the first admin (OCEAN_ADMIN_EMAIL, OCEAN_ADMIN_PASSWORD): %w", err)
-	}
-	if u == nil {
-		return nil
-	}
-	log.Info("created the first admin account", "email", u.Email)
-	if generated == "" {
-		return nil
-	}
-	if f, ok := out.(interface{ Fd() uintptr }); ok && isTerminal(f.Fd()) {
-		fmt.Fprintf(out, "\n  First admin account: %s\n  Password (shown once, change it at /account): %s\n\n", u.Email, generated)
-		return nil
-	}
-	path, err := writeSecretFile(cfg.DataDir, adminPasswordFile, fmt.Sprintf("First admin account: %s\nPassword (change it at /account, then delete this file): %s\n", u.Email, generated))
-	if err != nil {
-		return fmt.Errorf("save the first admin's generated password: %w", err)
-	}
-	log.Warn("the first admin's generated password is in a file readable only by this user; sign in, change it, then delete the file", "file", path)
-	return nil
-}
-
-// adminPasswordFile holds a generated first-admin password when there is
-// no terminal to show it on.
-const adminPasswordFile = "first-admin-password.txt"
-
-// writeSecretFile writes text to dir/name readable by the owner only
-// (0600, replacing any older file) and returns the file's absolute path.
-func writeSecretFile(dir, name, text string) (string, error) {
-	path, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		err = os.MkdirAll(dir, 0o700)
-	}
-	if err == nil {
-		err = keyfile.Replace(path, []byte(text))
-	}
-	return path, err
-}
-
 // usersCmd is `ocean users create-admin`.
 func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) (err error) {
 	if len(args) == 0 || args[0] != "create-admin" {
@@ -178,21 +89,9 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	if *email == "" {
 		return errors.New("users create-admin: --email is required")
 	}
-	pw := cfg.AdminPassword
-	if *fromStdin {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		pw = strings.TrimRight(line, "\r\n")
-	}
-	generated := ""
-	if pw == "" {
-		var err error
-		if pw, err = account.GeneratePassword(); err != nil {
-			return err
-		}
-		generated = pw
+	pw, generated, err := bootstrap.AdminPassword(stdin, *fromStdin, cfg.AdminPassword)
+	if err != nil {
+		return err
 	}
 	a, err := NewApp(ctx, cfg, log)
 	if err != nil {
@@ -203,22 +102,7 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "admin account %s is ready\n", u.Email)
-	if generated != "" {
-		if f, ok := stdout.(interface{ Fd() uintptr }); ok && isTerminal(f.Fd()) {
-			fmt.Fprintf(stdout, "password (shown once): %s\n", generated)
-			return nil
-		}
-		// Not a terminal: the output may be a log. The password goes to a
-		// file only this user can read.
-		path, err := writeSecretFile(cfg.DataDir, "admin-password-"+strings.NewReplacer("@", "-at-", "/", "-").Replace(u.Email)+".txt",
-			fmt.Sprintf("Admin account: %s\nPassword (change it at /account, then delete this file): %s\n", u.Email, generated))
-		if err != nil {
-			return fmt.Errorf("save the generated password: %w", err)
-		}
-		fmt.Fprintf(stdout, "the generated password is in %s (readable only by you; delete it once you have changed the password)\n", path)
-	}
-	return nil
+	return bootstrap.ShowAdmin(stdout, cfg.DataDir, u.Email, generated)
 }
 
 // keysCmd is `ocean keys rotate`: a new primary encryption key, then every
@@ -226,7 +110,7 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 // running server reloads the key file when it meets the new key id).
 func keysCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 1 && args[0] == "generate" {
-		return generateKeys(stdout)
+		return bootstrap.GenerateKeys(stdout)
 	}
 	if len(args) != 1 || args[0] != "rotate" {
 		return errors.New("usage: ocean keys rotate | ocean keys generate")
@@ -238,18 +122,9 @@ func keysCmd(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 		fmt.Fprintln(stdout, "keys come from OCEAN_ENCRYPTION_KEY: re-encrypting under its first key")
 		return reencrypt(ctx, cfg, stdout, log)
 	}
-	keys, path, err := secret.LoadOrCreate(cfg.DataDir)
-	if err != nil {
+	if err := bootstrap.RotateKeyFile(cfg.DataDir, stdout); err != nil {
 		return err
 	}
-	id, err := keys.Rotate()
-	if err != nil {
-		return err
-	}
-	if err := keys.Save(path); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "new primary encryption key %s saved in %s\n", id, path)
 	return reencrypt(ctx, cfg, stdout, log)
 }
 
@@ -264,24 +139,5 @@ func reencrypt(ctx context.Context, cfg config.Config, stdout io.Writer, log *sl
 		return err
 	}
 	fmt.Fprintf(stdout, "re-encrypted %d values under the new key\n", n)
-	return nil
-}
-
-// generateKeys prints fresh values for the settings a fleet must share.
-// They are secrets: put them in the instances' secret store, not in a log.
-func generateKeys(stdout io.Writer) error {
-	enc, err := secret.NewKeyring()
-	if err != nil {
-		return err
-	}
-	k, err := token.GenerateKey("k1")
-	if err != nil {
-		return err
-	}
-	s, err := token.NewSigner("x", "x", []token.Key{k}, k.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "OCEAN_ENCRYPTION_KEY=%s\nOCEAN_TOKEN_KEYS=%s\n", strings.TrimSpace(enc.Marshal()), strings.ReplaceAll(strings.TrimSpace(s.Marshal()), "\n", ","))
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/bootstrap"
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/checkout"
@@ -191,7 +192,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if a.Accounts, a.Mailbox, err = newAccounts(cfg, db, a.Redis, log); err != nil {
 		return err
 	}
-	if err := ensureAdmin(ctx, cfg, a.Accounts, log, os.Stderr); err != nil {
+	if err := bootstrap.FirstAdmin(ctx, a.Accounts, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword, log, os.Stderr); err != nil {
 		return err
 	}
 	if err := a.initCommerce(ctx, cfg, log, cache.Invalidate); err != nil {

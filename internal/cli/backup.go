@@ -12,17 +12,13 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/backup"
+	"github.com/oceanshop/ocean/internal/bootstrap"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/secret"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 )
-
-// keyFiles are the data directory's key files a backup carries: without
-// them the personal data in a SQLite backup cannot be read.
-var keyFiles = []string{secret.FileName, tokenKeysFile}
 
 // backupCmd is `ocean backup [DIR] [--keep N]`.
 func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) (err error) {
@@ -66,7 +62,7 @@ func makeBackup(ctx context.Context, cfg config.Config, db *sqldb.DB, ms []migra
 	}
 	src := backup.Source{DatabaseURL: cfg.DatabaseURL, PGBinDir: cfg.PGBinDir, DataDir: cfg.DataDir, Schema: st.Current, Version: Version}
 	if !cfg.Postgres() {
-		src.KeyFiles = keyFiles
+		src.KeyFiles = bootstrap.KeyFiles
 	}
 	return backup.Create(ctx, src, dir, keep, time.Now())
 }
