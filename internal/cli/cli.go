@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,60 +92,13 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// helpText is the usage of `ocean help` above the settings.
+//
+//go:embed help.txt
+var helpText string
+
 func help(w io.Writer) {
-	fmt.Fprint(w, `Ocean — an online shop in one binary.
-
-Usage: ocean [command] [flags]
-
-Commands:
-  serve              run the shop (the default command)
-  migrate up         apply pending database migrations
-  migrate down       revert the newest migration
-  migrate status     show applied and pending migrations
-  seed               add the demo catalog and discount codes to an empty database
-  users create-admin --email ADDRESS [--name NAME] [--password-stdin]
-                     create a staff account (or promote one); without a
-                     password one is generated and printed once
-  keys rotate        new primary encryption key; re-encrypts personal data
-                     while the shop keeps serving
-  keys generate      print new OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS values
-                     (a fleet sets the same ones on every instance)
-  inventory verify   check that every stock level equals the sum of its ledger
-  mcp                serve one AI assistant over stdin/stdout (Model Context
-                     Protocol; docs/mcp.md); OCEAN_MCP_USER for operator tools
-  backup [DIR] [--keep N]
-                     write a consistent backup (database, key files of the
-                     embedded default, SHA-256 checksums, manifest) into a new
-                     directory under DIR (default OCEAN_BACKUP_DIR); keeps
-                     the newest N (default OCEAN_BACKUP_KEEP)
-  restore DIR [--force]
-                     restore a backup (DIR, or the newest under DIR) into an
-                     empty database, after checking every checksum; --force
-                     replaces a non-empty one
-  upgrade [WAIT]
-                     replace the running serve (OCEAN_PID_FILE) with the
-                     binary now at its path, on the same sockets, without
-                     a failed request; the old process drains and exits.
-                     Waits up to WAIT (default 2m10s) for the new process
-  trust              add the local development CA (OCEAN_TLS=local) to this
-                     machine's trust stores: the system's (needs root) and
-                     the browsers' NSS databases on Linux, the system
-                     keychain on macOS
-  untrust            remove it again
-  config check       validate the settings (environment, *_FILE, flags)
-                     without starting; show each value's source, secrets
-                     hidden, and warnings for a public shop
-  config docs        print the configuration reference (docs/configuration.md)
-  probe URL [--timeout 30s] [--prometheus]
-                     walk the shopping journey against a running shop (home,
-                     search, product, cart, guest checkout with the sandbox's
-                     tok_visa, order page); per-step timings; exit 1 names
-                     the failed step; --prometheus for a textfile collector
-  version            print the version, commit and build date
-  help               this text
-
-Settings (environment variable, flag, default):
-`)
+	fmt.Fprint(w, helpText)
 	for _, s := range config.Settings {
 		def := s.Default
 		if def == "" {

@@ -10,25 +10,10 @@ import (
 	"github.com/oceanshop/ocean/internal/redis"
 )
 
-// limitPolicies are the configured quotas of every class, all off with
-// OCEAN_RATE_LIMITS=off.
-func limitPolicies(cfg config.Config) []ratelimit.Policy {
-	ps := ratelimit.Defaults()
-	for i, p := range ps {
-		if q, ok := cfg.RateLimits[p.Name]; ok {
-			ps[i].Limit, ps[i].Window = q.Limit, q.Window
-		}
-		if cfg.RateLimitsOff {
-			ps[i].Limit, ps[i].Window = 0, 0
-		}
-	}
-	return ps
-}
-
 // newLimiter keeps the counts in Redis when the shop has one (so a fleet
 // shares each client's budget), else in process.
 func (a *App) newLimiter(cfg config.Config) (ratelimit.Limiter, error) {
-	ps := limitPolicies(cfg)
+	ps := cfg.LimitPolicies()
 	if a.Redis != nil {
 		return rlredis.New(a.Redis, ps, rlredis.Options{Prefix: "ocean:rl:" + redis.ShopID(cfg.DatabaseURL, cfg.DataDir) + ":", Timeout: 2 * time.Second})
 	}

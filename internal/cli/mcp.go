@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	ocean "github.com/oceanshop/ocean"
-	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/api"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/knowledge"
@@ -43,18 +41,9 @@ func mcpCmd(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}()
 	var uid int64
 	if cfg.MCPUser != "" {
-		email, err := account.NormalizeEmail(cfg.MCPUser)
-		if err != nil {
-			return fmt.Errorf("OCEAN_MCP_USER: %w", err)
+		if uid, err = mcp.OperatorID(ctx, app.DB.Accounts(), cfg.MCPUser); err != nil {
+			return err
 		}
-		u, err := app.DB.Accounts().UserByEmail(ctx, email)
-		if err != nil {
-			return fmt.Errorf("OCEAN_MCP_USER: no account %s: %w", cfg.MCPUser, err)
-		}
-		if len(mcp.RoleScopes[u.Role]) == 0 || u.ErasedAt != nil {
-			return fmt.Errorf("OCEAN_MCP_USER: %s is not an admin or staff account", cfg.MCPUser)
-		}
-		uid = u.ID
 	}
 	s, err := app.newMCP(ctx, cfg, log, cfg.MCPToken, uid)
 	if err != nil {

@@ -22,44 +22,7 @@ func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 	defer func() { err = errors.Join(err, db.Close()) }()
 	// Every subcommand reads the status, which creates schema_migrations on
 	// a fresh database: all of it runs under the lock serve takes.
-	return withSchemaLock(ctx, cfg, db, func() error { return migrateLocked(ctx, args[0], db, ms, out) })
-}
-
-func migrateLocked(ctx context.Context, cmd string, db *sqldb.DB, ms []migrate.Migration, out io.Writer) error {
-	switch cmd {
-	case "up":
-		n, err := migrate.Up(ctx, db, ms)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "applied %d migration(s); schema at version %d\n", n, len(ms))
-	case "down":
-		v, err := migrate.Down(ctx, db, ms)
-		if err != nil {
-			return err
-		}
-		if v == 0 {
-			fmt.Fprintln(out, "nothing to revert: no migration is applied")
-		} else {
-			fmt.Fprintf(out, "reverted migration %04d_%s; schema at version %d\n", v, ms[v-1].Name, v-1)
-		}
-	case "status":
-		st, err := migrate.GetStatus(ctx, db, ms)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			state := "applied"
-			if m.Version > st.Current {
-				state = "pending"
-			}
-			fmt.Fprintf(out, "%04d_%-24s %s\n", m.Version, m.Name, state)
-		}
-		fmt.Fprintf(out, "schema at version %d of %d\n", st.Current, st.Latest)
-	default:
-		return fmt.Errorf("unknown migrate command %q: use up, down or status", cmd)
-	}
-	return nil
+	return withSchemaLock(ctx, cfg, db, func() error { return migrate.Command(ctx, args[0], db, ms, out) })
 }
 
 // openCurrent opens the database for a command that needs its schema up to

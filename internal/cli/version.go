@@ -1,10 +1,6 @@
 package cli
 
-import (
-	"fmt"
-	"runtime"
-	"runtime/debug"
-)
+import "github.com/oceanshop/ocean/internal/buildinfo"
 
 // Commit and BuildDate are set at build time, like Version:
 //
@@ -19,42 +15,5 @@ var (
 	BuildDate = ""
 )
 
-// versionInfo returns the version, commit and build date of this binary.
-func versionInfo() (version, commit, date string) {
-	version, commit, date = Version, Commit, BuildDate
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		var modified bool
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if commit == "" {
-					commit = s.Value
-				}
-			case "vcs.time":
-				if date == "" {
-					date = s.Value
-				}
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			version = bi.Main.Version
-		}
-		if modified && Commit == "" && commit != "" {
-			commit += "-dirty"
-		}
-	}
-	if commit == "" {
-		commit = "unknown"
-	}
-	if date == "" {
-		date = "unknown"
-	}
-	return version, commit, date
-}
-
-func versionLine() string {
-	v, c, d := versionInfo()
-	return fmt.Sprintf("ocean %s (commit %s, built %s, %s %s/%s)", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
+// versionLine is `ocean version` (internal/buildinfo).
+func versionLine() string { return buildinfo.Line(Version, Commit, BuildDate) }

@@ -451,3 +451,20 @@ func (s *Server) addOperatorTools() error {
 	}
 	return firstErr(errs...)
 }
+
+// OperatorID finds the account `ocean mcp` acts as for OCEAN_MCP_USER
+// (email): an admin or staff account that is not erased.
+func OperatorID(ctx context.Context, users account.Store, email string) (int64, error) {
+	norm, err := account.NormalizeEmail(email)
+	if err != nil {
+		return 0, fmt.Errorf("OCEAN_MCP_USER: %w", err)
+	}
+	u, err := users.UserByEmail(ctx, norm)
+	if err != nil {
+		return 0, fmt.Errorf("OCEAN_MCP_USER: no account %s: %w", email, err)
+	}
+	if len(RoleScopes[u.Role]) == 0 || u.ErasedAt != nil {
+		return 0, fmt.Errorf("OCEAN_MCP_USER: %s is not an admin or staff account", email)
+	}
+	return u.ID, nil
+}
