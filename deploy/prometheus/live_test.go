@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -33,19 +34,28 @@ import (
 const metricsToken = "monitoring-test-token-0123456789abcdef"
 
 // liveShop is a real Ocean (SQLite, the demo catalog, the sandbox gateway,
-// /metrics behind the token) on a free loopback port.
+// /metrics behind the token) on free loopback ports.
 type liveShop struct {
-	app *cli.App
-	srv *httptest.Server
+	app    *cli.App // nil for `ocean serve`
+	url    string   // plain HTTP
+	client *http.Client
 }
 
-func startShop(t *testing.T, extra map[string]string) *liveShop {
-	t.Helper()
+func shopEnv(t *testing.T, extra map[string]string) map[string]string {
 	env := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_PASSWORD": "monitoring tests only",
 		"OCEAN_SEED_DEMO": "true", "OCEAN_METRICS_TOKEN": metricsToken}
 	for k, v := range extra {
 		env[k] = v
 	}
+	return env
+}
+
+// startShop wires the shop in process (cli.NewApp, what serve runs)
+// behind a test server, so the test can reach into it (close its
+// database).
+func startShop(t *testing.T, extra map[string]string) *liveShop {
+	t.Helper()
+	env := shopEnv(t, extra)
 	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +66,51 @@ func startShop(t *testing.T, extra map[string]string) *liveShop {
 	}
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	return &liveShop{app: app, srv: srv}
+	return &liveShop{app: app, url: srv.URL, client: srv.Client()}
+}
+
+// startServe runs the real command, `ocean serve`, with its local CA on
+// loopback ports the system picks (HTTP and HTTPS, so the certificate
+// metrics exist too), until the test ends.
+func startServe(t *testing.T, extra map[string]string) *liveShop {
+	t.Helper()
+	env := shopEnv(t, map[string]string{"OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0",
+		"OCEAN_SHUTDOWN_DELAY": "0s", "OCEAN_LOG_FORMAT": "text"})
+	for k, v := range extra {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Errorf("serve did not stop within 60s; log:\n%s", logs)
+		}
+	})
+	re := regexp.MustCompile(`msg=listening url=(https?)://\S+ addr=(\S+)`)
+	var plain, secure string
+	waitFor(t, "serve listening on HTTP and HTTPS", 3*time.Minute, func() bool {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d; log:\n%s", code, logs)
+		default:
+		}
+		for _, m := range re.FindAllStringSubmatch(logs.String(), -1) {
+			if m[1] == "http" {
+				plain = m[2]
+			} else {
+				secure = m[2]
+			}
+		}
+		return plain != "" && secure != ""
+	})
+	return &liveShop{url: "http://" + plain, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // send makes one request (a JSON body, or a string sent as
@@ -73,14 +127,14 @@ func (s *liveShop) send(t *testing.T, method, path string, body any, contentType
 		j, _ := json.Marshal(b)
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	req, err := http.NewRequest(method, s.url+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", ct)
 	}
-	res, err := s.srv.Client().Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +147,9 @@ func (s *liveShop) send(t *testing.T, method, path string, body any, contentType
 // histogram's or summary's _bucket, _sum and _count.
 func (s *liveShop) scrape(t *testing.T) map[string]bool {
 	t.Helper()
-	req, _ := http.NewRequest("GET", s.srv.URL+"/metrics", nil)
+	req, _ := http.NewRequest("GET", s.url+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+metricsToken)
-	res, err := s.srv.Client().Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,16 +268,16 @@ func dashboardExprs(t *testing.T) map[string][]string {
 
 // TestRulesAndDashboardsNameExportedMetrics: every metric an alert, a
 // recording rule or a dashboard panel reads is one a running Ocean
-// exports, after a little traffic (a paid and a declined checkout, a 404,
-// a 429, a CSP report, a lock), so a renamed metric or a typo cannot leave a silent
+// exports: the real `ocean serve` (HTTP and HTTPS), after a little
+// traffic (a paid and a declined checkout, a 404, a 429, a CSP report), so a renamed metric or a typo cannot leave a silent
 // alert or an empty panel.
 func TestRulesAndDashboardsNameExportedMetrics(t *testing.T) {
-	s := startShop(t, map[string]string{"OCEAN_RATE_LIMIT_SIGNIN": "2/min"})
+	s := startServe(t, map[string]string{"OCEAN_RATE_LIMIT_SIGNIN": "2/min"})
 	ctx := context.Background()
-	if res := probe.Run(ctx, probe.Options{URL: s.srv.URL}); !res.OK() {
+	if res := probe.Run(ctx, probe.Options{URL: s.url}); !res.OK() {
 		t.Fatalf("the journey failed at %s: %v", res.Failed().Name, res.Failed().Err)
 	}
-	if res := probe.Run(ctx, probe.Options{URL: s.srv.URL, CardToken: "tok_chargeDeclined"}); res.Failed() == nil || res.Failed().Name != "checkout" {
+	if res := probe.Run(ctx, probe.Options{URL: s.url, CardToken: "tok_chargeDeclined"}); res.Failed() == nil || res.Failed().Name != "checkout" {
 		t.Fatalf("a declined card: %+v", res.Failed())
 	}
 	if code := s.send(t, "GET", "/p/no-such-product", nil); code != 404 {
@@ -242,11 +296,6 @@ func TestRulesAndDashboardsNameExportedMetrics(t *testing.T) {
 	if code := s.send(t, "POST", "/csp-report", csp, "application/csp-report"); code != 204 {
 		t.Errorf("POST /csp-report: %d", code)
 	}
-	lease, err := s.app.Locker.Acquire(ctx, "monitoring-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lease.Release()
 
 	exported := s.scrape(t)
 	metrics, recorded := referenced(t)
@@ -496,7 +545,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 	need(t, "prometheus")
 	started := time.Now()
 	s := startShop(t, map[string]string{"OCEAN_RATE_LIMITS": "off"})
-	p := startPrometheus(t, strings.TrimPrefix(s.srv.URL, "http://"), fastRules(t, t.TempDir(), "3s"))
+	p := startPrometheus(t, strings.TrimPrefix(s.url, "http://"), fastRules(t, t.TempDir(), "3s"))
 
 	// Shoppers browse in the background until the test ends: each round
 	// searches for new words, which the cache cannot answer, so once the
@@ -506,7 +555,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		client := s.srv.Client()
+		client := s.client
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
@@ -514,7 +563,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 			case <-time.After(20 * time.Millisecond):
 			}
 			for _, path := range []string{"/", fmt.Sprintf("/search?q=word%d", i), "/p/no-such-product"} {
-				if res, err := client.Get(s.srv.URL + path); err == nil {
+				if res, err := client.Get(s.url + path); err == nil {
 					io.Copy(io.Discard, res.Body)
 					res.Body.Close()
 				}
