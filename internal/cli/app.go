@@ -23,6 +23,7 @@ import (
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/local"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/mail"
@@ -208,7 +209,8 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	}
 	w, err := web.New(web.Config{Catalog: a.Catalog, Log: log, PublicURL: cfg.PublicURL, Accounts: a.Accounts, Mailbox: box,
 		Carts: a.Carts, Checkout: a.Checkout, Payment: pay, Inventory: a.Inventory,
-		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName()})
+		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName(),
+		KPI: kpi.New(a.DB.KPI(), demo.Currency, nil)})
 	if err != nil {
 		return err
 	}

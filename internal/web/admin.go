@@ -30,10 +30,30 @@ type adminData struct {
 	Office    bool
 	Orders    []statusCount
 	AllOrders int
+	// Admin is false for staff, who see the dashboard only; Dash is the
+	// owner's dashboard (nil without it).
+	Admin bool
+	Dash  *dashView
 }
 
 func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
-	if w.requireAdmin(rw, r) == nil {
+	s := current(r)
+	if s == nil || !(s.user.IsAdmin() || w.kpi != nil && canSeeDashboard(s.user)) {
+		w.notFound(rw, r)
+		return
+	}
+	var dash *dashView
+	if w.kpi != nil {
+		var err error
+		if dash, err = w.dashboard(r); err != nil {
+			w.fail(rw, r, err)
+			return
+		}
+	}
+	if !s.user.IsAdmin() {
+		d := adminData{Dash: dash}
+		d.layout = w.pageLayout(rw, r, "Dashboard")
+		w.renderPrivate(rw, r, http.StatusOK, "admin", d)
 		return
 	}
 	// The store has no count: page through the ids. Fine for a shop's
@@ -51,7 +71,7 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
 		}
 		after = us[len(us)-1].ID
 	}
-	d := adminData{Users: n, Mailbox: w.mailbox != nil, Done: doneMessage(r)}
+	d := adminData{Users: n, Mailbox: w.mailbox != nil, Done: doneMessage(r), Admin: true, Dash: dash}
 	var err error
 	if d.Orders, d.AllOrders, err = w.orderCounts(r); err != nil {
 		w.fail(rw, r, err)

@@ -30,6 +30,7 @@ import (
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -68,6 +69,9 @@ type Web struct {
 	// locks is the lock dashboard's source (admin_locks.go); nil: no
 	// dashboard.
 	locks *locksView
+	// kpi is the owner's dashboard on /admin (admin_dashboard.go) and
+	// counts storefront visits; nil: neither.
+	kpi *kpi.Service
 }
 
 // Config is what the storefront is built from. Only Catalog is required;
@@ -97,6 +101,9 @@ type Config struct {
 	Locks     LockLister
 	LockStats func() lock.Stats
 	Instance  string
+	// KPI turns on the owner's dashboard on /admin and the counting of
+	// storefront visits it needs.
+	KPI *kpi.Service
 }
 
 // Payment is the payment gateway the storefront's checkout uses: Gateway
@@ -130,7 +137,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{svc: cfg.Catalog, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment}
+		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
 		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
 	}
@@ -145,7 +152,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, err
 	}
 	base := template.New("").Funcs(w.funcs())
-	for _, name := range []string{"layout", "partials", "forms", "commerce"} {
+	for _, name := range []string{"layout", "partials", "forms", "commerce", "dashboard"} {
 		if err := w.parse(base, name); err != nil {
 			return nil, err
 		}
@@ -221,10 +228,10 @@ func (w *Web) Register(mux *http.ServeMux) {
 		}
 		return w.withSession(h)
 	}
-	mux.Handle("GET /{$}", page(w.home))
-	mux.Handle("GET /c/{slug}", page(w.category))
-	mux.Handle("GET /search", page(w.search))
-	mux.Handle("GET /p/{slug}", page(w.product))
+	mux.Handle("GET /{$}", w.visits(page(w.home)))
+	mux.Handle("GET /c/{slug}", w.visits(page(w.category)))
+	mux.Handle("GET /search", w.visits(page(w.search)))
+	mux.Handle("GET /p/{slug}", w.visits(page(w.product)))
 	mux.HandleFunc("GET /images/products/{file}", w.productImage)
 	mux.HandleFunc("GET /static/{path...}", w.static)
 	mux.Handle("/", page(w.notFound)) // every method: the API's "/api/" catch-all must not conflict with it
