@@ -28,6 +28,7 @@ var Business = []string{
 	"internal/account",
 	"internal/token",
 	"internal/payment",
+	"internal/media", // decodes and encodes pictures; stores through its Store and BlobStore ports
 }
 
 // Rule forbids a business package to depend, directly or through another

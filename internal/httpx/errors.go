@@ -32,6 +32,8 @@ func Status(code string) int {
 		return http.StatusConflict
 	case ocean.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case ocean.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	case ocean.EUNPROCESSABLE:
 		return http.StatusUnprocessableEntity
 	case ocean.EPAYMENT:
@@ -53,6 +55,7 @@ var titles = map[string]string{
 	ocean.ENOTFOUND:      "Not found",
 	ocean.ECONFLICT:      "Conflict",
 	ocean.ETOOLARGE:      "Request too large",
+	ocean.EUNSUPPORTED:   "Unsupported media type",
 	ocean.EUNPROCESSABLE: "Unprocessable request",
 	ocean.EPAYMENT:       "Payment declined",
 	ocean.ERATELIMITED:   "Too many requests",

@@ -17,6 +17,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"     // who are you? (401)
 	EFORBIDDEN     = "forbidden"        // you may not (403)
 	ETOOLARGE      = "too_large"        // request body or query too big (413)
+	EUNSUPPORTED   = "unsupported_type" // a file of a type that is not taken (415)
 	EPAYMENT       = "payment_declined" // the payment gateway refused the card (402)
 	ERATELIMITED   = "rate_limited"     // slow down (429)
 	EUNAVAILABLE   = "unavailable"      // a dependency is down or we are draining (503)

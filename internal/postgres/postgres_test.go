@@ -108,3 +108,13 @@ func TestKPIContract(t *testing.T) {
 			KPI: db.KPI(), Target: db, Migrations: ms}
 	})
 }
+
+func TestMediaContract(t *testing.T) {
+	storetest.Media(t, func(t *testing.T) storetest.MediaDB {
+		db, ms := open(t)
+		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.MediaDB{Catalog: db.Catalog(), Images: db.Media(), Blobs: db.Media()}
+	})
+}

@@ -95,3 +95,10 @@ func TestKPIContract(t *testing.T) {
 			KPI: db.KPI(), Target: db, Migrations: ms}
 	})
 }
+
+func TestMediaContract(t *testing.T) {
+	storetest.Media(t, func(t *testing.T) storetest.MediaDB {
+		db := sqlitetest.Open(t)
+		return storetest.MediaDB{Catalog: db.Catalog(), Images: db.Media(), Blobs: db.Media()}
+	})
+}
