@@ -20,6 +20,7 @@ import (
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
+	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/ratelimit"
 )
@@ -37,6 +38,7 @@ type API struct {
 	Carts     *cart.Service
 	Checkout  *checkout.Service
 	Inventory *inventory.Service
+	Media     *media.Service // product images
 	// Ready reports whether the instance can serve traffic (database
 	// reachable, not draining); nil means always ready. The message of an
 	// unavailable *ocean.Error it returns is shown, so it must be fixed
@@ -77,7 +79,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/openapi.json", serveOpenAPI, ""},
 		{"GET", "/healthz", healthz, ""},
 		{"GET", "/readyz", a.readyz, ""},
-	}, append(a.accountRoutes(), a.commerceRoutes()...)...)
+	}, append(append(a.accountRoutes(), a.commerceRoutes()...), a.mediaRoutes()...)...)
 }
 
 // Register adds the API routes to mux.
@@ -281,6 +283,7 @@ type productDetailJSON struct {
 	PriceMax    ocean.Money      `json:"price_max"`
 	InStock     bool             `json:"in_stock"`
 	ImageURL    string           `json:"image_url"`
+	Images      []imageJSON      `json:"images"`
 	Options     []catalog.Option `json:"options"`
 	Variants    []variantJSON    `json:"variants"`
 	CreatedAt   string           `json:"created_at"`
@@ -298,8 +301,13 @@ func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, err)
 		return
 	}
+	images, err := a.productImages(r, p.ID)
+	if err != nil {
+		httpx.WriteProblem(w, r, err)
+		return
+	}
 	lo, hi := p.PriceRange()
-	out := productDetailJSON{ID: strconv.FormatInt(p.ID, 10), Slug: p.Slug, Name: p.Name, Description: p.Description,
+	out := productDetailJSON{Images: images, ID: strconv.FormatInt(p.ID, 10), Slug: p.Slug, Name: p.Name, Description: p.Description,
 		Price: lo, PriceMax: hi, InStock: p.InStock(), ImageURL: catalog.ImageURL(p.Slug), Options: p.Options,
 		Variants: make([]variantJSON, len(p.Variants)), Breadcrumbs: []categoryRef{},
 		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339)}

@@ -24,6 +24,7 @@ import (
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
@@ -190,6 +191,7 @@ func newShop(t *testing.T) *shop {
 	accounts.SetOrderExport(co.ExportOrders)
 	s := &shop{t: t, accounts: accounts, catalog: cat, checkout: co, box: box, gw: gw}
 	a := &api.API{Catalog: cat, Accounts: accounts, Carts: carts, Checkout: co, Inventory: inventory.NewService(store),
+		Media: media.NewService(db.Media(), db.Media(), 1),
 		Ready: func(context.Context) error {
 			err, _ := s.ready.Load().(error)
 			return err

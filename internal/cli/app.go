@@ -28,6 +28,7 @@ import (
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/mcp"
+	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/observe"
@@ -178,6 +179,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		cache = a.cache
 	}
 	a.Catalog = catalog.NewService(db.Catalog(), cache)
+	pictures := media.NewService(db.Media(), db.Media(), 0)
 	if cfg.SeedDemo {
 		n, err := demo.Seed(ctx, a.Catalog)
 		if err != nil {
@@ -216,7 +218,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	}
 	mux := http.NewServeMux()
 	w.Register(mux)
-	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Ready: a.ready}).Register(mux)
+	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Media: pictures, Ready: a.ready}).Register(mux)
 	if a.Sandbox != nil {
 		// The sandbox's own routes (tokens, the hosted card page) stand in
 		// for a processor's servers.

@@ -182,8 +182,10 @@ const (
 	MaxBodyBytes = 64 << 10
 	// MaxWebhookBytes is the cap of payment processors' event deliveries.
 	MaxWebhookBytes = 256 << 10
-	// MaxUploadBytes is the cap of multipart uploads in the admin.
-	MaxUploadBytes = 8 << 20
+	// MaxUploadBytes is the cap of multipart uploads in the admin and
+	// the admin API: a few photos at once (each at most 20 MB, see
+	// package media).
+	MaxUploadBytes = 48 << 20
 )
 
 // BodyLimit returns the cap of r's body by route class.
@@ -191,7 +193,7 @@ func BodyLimit(r *http.Request) int64 {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/webhooks/"):
 		return MaxWebhookBytes
-	case strings.HasPrefix(r.URL.Path, "/admin/") && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data"):
+	case (strings.HasPrefix(r.URL.Path, "/admin/") || strings.HasPrefix(r.URL.Path, "/api/v1/admin/")) && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data"):
 		return MaxUploadBytes
 	}
 	return MaxBodyBytes

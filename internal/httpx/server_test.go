@@ -86,6 +86,8 @@ func TestBodyLimitClasses(t *testing.T) {
 		{"/account/signin", "application/x-www-form-urlencoded", httpx.MaxBodyBytes},
 		{"/admin/products", "application/x-www-form-urlencoded", httpx.MaxBodyBytes},
 		{"/admin/products/1/images", "multipart/form-data; boundary=x", httpx.MaxUploadBytes},
+		{"/api/v1/admin/products/1/images", "multipart/form-data; boundary=x", httpx.MaxUploadBytes},
+		{"/api/v1/carts", "multipart/form-data; boundary=x", httpx.MaxBodyBytes},
 		{"/account", "multipart/form-data; boundary=x", httpx.MaxBodyBytes},
 		{"/webhooks/stripe", "application/json", httpx.MaxWebhookBytes},
 	} {
