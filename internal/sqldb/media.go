@@ -148,18 +148,8 @@ func (s *MediaStore) SaveImages(ctx context.Context, productID int64, edits []me
 			}
 			return err
 		}
-		rows, err := tx.query(ctx, `SELECT id FROM product_images WHERE product_id = ?`, productID)
+		have, err := imageIDs(ctx, tx, productID)
 		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		have := map[int64]bool{}
-		if err := EachRow(rows, func() error {
-			var id int64
-			err := rows.Scan(&id)
-			have[id] = true
-			return err
-		}); err != nil {
 			return err
 		}
 		stale := len(have) != len(edits)
@@ -176,6 +166,24 @@ func (s *MediaStore) SaveImages(ctx context.Context, productID int64, edits []me
 		}
 		return nil
 	})
+}
+
+// imageIDs are the ids of a product's images.
+func imageIDs(ctx context.Context, tx *Tx, productID int64) (map[int64]bool, error) {
+	rows, err := tx.query(ctx, `SELECT id FROM product_images WHERE product_id = ?`, productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		have[id] = true
+	}
+	return have, rows.Err()
 }
 
 func (s *MediaStore) DeleteImage(ctx context.Context, productID, imageID int64) (media.Image, bool, error) {
