@@ -21,6 +21,7 @@ import (
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/demo"
+	"github.com/oceanshop/ocean/internal/errtrack"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/kpi"
@@ -38,6 +39,7 @@ import (
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/ratelimit"
 	"github.com/oceanshop/ocean/internal/redis"
+	"github.com/oceanshop/ocean/internal/rum"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/tlsx"
@@ -69,7 +71,12 @@ type App struct {
 	// Tracing is OpenTelemetry (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
 	Tracing *observe.Tracing
 	// MCP is the MCP server /mcp serves.
-	MCP                 *mcp.Server
+	MCP *mcp.Server
+	// Errors is the built-in error tracker, Vitals the Web Vitals
+	// collector; mux is the route table, so tests can add routes.
+	Errors              *errtrack.Tracker
+	Vitals              *rum.Collector
+	mux                 *http.ServeMux
 	closeLocker         func() error
 	Handler             http.Handler
 	log                 *slog.Logger
@@ -211,13 +218,19 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	}
 	w, err := web.New(web.Config{Catalog: a.Catalog, Log: log, PublicURL: cfg.PublicURL, Accounts: a.Accounts, Mailbox: box,
 		Carts: a.Carts, Checkout: a.Checkout, Payment: pay, Inventory: a.Inventory,
-		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName(),
+		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName(), Errors: db.Errors(), Vitals: db.Vitals(),
 		KPI: kpi.New(a.DB.KPI(), demo.Currency, nil)})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
+	a.mux = mux
 	w.Register(mux)
+	a.Errors = errtrack.New(errtrack.Config{Store: db.Errors(), Release: Version, TraceID: observe.TraceID, Log: log, Metrics: a.Metrics})
+	a.Vitals = rum.NewCollector(rum.Config{Store: db.Vitals(), Template: errtrack.PageTemplate(mux), Metrics: a.Metrics, Log: log})
+	// Browser reports share the API's budget, like CSP reports.
+	mux.Handle("POST "+errtrack.BrowserPath, ratelimit.Limited(a.Errors.BrowserHandler(errtrack.PageTemplate(mux)), ratelimit.API))
+	mux.Handle("POST "+rum.Path, ratelimit.Limited(a.Vitals.Handler(), ratelimit.API))
 	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Media: pictures, Ready: a.ready}).Register(mux)
 	if a.Sandbox != nil {
 		// The sandbox's own routes (tokens, the hosted card page) stand in
@@ -254,6 +267,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.WithRequestID,
 		httpx.WithClientAddr(cfg.TrustedProxies),
 		httpx.SecurityHeaders,
+		httpx.CaptureFailures(a.Errors, errtrack.Route(mux)),
 		httpx.Recover(log, w.ErrorPage),
 		httpx.CheckRequest(w.ErrorPage),
 		httpx.LimitBodies(w.ErrorPage),
@@ -289,6 +303,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.MCP != nil {
 		errs = append(errs, a.MCP.Close())
+	}
+	if a.Errors != nil {
+		errs = append(errs, a.Errors.Close(), a.Vitals.Close())
 	}
 	if a.closeLocker != nil {
 		errs = append(errs, a.closeLocker())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/scrub"
 )
 
 // Status maps an error code to its HTTP status. It is the only such table.
@@ -141,8 +142,11 @@ func LogError(r *http.Request, err error) {
 	if Status(ocean.ErrorCode(err)) < 500 || r.Context().Err() != nil {
 		return
 	}
+	noteError(r.Context(), err)
+	// Causes can quote what a client sent: the line is scrubbed of
+	// personal data and secrets (see package scrub).
 	Logger(r.Context()).ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "trace_id", observe.TraceID(r.Context()),
-		"method", r.Method, "path", r.URL.Path, "err", err)
+		"method", r.Method, "path", scrub.String(r.URL.Path), "err", scrub.Message(err.Error()))
 }
 
 // WriteJSON writes v as JSON with the status.

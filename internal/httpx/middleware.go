@@ -15,6 +15,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/scrub"
 )
 
 type ctxKey int
@@ -179,14 +180,16 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 					if v == http.ErrAbortHandler { //nolint:errorlint // v is the panic value itself, compared as net/http compares it
 						panic(v)
 					}
+					// The stack where it panicked: this deferred call runs on top of it.
+					notePanic(r.Context(), v, callers(2))
 					log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "trace_id", observe.TraceID(r.Context()), "method", r.Method,
-						"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+						"path", scrub.String(r.URL.Path), "panic", scrub.Message(fmt.Sprint(v)), "stack", scrub.String(string(debug.Stack())))
 					if sw.status == 0 {
 						err := &ocean.Error{Code: ocean.EINTERNAL, Message: "Something went wrong on our side.", Err: fmt.Errorf("%w: %v", errPanic, v)}
 						Fail(sw, r, page, err)
 					}
 				}
-				log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.Any("path", scrubbed(r.URL.Path)),
 					slog.Int("status", sw.status), slog.Int("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),
 					slog.String("request_id", RequestID(r.Context())), slog.String("trace_id", observe.TraceID(r.Context())))
 			}()
@@ -194,3 +197,9 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 		})
 	}
 }
+
+// scrubbed is a path logged without the personal data it may carry (an
+// address someone typed), scrubbed only when the line is written.
+type scrubbed string
+
+func (s scrubbed) LogValue() slog.Value { return slog.StringValue(scrub.String(string(s))) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/errtrack"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
@@ -118,3 +119,17 @@ func TestMediaContract(t *testing.T) {
 		return storetest.MediaDB{Catalog: db.Catalog(), Images: db.Media(), Blobs: db.Media()}
 	})
 }
+
+func migrated(t *testing.T) *sqldb.DB {
+	db, ms := open(t)
+	if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestErrorsContract(t *testing.T) {
+	storetest.Errors(t, func(t *testing.T) errtrack.Store { return migrated(t).Errors() })
+}
+
+func TestVitalsContract(t *testing.T) { storetest.Vitals(t, migrated(t).Vitals()) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/errtrack"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/mail/mailtest"
 	"github.com/oceanshop/ocean/internal/migrate"
@@ -102,3 +103,9 @@ func TestMediaContract(t *testing.T) {
 		return storetest.MediaDB{Catalog: db.Catalog(), Images: db.Media(), Blobs: db.Media()}
 	})
 }
+
+func TestErrorsContract(t *testing.T) {
+	storetest.Errors(t, func(t *testing.T) errtrack.Store { return sqlitetest.Open(t).Errors() })
+}
+
+func TestVitalsContract(t *testing.T) { storetest.Vitals(t, sqlitetest.Open(t).Vitals()) }

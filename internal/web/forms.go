@@ -162,6 +162,9 @@ func (w *Web) renderPrivate(rw http.ResponseWriter, r *http.Request, status int,
 // doneMessages are the confirmations a redirect after a form may show
 // (?done=key): fixed texts, so nothing from the address is echoed.
 var doneMessages = map[string]string{
+	"error-resolved":  "The error is resolved. If it happens again, it opens again.",
+	"error-ignored":   "The error is ignored: still counted, never reopened.",
+	"error-open":      "The error is open again.",
 	"welcome":         "Welcome! Your account is ready.",
 	"signed-in":       "You are signed in.",
 	"signed-out":      "You are signed out.",

@@ -33,6 +33,7 @@ import (
 	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/rum"
 )
 
 //go:embed templates/*.html
@@ -72,6 +73,10 @@ type Web struct {
 	// kpi is the owner's dashboard on /admin (admin_dashboard.go) and
 	// counts storefront visits; nil: neither.
 	kpi *kpi.Service
+	// errors and vitals are the error tracker's and real-user
+	// monitoring's stores (admin_errors.go); nil: no pages.
+	errors ErrorBrowser
+	vitals rum.Store
 }
 
 // Config is what the storefront is built from. Only Catalog is required;
@@ -104,6 +109,10 @@ type Config struct {
 	// KPI turns on the owner's dashboard on /admin and the counting of
 	// storefront visits it needs.
 	KPI *kpi.Service
+	// Errors turns on the error pages (/admin/errors), Vitals the Web
+	// Vitals page (/admin/vitals).
+	Errors ErrorBrowser
+	Vitals rum.Store
 }
 
 // Payment is the payment gateway the storefront's checkout uses: Gateway
@@ -125,7 +134,7 @@ var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"admin", "admin_users", "admin_audit", "admin_mailbox",
 	"admin_orders", "admin_order", "admin_orders_discounts",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
-	"admin_locks"}
+	"admin_locks", "admin_errors", "admin_error", "admin_vitals"}
 
 // New builds the storefront from cfg: it parses the embedded templates and
 // prepares the static assets and icons. It fails if any of them is broken,
@@ -137,7 +146,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{svc: cfg.Catalog, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI}
+		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
 		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
 	}
@@ -243,6 +252,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 		if w.locks != nil {
 			mux.Handle("GET /admin/locks", w.secureOnly(page(w.adminLocks)))
 		}
+		if w.errors != nil {
+			w.registerErrors(mux, page)
+		}
 	}
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
@@ -295,6 +307,12 @@ func (w *Web) funcs() template.FuncMap {
 		"officeOn": func() bool { return w.office != nil },
 		// locksOn says whether the admin has the lock dashboard.
 		"locksOn": func() bool { return w.locks != nil },
+		// errorsOn and vitalsOn say whether the admin has the error and
+		// Web Vitals pages.
+		"errorsOn": func() bool { return w.errors != nil },
+		"vitalsOn": func() bool { return w.errors != nil && w.vitals != nil },
+		"list":     func(s ...string) []string { return s },
+		"int":      func(n int64) int { return int(n) },
 	}
 }
 
