@@ -117,6 +117,12 @@ func startServe(t *testing.T, extra map[string]string) *liveShop {
 // contentType) and returns its status.
 func (s *liveShop) send(t *testing.T, method, path string, body any, contentType ...string) int {
 	t.Helper()
+	return s.sendWith(t, nil, method, path, body, contentType...)
+}
+
+// sendWith is send with extra headers.
+func (s *liveShop) sendWith(t *testing.T, hdr map[string]string, method, path string, body any, contentType ...string) int {
+	t.Helper()
 	var rd io.Reader
 	ct := "application/json"
 	switch b := body.(type) {
@@ -133,6 +139,9 @@ func (s *liveShop) send(t *testing.T, method, path string, body any, contentType
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", ct)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	res, err := s.client.Do(req)
 	if err != nil {
@@ -269,7 +278,8 @@ func dashboardExprs(t *testing.T) map[string][]string {
 // TestRulesAndDashboardsNameExportedMetrics: every metric an alert, a
 // recording rule or a dashboard panel reads is one a running Ocean
 // exports: the real `ocean serve` (HTTP and HTTPS), after a little
-// traffic (a paid and a declined checkout, a 404, a 429, a CSP report), so a renamed metric or a typo cannot leave a silent
+// traffic (a paid and a declined checkout, a 404, a 429, a CSP report, a
+// Web Vitals beacon), so a renamed metric or a typo cannot leave a silent
 // alert or an empty panel.
 func TestRulesAndDashboardsNameExportedMetrics(t *testing.T) {
 	s := startServe(t, map[string]string{"OCEAN_RATE_LIMIT_SIGNIN": "2/min"})
@@ -295,6 +305,12 @@ func TestRulesAndDashboardsNameExportedMetrics(t *testing.T) {
 	csp := `{"csp-report":{"document-uri":"https://shop.example/","violated-directive":"img-src","effective-directive":"img-src","blocked-uri":"https://evil.example/p.gif"}}`
 	if code := s.send(t, "POST", "/csp-report", csp, "application/csp-report"); code != 204 {
 		t.Errorf("POST /csp-report: %d", code)
+	}
+
+	// A shopper's browser reports the page's Web Vitals (milliseconds).
+	vitals := map[string]any{"page": "/", "lcp": 1800, "inp": 120, "cls": 0.02, "ttfb": 250}
+	if code := s.sendWith(t, map[string]string{"Sec-Fetch-Site": "same-origin"}, "POST", "/vitals", vitals); code != 204 && !notLandedYet["ocean_web_vitals_bucket"] {
+		t.Errorf("POST /vitals: %d", code)
 	}
 
 	exported := s.scrape(t)
@@ -408,7 +424,7 @@ func startPrometheus(t *testing.T, target string, rules []string) *prom {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := map[string]any{
-		"global":     map[string]any{"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "900ms"},
+		"global":     map[string]any{"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
 		"rule_files": rules,
 		"scrape_configs": []any{map[string]any{
 			"job_name":       "ocean",
