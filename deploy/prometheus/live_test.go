@@ -601,17 +601,51 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 		v, ok := value(`up{job="ocean"}`)
 		return ok && v == 1
 	})
-	waitFor(t, "the recording rules produce values", 20*time.Second, func() bool {
-		req, ok1 := value(`ocean:sli_requests:rate5m{job="ocean"}`)
-		errs, ok2 := value(`ocean:sli_errors:ratio_rate5m{job="ocean"}`)
-		slow, ok3 := value(`ocean:sli_slow:ratio_rate1h{job="ocean"}`)
-		_, ok4 := value(`ocean:catalog_cache_hit:ratio_rate15m{job="ocean"}`)
-		return ok1 && ok2 && ok3 && ok4 && req > 0 && errs == 0 && slow >= 0
+	// Shoppers check out: one pays, one's card is declined; twice, with a
+	// scrape between, since rate() counts increases after a series first
+	// appears, not its first value.
+	checkouts := func() {
+		if res := probe.Run(context.Background(), probe.Options{URL: s.url}); !res.OK() {
+			t.Fatalf("the journey failed at %s: %v", res.Failed().Name, res.Failed().Err)
+		}
+		if res := probe.Run(context.Background(), probe.Options{URL: s.url, CardToken: "tok_chargeDeclined"}); res.Failed() == nil || res.Failed().Name != "checkout" {
+			t.Fatalf("a declined card: %+v", res.Failed())
+		}
+	}
+	checkouts()
+	waitFor(t, "Prometheus has scraped the checkouts", 20*time.Second, func() bool {
+		return len(p.query(t, `ocean_http_requests_total{route="POST /api/v1/carts/{id}/checkout"}`)) > 0
 	})
-	for _, q := range []string{"ocean:sli_requests:rate5m", "ocean:sli_errors:ratio_rate5m", "ocean:sli_errors:ratio_rate3d",
-		"ocean:sli_slow:ratio_rate5m", "ocean:catalog_cache_hit:ratio_rate15m", "ocean:catalog_cache_lookups:rate15m"} {
-		v, ok := value(q)
-		t.Logf("healthy: %s = %v (%v)", q, v, ok)
+	checkouts()
+	recorded := []string{"ocean:sli_requests:rate5m", "ocean:sli_errors:ratio_rate5m", "ocean:sli_errors:ratio_rate3d",
+		"ocean:sli_slow:ratio_rate5m", "ocean:sli_slow:ratio_rate1h", "ocean:catalog_cache_hit:ratio_rate15m", "ocean:catalog_cache_lookups:rate15m"}
+	if !notLandedYet["ocean_payments_total"] {
+		recorded = append(recorded, "ocean:payment_failures:ratio_rate15m")
+	}
+	if !notLandedYet["ocean_db_pool_in_use_connections"] {
+		recorded = append(recorded, "ocean:db_pool_in_use:ratio")
+	}
+	waitFor(t, "the recording rules produce values", 20*time.Second, func() bool {
+		for _, q := range recorded {
+			if len(p.query(t, q)) == 0 {
+				return false
+			}
+		}
+		req, _ := value(`ocean:sli_requests:rate5m{job="ocean"}`)
+		errs, ok := value(`ocean:sli_errors:ratio_rate5m{job="ocean"}`)
+		return req > 0 && ok && errs == 0
+	})
+	for _, q := range recorded {
+		for _, v := range p.query(t, q) {
+			delete(v.Metric, "__name__")
+			t.Logf("healthy: %s %v = %v", q, v.Metric, v.Value[1])
+		}
+	}
+	if !notLandedYet["ocean_payments_total"] {
+		// Half the authorizations failed.
+		if v, ok := value(`ocean:payment_failures:ratio_rate15m{gateway="sandbox"}`); !ok || v <= 0 || v >= 1 {
+			t.Errorf("payment failure ratio %v (%v), want about 0.5", v, ok)
+		}
 	}
 	// Every dashboard query is one Prometheus runs, with the dashboard's
 	// variables filled in.
