@@ -203,15 +203,11 @@ var notLandedYet = map[string]bool{
 	"ocean_db_pool_wait_count_total":                 true,
 	"ocean_db_pool_wait_duration_seconds_total":      true,
 	"ocean_db_query_duration_seconds_bucket":         true,
-	"ocean_errors_captured_total":                    true,
-	"ocean_errors_dropped_total":                     true,
 	"ocean_orders_placed_total":                      true,
 	"ocean_payment_failures_total":                   true,
 	"ocean_payments_total":                           true,
 	"ocean_revenue_minor_units_total":                true,
 	"ocean_tls_certificate_expiry_timestamp_seconds": true,
-	"ocean_web_vitals_bucket":                        true,
-	"ocean_web_vitals_count":                         true,
 }
 
 // referenced returns, for every ocean_ metric and ocean: recorded series
