@@ -9,6 +9,7 @@
 #   make cover   statement coverage per package by its own tests (with services);
 #                fails below 85% for the business packages and the API
 #   make drill-bluegreen   the release drills alone, verbose
+#   make drill-backup      backup/restore times: demo shop and 100,000 orders
 #   make lint    gofmt, golangci-lint (.golangci.yml: govet, staticcheck, gosec,
 #                errcheck, revive, ...), the dependency licence check; the
 #                tools are pinned in tools/go.mod (docs/decisions/0018)
@@ -38,7 +39,7 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: test cover lint vulncheck drill-bluegreen run bench fuzz icons
+.PHONY: test cover lint vulncheck drill-bluegreen drill-backup run bench fuzz icons
 
 # The linters are Go tool dependencies of their own module (tools/go.mod), so
 # the shop's go.mod carries none of their dependencies.
@@ -105,6 +106,13 @@ drill-bluegreen:
 	scripts/ops-setup.sh
 	$(WITH_SERVICES) \
 	go test -count=1 -v -run 'TestBlueGreenDrill|TestInPlaceUpgradeDrill' ./deploy 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|DRILL|nginx:|failed'
+
+# Backup and restore times for the demo shop and for 100,000 orders, on
+# SQLite and PostgreSQL (minutes; the figures of
+# docs/runbooks/disaster-recovery.md).
+drill-backup:
+	$(WITH_SERVICES) \
+	OCEAN_DRILL_BACKUP=1 go test -count=1 -v -timeout 30m -run TestBackupRestoreTimes ./internal/cli 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|BACKUP|_test.go'
 
 icons:
 	scripts/icons.sh

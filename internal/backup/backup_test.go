@@ -2,6 +2,8 @@ package backup_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -317,16 +319,26 @@ func TestBackupAndRestorePostgres(t *testing.T) {
 	if got := categories(t, dst); len(got) != 2 {
 		t.Fatalf("a refused restore changed the database: %v", got)
 	}
-	// A damaged archive with a matching checksum (someone edited both):
-	// psql fails inside the transaction and nothing changes.
-	f, _ := os.OpenFile(filepath.Join(path, backup.PGDumpName), os.O_RDWR, 0)
-	f.Truncate(m.Files[0].Size / 2)
-	f.Close()
-	if _, err := backup.Restore(ctx, path, backup.Target{DatabaseURL: dstURL}, true); err == nil {
-		t.Fatal("restore of a truncated archive succeeded")
+	// A truncated archive is refused by its checksum before anything is
+	// written. With a checksum to match (someone edited both), pg_restore
+	// streams what it can read into the transaction, fails at the cut,
+	// and the transaction is never committed: nothing changes.
+	dump := filepath.Join(path, backup.PGDumpName)
+	if err := os.Truncate(dump, m.Files[0].Size*2/3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Restore(ctx, path, backup.Target{DatabaseURL: dstURL}, true); err == nil || !strings.Contains(err.Error(), "nothing was restored") {
+		t.Fatalf("restore of a truncated archive: %v", err)
 	}
 	if got := categories(t, dst); len(got) != 2 {
 		t.Fatalf("a refused restore changed the database: %v", got)
+	}
+	matchManifest(t, path, backup.PGDumpName)
+	if _, err := backup.Restore(ctx, path, backup.Target{DatabaseURL: dstURL}, true); err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("restore of a truncated archive with a matching checksum: %v", err)
+	}
+	if got := categories(t, dst); len(got) != 2 {
+		t.Fatalf("a failed restore changed the database: %v", got)
 	}
 	// Forced from an intact backup: replaced in one transaction.
 	path2, _, err := backup.Create(ctx, backup.Source{DatabaseURL: srcURL, Schema: len(ms)}, dir, 2, time.Now().Add(time.Minute))
@@ -341,6 +353,36 @@ func TestBackupAndRestorePostgres(t *testing.T) {
 	}
 	if _, err := backup.Restore(ctx, path2, backup.Target{DataDir: t.TempDir()}, false); err == nil || !strings.Contains(err.Error(), "OCEAN_DATABASE_URL") {
 		t.Fatalf("PostgreSQL backup without a database URL: %v", err)
+	}
+}
+
+// matchManifest rewrites the backup's manifest so the file's size and
+// checksum match what it holds now.
+func matchManifest(t *testing.T, path, name string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(path, backup.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m backup.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(path, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	for i := range m.Files {
+		if m.Files[i].Name == name {
+			m.Files[i].Size, m.Files[i].SHA256 = int64(len(data)), hex.EncodeToString(sum[:])
+		}
+	}
+	if b, err = json.MarshalIndent(m, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(path, backup.ManifestName), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -57,7 +57,13 @@ func Restore(ctx context.Context, path string, t Target, force bool) (Manifest, 
 		if n > 0 && !force {
 			return m, fmt.Errorf("%w: it has %d tables; restore into a new, empty database, or pass --force to replace what is there", ErrNotEmpty, n)
 		}
-		return m, pgRestore(ctx, t.PGBinDir, t.DatabaseURL, filepath.Join(path, PGDumpName), n > 0)
+		var dump File
+		for _, f := range m.Files {
+			if f.Name == PGDumpName {
+				dump = f
+			}
+		}
+		return m, pgRestore(ctx, t.PGBinDir, t.DatabaseURL, filepath.Join(path, PGDumpName), dump, n > 0)
 	}
 	if t.DatabaseURL != "" {
 		return m, errors.New("this is a SQLite backup: unset OCEAN_DATABASE_URL and set OCEAN_DATA_DIR to restore it")

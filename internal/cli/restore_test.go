@@ -96,6 +96,7 @@ func testRestoreDrill(t *testing.T, srcEnv, dstEnv map[string]string) {
 	defer func() { stop.Store(true); wg.Wait() }() // on a failure below too
 	waitUntil(t, "20 orders before the backup", func() bool { return done.Load() >= 20 })
 	before := rowsNow(t, s)
+	n0 := done.Load()
 	began := time.Now()
 	dir := filepath.Join(t.TempDir(), "backups")
 	if code, out, errs := run(t, srcEnv, "backup", dir); code != 0 {
@@ -104,6 +105,7 @@ func testRestoreDrill(t *testing.T, srcEnv, dstEnv map[string]string) {
 		t.Logf("%s", strings.TrimSpace(out))
 	}
 	ended := time.Now()
+	inFlight := done.Load()
 	n := done.Load()
 	waitUntil(t, "10 orders after the backup", func() bool { return done.Load() >= n+10 })
 	stop.Store(true)
@@ -114,15 +116,17 @@ func testRestoreDrill(t *testing.T, srcEnv, dstEnv map[string]string) {
 	if code, out, errs := run(t, dstEnv, "restore", dir); code != 0 {
 		t.Fatalf("ocean restore: %d %s %s", code, out, errs)
 	}
-	t.Logf("restored in %s", time.Since(rstart).Round(time.Millisecond))
+	restoreTook := time.Since(rstart)
 	if code, _, errs := run(t, dstEnv, "restore", dir); code != 1 || !strings.Contains(errs, "not empty") {
 		t.Fatalf("second restore into the restored shop: %d %s", code, errs)
 	}
 	r := newBuyShopEnv(t, false, dstEnv)
 	restored := rowsNow(t, r)
+	missing := 0
 	for _, table := range []string{"orders", "users", "stock_ledger", "order_items"} {
 		for id := range before[table] {
 			if _, ok := restored[table][id]; !ok {
+				missing++
 				t.Errorf("%s row %s, committed before the backup began, is not in the restored shop", table, id)
 			}
 		}
@@ -180,7 +184,12 @@ func testRestoreDrill(t *testing.T, srcEnv, dstEnv map[string]string) {
 	// Stock levels are those of the backup's moment: each equals its
 	// ledger, which holds exactly the shop's ledger rows up to that moment.
 	r.verifyLedger(t)
-	t.Logf("drill: %d orders placed, %d before the backup, %d after it; %d customers", len(orders), in, out, len(customers))
+	db := "sqlite"
+	if srcEnv["OCEAN_DATABASE_URL"] != "" {
+		db = "postgres"
+	}
+	figures(t, fmt.Sprintf("RESTORE DRILL %s: %d orders placed by 4 buyers during the drill (%d paid before the backup began, all restored; %d begun after it ended, none restored), %d customers, %d ledger rows restored, %d rows missing; backup %s under load (%d orders placed meanwhile), restore %s",
+		db, len(orders), in, out, len(customers), len(restored["stock_ledger"]), missing, ended.Sub(began).Round(time.Millisecond), inFlight-n0, restoreTook.Round(time.Millisecond)))
 }
 
 // rowsNow reads orders, users, order items and ledger rows by id (with the

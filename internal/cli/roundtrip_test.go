@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
@@ -42,6 +44,7 @@ func TestMigrationRoundTripOnPostgres(t *testing.T) {
 
 func testRoundTrip(t *testing.T, env map[string]string, ms []migrate.Migration) {
 	ctx := context.Background()
+	began := time.Now()
 	s := newBuyShopEnv(t, false, env)
 	sell(t, s, "rt1")
 	db := s.app.DB
@@ -93,6 +96,32 @@ func testRoundTrip(t *testing.T, env map[string]string, ms []migrate.Migration) 
 	}
 	s2 := newBuyShopEnv(t, false, env2)
 	sell(t, s2, "rt2")
+	name := "sqlite"
+	if db.Dialect == sqldb.Postgres {
+		name = "postgres"
+	}
+	figures(t, fmt.Sprintf("MIGRATIONS %s: %d migrations each reverted and re-applied with data, all down and up again, the shop sells: %s",
+		name, top, time.Since(began).Round(time.Millisecond)))
+}
+
+// figures logs a drill's figures and, when OCEAN_DRILL_REPORT names a
+// file, appends them to it: make test prints that file, so the figures
+// show in its output even when every test passes (go test shows a
+// passing package's log only with -v).
+func figures(t *testing.T, line string) {
+	t.Helper()
+	t.Log(line)
+	if p := os.Getenv("OCEAN_DRILL_REPORT"); p != "" {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer func() { _ = f.Close() }() // appended below; the error is checked there
+		if _, err := fmt.Fprintln(f, line); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // sell puts a product on sale, buys one and checks the ledger.
