@@ -21,6 +21,7 @@ type Category struct {
 	Description string      `json:"description,omitempty"`
 	ParentID    int64       `json:"-"`
 	Position    int         `json:"-"`
+	Version     int64       `json:"-"`
 	Children    []*Category `json:"children,omitempty"`
 }
 
@@ -39,8 +40,15 @@ type Variant struct {
 	SKU       string            `json:"sku"`
 	Options   map[string]string `json:"options"`
 	Price     ocean.Money       `json:"price"`
+	CompareAt ocean.Money       `json:"-"` // the "was" price; 0 for none
+	Weight    int               `json:"-"` // grams
+	Barcode   string            `json:"-"`
 	Stock     int               `json:"-"`
 	Position  int               `json:"-"`
+	// KeepStock leaves an existing variant's stock as it is when the
+	// product is saved (the editor did not change it), so a sale between
+	// loading a form and saving it is never undone.
+	KeepStock bool `json:"-"`
 }
 
 // Available reports how many units can be bought now.
@@ -58,10 +66,15 @@ type Product struct {
 	Name        string
 	Description string
 	CategoryID  int64
+	Status      string // draft, active or archived
+	Version     int64  // bumped by every write; If-Match compares it
 	Options     []Option
 	Variants    []Variant
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// MovedFrom is set on the marker the cache keeps for a slug the
+	// product used to have; Slug is then where it went.
+	MovedFrom string
 }
 
 // PriceRange returns the lowest and highest variant price.
@@ -135,7 +148,13 @@ type Filter struct {
 }
 
 // Store is what the catalog needs from a database. Methods return *ocean.Error
-// with ENOTFOUND for missing things and EINVALID/ECONFLICT for rejected writes.
+// with ENOTFOUND for missing things, EINVALID/ECONFLICT for rejected writes
+// and ESTALE when a write names a version that is no longer current. Every
+// write is one transaction: the rows, the search index, the stock ledger
+// and the audit log change together or not at all.
+//
+// The storefront's reads (Search, Facets, Cards, ProductBySlug) see active
+// products only; the admin's (ProductByID, AdminProducts) see every status.
 type Store interface {
 	// Categories returns every category ordered by parent, position, name.
 	Categories(ctx context.Context) ([]Category, error)
@@ -143,15 +162,46 @@ type Store interface {
 	Search(ctx context.Context, f Filter) ([]Hit, error)
 	// Facets counts the products matching f (sort, limit and cursor ignored).
 	Facets(ctx context.Context, f Filter) (Facets, error)
-	// Cards returns cards for the ids that exist, in no particular order.
+	// Cards returns cards for the ids that exist and are active, in no
+	// particular order.
 	Cards(ctx context.Context, ids []int64) ([]Card, error)
-	// ProductBySlug returns the product with its variants or ENOTFOUND.
+	// ProductBySlug returns the active product with its variants or
+	// ENOTFOUND.
 	ProductBySlug(ctx context.Context, slug string) (*Product, error)
-	// CreateCategory inserts c and sets c.ID. ECONFLICT if the slug is taken.
-	CreateCategory(ctx context.Context, c *Category) error
-	// CreateProduct inserts p with its variants and sets the ids. ECONFLICT
-	// if the slug or a SKU is taken.
-	CreateProduct(ctx context.Context, p *Product) error
+	// SlugRedirect returns the current slug of the active product that used
+	// to have slug, or ENOTFOUND.
+	SlugRedirect(ctx context.Context, slug string) (string, error)
+	// CreateCategory inserts c and sets c.ID and c.Version. ECONFLICT if the
+	// slug is taken.
+	CreateCategory(ctx context.Context, c *Category, a Actor) error
+	// UpdateCategory writes c's name, slug, parent and position if its
+	// version is still version (0: whatever it is), and sets c.Version.
+	// ENOTFOUND, ESTALE, ECONFLICT (slug taken).
+	UpdateCategory(ctx context.Context, c *Category, version int64, a Actor) error
+	// DeleteCategory removes an empty category. ECONFLICT when products or
+	// other categories are in it; ESTALE, ENOTFOUND.
+	DeleteCategory(ctx context.Context, id, version int64, a Actor) error
+	// CreateProduct inserts p with its variants, their stock as ledger rows,
+	// and sets the ids and p.Version. ECONFLICT naming the field if the slug
+	// or a SKU is taken.
+	CreateProduct(ctx context.Context, p *Product, a Actor) error
+	// ProductByID returns a product in any status with its variants, or
+	// ENOTFOUND.
+	ProductByID(ctx context.Context, id int64) (*Product, error)
+	// SaveProduct replaces product p.ID's fields and variants with p's if its
+	// version is still version (0: whatever it is): variants with an id are
+	// updated, without one inserted, missing ones deleted; a stock change is
+	// a ledger row (unless KeepStock); an old slug is kept for redirects. It
+	// sets p.Version and the new ids. ENOTFOUND, ESTALE, ECONFLICT naming the
+	// field, EINVALID for a variant id of another product.
+	SaveProduct(ctx context.Context, p *Product, version int64, a Actor) error
+	// DeleteProduct removes a draft. EUNPROCESSABLE for any other status;
+	// ESTALE, ENOTFOUND.
+	DeleteProduct(ctx context.Context, id, version int64, a Actor) error
+	// AdminProducts lists products of any status, newest first.
+	AdminProducts(ctx context.Context, f AdminFilter) ([]AdminRow, error)
+	// AuditLog returns catalog changes, newest first.
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	// UpdateProduct changes the product's descriptive fields. ENOTFOUND if
 	// it does not exist, ECONFLICT if the new slug is taken.
 	UpdateProduct(ctx context.Context, id int64, u ProductUpdate) error
@@ -223,6 +273,7 @@ func (p *Product) Validate() error {
 			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].stock", i), Message: "cannot be negative"})
 		}
 	}
+	fe = append(fe, p.validateAdmin()...)
 	if len(fe) > 0 {
 		return ocean.Invalid("The product is not valid.", fe...)
 	}

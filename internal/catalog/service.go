@@ -307,7 +307,11 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	}
 	key := KeyProduct + ":" + slug
 	if v, ok := s.cache.Get(ctx, key); ok {
-		return v.(*Product), nil
+		if p := v.(*Product); p.MovedFrom == "" {
+			return p, nil
+		} else {
+			return nil, &Moved{Slug: p.Slug}
+		}
 	}
 	neg := KeyNegative + ":" + slug
 	if _, ok := s.cache.Get(ctx, neg); ok {
@@ -316,6 +320,11 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	v, err := s.load(ctx, key, func(ctx context.Context, gen uint64) (any, error) {
 		p, err := s.store.ProductBySlug(ctx, slug)
 		if ocean.ErrorCode(err) == ocean.ENOTFOUND {
+			// A slug the product used to have: remembered as a marker
+			// product that only names the new slug.
+			if to, rerr := s.store.SlugRedirect(ctx, slug); rerr == nil {
+				return &Product{Slug: to, MovedFrom: slug}, nil
+			}
 			s.cache.Set(ctx, neg, true, gen)
 		}
 		if err != nil {
@@ -326,7 +335,11 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(*Product), nil
+	p := v.(*Product)
+	if p.MovedFrom != "" {
+		return nil, &Moved{Slug: p.Slug}
+	}
+	return p, nil
 }
 
 func errNoProduct() error {
@@ -351,7 +364,8 @@ func (s *Service) CacheStats() CacheStats {
 	return nil
 }
 
-// CreateCategory adds a category.
+// CreateCategory adds a category as the system (the demo seed, tests);
+// the admin uses AddCategory.
 func (s *Service) CreateCategory(ctx context.Context, c *Category) error {
 	if !validSlug(c.Slug) || c.Name == "" {
 		return ocean.Invalid("The category is not valid.", ocean.FieldError{Field: "slug", Message: "needs a slug and a name"})
@@ -366,11 +380,17 @@ func (s *Service) CreateCategory(ctx context.Context, c *Category) error {
 		}
 	}
 	defer s.cache.Invalidate(ctx)
-	return s.store.CreateCategory(ctx, c)
+	return s.store.CreateCategory(ctx, c, System)
 }
 
-// CreateProduct validates and adds a product with its variants.
+// CreateProduct validates and adds a product with its variants as the
+// system (the demo seed, tests): active unless it says otherwise. The admin
+// uses Create.
 func (s *Service) CreateProduct(ctx context.Context, p *Product) error {
+	if p.Status == "" {
+		p.Status = StatusActive
+	}
+	p.Normalize()
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -382,7 +402,7 @@ func (s *Service) CreateProduct(ctx context.Context, p *Product) error {
 		return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: "category", Message: "must be an existing category"})
 	}
 	defer s.cache.Invalidate(ctx)
-	return s.store.CreateProduct(ctx, p)
+	return s.store.CreateProduct(ctx, p, System)
 }
 
 // UpdateProduct changes a product's descriptive fields.

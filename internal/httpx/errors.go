@@ -31,6 +31,8 @@ func Status(code string) int {
 		return http.StatusNotFound
 	case ocean.ECONFLICT:
 		return http.StatusConflict
+	case ocean.ESTALE:
+		return http.StatusPreconditionFailed
 	case ocean.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case ocean.EUNSUPPORTED:
@@ -55,6 +57,7 @@ var titles = map[string]string{
 	ocean.EFORBIDDEN:     "Forbidden",
 	ocean.ENOTFOUND:      "Not found",
 	ocean.ECONFLICT:      "Conflict",
+	ocean.ESTALE:         "Precondition failed",
 	ocean.ETOOLARGE:      "Request too large",
 	ocean.EUNSUPPORTED:   "Unsupported media type",
 	ocean.EUNPROCESSABLE: "Unprocessable request",

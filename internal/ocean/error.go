@@ -14,6 +14,7 @@ const (
 	EUNPROCESSABLE = "unprocessable"    // well-formed but breaks a business rule (422)
 	ENOTFOUND      = "not_found"        // the thing does not exist (404)
 	ECONFLICT      = "conflict"         // the state changed under the caller (409)
+	ESTALE         = "stale_version"    // the caller's If-Match version is no longer current (412)
 	EUNAUTHORIZED  = "unauthorized"     // who are you? (401)
 	EFORBIDDEN     = "forbidden"        // you may not (403)
 	ETOOLARGE      = "too_large"        // request body or query too big (413)

@@ -22,7 +22,7 @@ func (db *DB) Catalog() *CatalogStore { return &CatalogStore{db: db} }
 var _ catalog.Store = (*CatalogStore)(nil)
 
 func (s *CatalogStore) Categories(ctx context.Context) ([]catalog.Category, error) {
-	rows, err := s.db.query(ctx, `SELECT id, slug, name, description, COALESCE(parent_id, 0), position FROM categories ORDER BY COALESCE(parent_id, 0), position, name`)
+	rows, err := s.db.query(ctx, `SELECT id, slug, name, description, COALESCE(parent_id, 0), position, version FROM categories ORDER BY COALESCE(parent_id, 0), position, name`)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func (s *CatalogStore) Categories(ctx context.Context) ([]catalog.Category, erro
 	var out []catalog.Category
 	for rows.Next() {
 		var c catalog.Category
-		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.ParentID, &c.Position); err != nil {
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.ParentID, &c.Position, &c.Version); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -103,7 +103,7 @@ func (s *CatalogStore) Cards(ctx context.Context, ids []int64) ([]catalog.Card, 
 	}
 	rows, err := s.db.query(ctx, `SELECT p.id, p.slug, p.name, p.description, p.category_id, p.price_min, p.price_max, p.currency, p.created_at,
   EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stock > 0)
-FROM products p WHERE p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+FROM products p WHERE p.status = 'active' AND p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -133,11 +133,29 @@ func summary(desc string) string {
 }
 
 func (s *CatalogStore) ProductBySlug(ctx context.Context, slug string) (*catalog.Product, error) {
+	s.db.queries.Add(2)
+	return loadProduct(ctx, s.db.Dialect, s.db.Read, `p.slug = ? AND p.status = 'active'`, slug)
+}
+
+func (s *CatalogStore) ProductByID(ctx context.Context, id int64) (*catalog.Product, error) {
+	s.db.queries.Add(2)
+	return loadProduct(ctx, s.db.Dialect, s.db.Read, `p.id = ?`, id)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// loadProduct reads the one product matching where (with arg) and its
+// variants.
+func loadProduct(ctx context.Context, d Dialect, q querier, where string, arg any) (*catalog.Product, error) {
 	p := &catalog.Product{}
 	var opts string
 	var created, updated timeValue
-	err := s.db.queryRow(ctx, `SELECT id, slug, name, description, category_id, options, created_at, updated_at FROM products WHERE slug = ?`, slug).
-		Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.CategoryID, &opts, &created, &updated)
+	err := q.QueryRowContext(ctx, Rebind(d, `SELECT p.id, p.slug, p.name, p.description, p.category_id, p.options, p.status, p.version, p.created_at, p.updated_at FROM products p WHERE `+where), arg).
+		Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.CategoryID, &opts, &p.Status, &p.Version, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no product at this address.")
 	}
@@ -148,45 +166,63 @@ func (s *CatalogStore) ProductBySlug(ctx context.Context, slug string) (*catalog
 	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
 		return nil, fmt.Errorf("product %d options: %w", p.ID, err)
 	}
-	rows, err := s.db.query(ctx, `SELECT id, sku, options, price, currency, stock, position FROM variants WHERE product_id = ? ORDER BY position, id`, p.ID)
+	rows, err := q.QueryContext(ctx, Rebind(d, `SELECT id, sku, options, price, currency, compare_at_price, weight, barcode, stock, position FROM variants WHERE product_id = ? ORDER BY position, id`), p.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = EachRow(rows, func() error {
 		v := catalog.Variant{ProductID: p.ID}
 		var vo string
-		if err := rows.Scan(&v.ID, &v.SKU, &vo, &v.Price.Amount, &v.Price.Currency, &v.Stock, &v.Position); err != nil {
-			return nil, err
+		if err := rows.Scan(&v.ID, &v.SKU, &vo, &v.Price.Amount, &v.Price.Currency, &v.CompareAt.Amount, &v.Weight, &v.Barcode, &v.Stock, &v.Position); err != nil {
+			return err
+		}
+		if v.CompareAt.Amount != 0 {
+			v.CompareAt.Currency = v.Price.Currency
 		}
 		if err := json.Unmarshal([]byte(vo), &v.Options); err != nil {
-			return nil, fmt.Errorf("variant %d options: %w", v.ID, err)
+			return fmt.Errorf("variant %d options: %w", v.ID, err)
 		}
 		p.Variants = append(p.Variants, v)
-	}
-	return p, rows.Err()
+		return nil
+	})
+	return p, err
 }
 
-func (s *CatalogStore) CreateCategory(ctx context.Context, c *catalog.Category) error {
+func (s *CatalogStore) CreateCategory(ctx context.Context, c *catalog.Category, a catalog.Actor) error {
 	var parent any
 	if c.ParentID != 0 {
 		parent = c.ParentID
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		id, err := tx.insertID(ctx, `INSERT INTO categories (slug, name, description, parent_id, position) VALUES (?, ?, ?, ?, ?)`,
+		id, err := tx.insertID(ctx, `INSERT INTO categories (slug, name, description, parent_id, position, version) VALUES (?, ?, ?, ?, ?, 1)`,
 			c.Slug, c.Name, c.Description, parent, c.Position)
 		if s.db.IsUnique(err) {
-			return ocean.Errorf(ocean.ECONFLICT, "A category with the slug %q already exists.", c.Slug)
+			return slugTaken("category", c.Slug)
 		}
-		c.ID = id
-		return err
+		if err != nil {
+			return err
+		}
+		c.ID, c.Version = id, 1
+		return s.audit(ctx, tx, a, catalog.EntityCategory, id, catalog.ActionCreate, 1, "", catalog.Snapshot(categorySnapshot(c)))
 	})
 }
 
-func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product) error {
+func slugTaken(what, slug string) error {
+	return &ocean.Error{Code: ocean.ECONFLICT, Message: fmt.Sprintf("Another %s already uses the slug %q.", what, slug),
+		Fields: []ocean.FieldError{{Field: "slug", Message: "is taken by another " + what}}}
+}
+
+func categorySnapshot(c *catalog.Category) catalog.CategorySnapshot {
+	return catalog.CategorySnapshot{Name: c.Name, Slug: c.Slug, ParentID: c.ParentID, Position: c.Position, Version: c.Version}
+}
+
+func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product, a catalog.Actor) error {
 	now := time.Now().UTC()
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now
+	}
+	if p.Status == "" {
+		p.Status = catalog.StatusActive
 	}
 	p.CreatedAt = p.CreatedAt.UTC().Truncate(time.Microsecond)
 	p.UpdatedAt = now.Truncate(time.Microsecond)
@@ -196,45 +232,99 @@ func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product) er
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		id, err := tx.insertID(ctx, `INSERT INTO products (slug, name, description, category_id, options, price_min, price_max, currency, created_at, updated_at, search_extra)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Slug, p.Name, p.Description, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency,
-			s.db.timeArg(p.CreatedAt), s.db.timeArg(p.UpdatedAt), searchExtra(p))
+		if err := s.conflicts(ctx, tx, p); err != nil {
+			return err
+		}
+		id, err := tx.insertID(ctx, `INSERT INTO products (slug, name, description, category_id, options, price_min, price_max, currency, created_at, updated_at, search_extra, status, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, p.Slug, p.Name, p.Description, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency,
+			s.db.timeArg(p.CreatedAt), s.db.timeArg(p.UpdatedAt), searchExtra(p), p.Status)
 		if s.db.IsUnique(err) {
-			return ocean.Errorf(ocean.ECONFLICT, "A product with the slug %q already exists.", p.Slug)
+			return slugTaken("product", p.Slug)
 		}
 		if err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
-		p.ID = id
+		p.ID, p.Version = id, 1
+		// A live slug wins over a product's old one.
+		if _, err := tx.exec(ctx, `DELETE FROM product_slugs WHERE slug = ?`, p.Slug); err != nil {
+			return err
+		}
 		for i := range p.Variants {
-			v := &p.Variants[i]
-			v.ProductID = id
-			vo, err := json.Marshal(v.Options)
-			if err != nil {
+			if err := s.insertVariant(ctx, tx, p, i, a, now, "new product"); err != nil {
 				return err
 			}
-			v.ID, err = tx.insertID(ctx, `INSERT INTO variants (product_id, sku, options, price, currency, stock, position) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				id, v.SKU, string(vo), v.Price.Amount, v.Price.Currency, v.Stock, v.Position)
-			if s.db.IsUnique(err) {
-				return ocean.Errorf(ocean.ECONFLICT, "A variant with the SKU %q already exists.", v.SKU)
-			}
-			if err != nil {
-				return fmt.Errorf("insert variant: %w", err)
-			}
-			if v.Stock != 0 {
-				if _, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, created_at) VALUES (?, ?, 'initial', 'new product', ?)`,
-					v.ID, v.Stock, s.db.timeArg(now)); err != nil {
-					return fmt.Errorf("stock ledger: %w", err)
-				}
-			}
-			for name, val := range v.Options {
-				if _, err := tx.exec(ctx, `INSERT INTO variant_options (variant_id, name, value) VALUES (?, ?, ?)`, v.ID, name, val); err != nil {
-					return fmt.Errorf("insert variant option: %w", err)
-				}
-			}
 		}
-		return s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), false)
+		if err := s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), false); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, catalog.EntityProduct, id, catalog.ActionCreate, 1, "", catalog.Snapshot(catalog.SnapshotOf(p)))
 	})
+}
+
+// insertVariant writes p.Variants[i], its options and its starting stock
+// (a ledger row).
+func (s *CatalogStore) insertVariant(ctx context.Context, tx *Tx, p *catalog.Product, i int, a catalog.Actor, now time.Time, reason string) error {
+	v := &p.Variants[i]
+	v.ProductID = p.ID
+	vo, err := json.Marshal(v.Options)
+	if err != nil {
+		return err
+	}
+	v.ID, err = tx.insertID(ctx, `INSERT INTO variants (product_id, sku, options, price, currency, compare_at_price, weight, barcode, stock, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, v.SKU, string(vo), v.Price.Amount, v.Price.Currency, v.CompareAt.Amount, v.Weight, v.Barcode, v.Stock, v.Position)
+	if s.db.IsUnique(err) {
+		return skuTaken(i, v.SKU)
+	}
+	if err != nil {
+		return fmt.Errorf("insert variant: %w", err)
+	}
+	if v.Stock != 0 {
+		if _, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, actor, created_at) VALUES (?, ?, 'initial', ?, ?, ?)`,
+			v.ID, v.Stock, reason, a.Name, s.db.timeArg(now)); err != nil {
+			return fmt.Errorf("stock ledger: %w", err)
+		}
+	}
+	return s.variantOptions(ctx, tx, v)
+}
+
+func (s *CatalogStore) variantOptions(ctx context.Context, tx *Tx, v *catalog.Variant) error {
+	for name, val := range v.Options {
+		if _, err := tx.exec(ctx, `INSERT INTO variant_options (variant_id, name, value) VALUES (?, ?, ?)`, v.ID, name, val); err != nil {
+			return fmt.Errorf("insert variant option: %w", err)
+		}
+	}
+	return nil
+}
+
+func skuTaken(i int, sku string) error {
+	return &ocean.Error{Code: ocean.ECONFLICT, Message: fmt.Sprintf("A variant with the SKU %q already exists.", sku),
+		Fields: []ocean.FieldError{{Field: fmt.Sprintf("variants[%d].sku", i), Message: "is taken by another product's variant"}}}
+}
+
+// conflicts finds the slug or SKUs of p that another product already uses,
+// so the answer names each field (a unique violation names only one, and
+// not which).
+func (s *CatalogStore) conflicts(ctx context.Context, tx *Tx, p *catalog.Product) error {
+	var fe []ocean.FieldError
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM products WHERE slug = ? AND id <> ?`, p.Slug, p.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		fe = append(fe, ocean.FieldError{Field: "slug", Message: "is taken by another product"})
+	}
+	for i, v := range p.Variants {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM variants WHERE sku = ? AND product_id <> ?`, v.SKU, p.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			fe = append(fe, ocean.FieldError{Field: fmt.Sprintf("variants[%d].sku", i), Message: "is taken by another product's variant"})
+		}
+	}
+	if fe != nil {
+		return &ocean.Error{Code: ocean.ECONFLICT, Message: "Another product already uses this slug or SKU.", Fields: fe}
+	}
+	return nil
 }
 
 func (s *CatalogStore) UpdateProduct(ctx context.Context, id int64, u catalog.ProductUpdate) error {
@@ -250,7 +340,7 @@ func (s *CatalogStore) UpdateProduct(ctx context.Context, id int64, u catalog.Pr
 		if u.Slug != nil {
 			sets, args = append(sets, "slug = ?"), append(args, *u.Slug)
 		}
-		sets, args = append(sets, "updated_at = ?"), append(args, s.db.timeArg(time.Now().UTC()), id)
+		sets, args = append(sets, "updated_at = ?", "version = version + 1"), append(args, s.db.timeArg(time.Now().UTC()), id)
 		res, err := tx.exec(ctx, `UPDATE products SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
 		if s.db.IsUnique(err) {
 			return ocean.Errorf(ocean.ECONFLICT, "Another product already uses this slug.")
@@ -296,7 +386,7 @@ func (s *CatalogStore) SetPrices(ctx context.Context, id int64, prices map[int64
 			}
 		}
 		ok, err := changed(tx.exec(ctx, `UPDATE products SET price_min = (SELECT MIN(price) FROM variants WHERE product_id = ?),
- price_max = (SELECT MAX(price) FROM variants WHERE product_id = ?), updated_at = ? WHERE id = ?`, id, id, s.db.timeArg(time.Now().UTC()), id))
+ price_max = (SELECT MAX(price) FROM variants WHERE product_id = ?), updated_at = ?, version = version + 1 WHERE id = ?`, id, id, s.db.timeArg(time.Now().UTC()), id))
 		if err != nil {
 			return err
 		}

@@ -85,13 +85,13 @@ func (b *builder) with(f catalog.Filter) {
 func (b *builder) from(f catalog.Filter) (rank string) {
 	switch {
 	case len(f.Terms) == 0:
-		b.w(" FROM products p WHERE 1=1")
+		b.w(" FROM products p WHERE p.status = 'active'")
 		return "0"
 	case b.d == Postgres:
-		b.w(" FROM products p, tsq WHERE p.search_vector @@ tsq.q")
+		b.w(" FROM products p, tsq WHERE p.search_vector @@ tsq.q AND p.status = 'active'")
 		return "(-ts_rank(p.search_vector, tsq.q))::float8"
 	default:
-		b.w(" FROM products_fts JOIN products p ON p.id = products_fts.rowid WHERE products_fts MATCH ?", fts5Match(f.Terms))
+		b.w(" FROM products_fts JOIN products p ON p.id = products_fts.rowid WHERE products_fts MATCH ? AND p.status = 'active'", fts5Match(f.Terms))
 		return "bm25(products_fts, 10.0, 2.0, 4.0)"
 	}
 }

@@ -21,6 +21,7 @@ func Catalog(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 	t.Run("product round trip", func(t *testing.T) { testProductRoundTrip(t, newStore(t)) })
 	t.Run("rejected writes leave nothing behind", func(t *testing.T) { testRejectedWrites(t, newStore(t)) })
 	t.Run("prices change together or not at all", func(t *testing.T) { testSetPrices(t, newStore(t)) })
+	t.Run("admin", func(t *testing.T) { catalogAdmin(t, newStore) })
 	t.Run("search", func(t *testing.T) {
 		s := newStore(t)
 		fx := seed(t, s)
@@ -39,17 +40,17 @@ func zar(n int64) ocean.Money { return ocean.Money{Amount: n, Currency: "ZAR"} }
 
 func testCategories(t *testing.T, s catalog.Store) {
 	root := &catalog.Category{Slug: "clothing", Name: "Clothing"}
-	if err := s.CreateCategory(ctx, root); err != nil {
+	if err := s.CreateCategory(ctx, root, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	child := &catalog.Category{Slug: "shirts", Name: "Shirts", ParentID: root.ID, Position: 2}
 	child2 := &catalog.Category{Slug: "hats", Name: "Hats", ParentID: root.ID, Position: 1}
 	for _, c := range []*catalog.Category{child, child2} {
-		if err := s.CreateCategory(ctx, c); err != nil {
+		if err := s.CreateCategory(ctx, c, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 	}
-	err := s.CreateCategory(ctx, &catalog.Category{Slug: "shirts", Name: "Again"})
+	err := s.CreateCategory(ctx, &catalog.Category{Slug: "shirts", Name: "Again"}, catalog.System)
 	if ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("duplicate slug: got %v, want conflict", err)
 	}
@@ -71,7 +72,7 @@ func testCategories(t *testing.T, s catalog.Store) {
 
 func testProductRoundTrip(t *testing.T, s catalog.Store) {
 	c := &catalog.Category{Slug: "tees", Name: "Tees"}
-	if err := s.CreateCategory(ctx, c); err != nil {
+	if err := s.CreateCategory(ctx, c, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	p := &catalog.Product{Slug: "plain-tee", Name: "Plain tee", Description: "A soft cotton tee. Washes well.", CategoryID: c.ID,
@@ -80,7 +81,7 @@ func testProductRoundTrip(t *testing.T, s catalog.Store) {
 			{SKU: "TEE-S", Options: map[string]string{"size": "S"}, Price: zar(19900), Stock: 3},
 			{SKU: "TEE-M", Options: map[string]string{"size": "M"}, Price: zar(21900), Stock: 0, Position: 1},
 		}}
-	if err := s.CreateProduct(ctx, p); err != nil {
+	if err := s.CreateProduct(ctx, p, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	if p.ID == 0 || p.Variants[0].ID == 0 || p.Variants[1].ID == 0 {
@@ -113,28 +114,28 @@ func testProductRoundTrip(t *testing.T, s catalog.Store) {
 
 func testRejectedWrites(t *testing.T, s catalog.Store) {
 	c := &catalog.Category{Slug: "misc", Name: "Misc"}
-	if err := s.CreateCategory(ctx, c); err != nil {
+	if err := s.CreateCategory(ctx, c, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	ok := &catalog.Product{Slug: "one", Name: "One", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "SKU-1", Price: zar(100), Stock: 1}}}
-	if err := s.CreateProduct(ctx, ok); err != nil {
+	if err := s.CreateProduct(ctx, ok, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	// Second variant reuses a SKU: the whole product must be rolled back.
 	dup := &catalog.Product{Slug: "two", Name: "Two", CategoryID: c.ID, Variants: []catalog.Variant{
 		{SKU: "SKU-2", Price: zar(100), Stock: 1}, {SKU: "SKU-1", Price: zar(100), Stock: 1}}}
-	if err := s.CreateProduct(ctx, dup); ocean.ErrorCode(err) != ocean.ECONFLICT {
+	if err := s.CreateProduct(ctx, dup, catalog.System); ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("duplicate sku: got %v, want conflict", err)
 	}
 	if _, err := s.ProductBySlug(ctx, "two"); ocean.ErrorCode(err) != ocean.ENOTFOUND {
 		t.Fatalf("half-written product is visible: %v", err)
 	}
-	if err := s.CreateProduct(ctx, &catalog.Product{Slug: "one", Name: "Again", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "SKU-3", Price: zar(1)}}}); ocean.ErrorCode(err) != ocean.ECONFLICT {
+	if err := s.CreateProduct(ctx, &catalog.Product{Slug: "one", Name: "Again", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "SKU-3", Price: zar(1)}}}, catalog.System); ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("duplicate slug: got %v, want conflict", err)
 	}
 	// The database itself refuses negative stock, whatever the caller checked.
 	neg := &catalog.Product{Slug: "neg", Name: "Neg", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "NEG", Price: zar(1), Stock: -1}}}
-	if err := s.CreateProduct(ctx, neg); err == nil {
+	if err := s.CreateProduct(ctx, neg, catalog.System); err == nil {
 		t.Fatal("negative stock accepted by the database")
 	}
 	if n, _ := s.CountProducts(ctx); n != 1 {
@@ -147,14 +148,14 @@ func testRejectedWrites(t *testing.T, s catalog.Store) {
 
 func testSetPrices(t *testing.T, s catalog.Store) {
 	c := &catalog.Category{Slug: "tees", Name: "Tees"}
-	if err := s.CreateCategory(ctx, c); err != nil {
+	if err := s.CreateCategory(ctx, c, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	p := &catalog.Product{Slug: "tee", Name: "Tee", CategoryID: c.ID, Options: []catalog.Option{{Name: "size", Values: []string{"S", "M"}}},
 		Variants: []catalog.Variant{{SKU: "T-S", Options: map[string]string{"size": "S"}, Price: zar(20000)}, {SKU: "T-M", Options: map[string]string{"size": "M"}, Price: zar(22000)}}}
 	other := &catalog.Product{Slug: "mug", Name: "Mug", CategoryID: c.ID, Variants: []catalog.Variant{{SKU: "MUG", Price: zar(9900)}}}
 	for _, x := range []*catalog.Product{p, other} {
-		if err := s.CreateProduct(ctx, x); err != nil {
+		if err := s.CreateProduct(ctx, x, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -216,7 +217,7 @@ func seed(t *testing.T, s catalog.Store) fixture {
 		if c.parent != "" {
 			cat.ParentID = fx.cats[c.parent].ID
 		}
-		if err := s.CreateCategory(ctx, cat); err != nil {
+		if err := s.CreateCategory(ctx, cat, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 		fx.cats[c.slug] = cat
@@ -242,7 +243,7 @@ func seed(t *testing.T, s catalog.Store) fixture {
 			p.Options = append(p.Options, catalog.Option{Name: "colour", Values: colours})
 		}
 		p.Variants = variants
-		if err := s.CreateProduct(ctx, p); err != nil {
+		if err := s.CreateProduct(ctx, p, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 		fx.products[slug] = p

@@ -65,6 +65,7 @@ func Commerce(t *testing.T, open func(t *testing.T) CommerceDB) {
 		t.Run("adjustments and their ledger", func(t *testing.T) { testAdjust(t, fx(t)) })
 		t.Run("stock never goes below zero under concurrent adjustments", func(t *testing.T) { testAdjustConcurrent(t, fx(t)) })
 		t.Run("verify finds a variant whose stock is not its ledger", func(t *testing.T) { testVerify(t, fx(t)) })
+		t.Run("stock set in the catalog editor is a ledger row", func(t *testing.T) { testCatalogStock(t, fx(t)) })
 	})
 	t.Run("orders", func(t *testing.T) {
 		t.Run("reserve writes the order, takes the stock and locks the cart", func(t *testing.T) { testReserve(t, fx(t)) })
@@ -109,7 +110,7 @@ type shop struct {
 func newShop(t *testing.T, db CommerceDB) *shop {
 	t.Helper()
 	c := &catalog.Category{Slug: "things", Name: "Things"}
-	if err := db.Catalog.CreateCategory(ctx, c); err != nil {
+	if err := db.Catalog.CreateCategory(ctx, c, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	tee := &catalog.Product{Slug: "tee", Name: "Tee", Description: "A tee.", CategoryID: c.ID,
@@ -121,7 +122,7 @@ func newShop(t *testing.T, db CommerceDB) *shop {
 	mug := &catalog.Product{Slug: "mug", Name: "Mug", Description: "A mug.", CategoryID: c.ID,
 		Variants: []catalog.Variant{{SKU: "MUG", Price: zar(9900), Stock: 1000}}}
 	for _, p := range []*catalog.Product{tee, mug} {
-		if err := db.Catalog.CreateProduct(ctx, p); err != nil {
+		if err := db.Catalog.CreateProduct(ctx, p, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -457,7 +458,7 @@ func testAdjust(t *testing.T, f *shop) {
 			t.Fatalf("entry = %+v", e)
 		}
 	}
-	want := []string{"adjust -9 damaged ", "adjust +4 found a box staff:1", "initial +5 new product "}
+	want := []string{"adjust -9 damaged ", "adjust +4 found a box staff:1", "initial +5 new product system"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("history = %q, want %q", got, want)
 	}
@@ -508,5 +509,30 @@ func testVerify(t *testing.T, f *shop) {
 	}
 	if n != 3 || len(d) != 1 || d[0] != (inventory.Drift{VariantID: f.teeM.ID, SKU: "TEE-M", Stock: 42, Ledger: 3}) {
 		t.Fatalf("verify = %+v over %d, want TEE-M at 42 against a ledger of 3", d, n)
+	}
+}
+
+// testCatalogStock: the catalog editor sets stock levels; each change is an
+// adjustment in the ledger, so verify still finds no drift, and a variant
+// added in the editor starts with an initial row.
+func testCatalogStock(t *testing.T, f *shop) {
+	p, err := f.Catalog.ProductByID(ctx, f.productID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Options[0].Values = append(p.Options[0].Values, "L")
+	p.Variants[0].Stock = 12 // was 5
+	p.Variants[1].Stock = 0  // was 3
+	p.Variants = append(p.Variants, catalog.Variant{SKU: "TEE-L", Options: map[string]string{"size": "L"}, Price: zar(24000), Stock: 6})
+	if err := f.Catalog.SaveProduct(ctx, p, 0, catalog.Actor{ID: 1, Name: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := f.s.History(ctx, f.teeS.ID, 10)
+	if err != nil || len(h) < 2 || h[0].Delta != 7 || h[0].Kind != "adjust" || h[0].Actor != "owner" {
+		t.Fatalf("history of S: %+v, %v", h, err)
+	}
+	d, n, err := f.s.Verify(ctx)
+	if err != nil || len(d) != 0 || n != 4 {
+		t.Fatalf("verify = %+v over %d variants, %v; want no drift over 4", d, n, err)
 	}
 }
