@@ -79,7 +79,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/openapi.json", serveOpenAPI, ""},
 		{"GET", "/healthz", healthz, ""},
 		{"GET", "/readyz", a.readyz, ""},
-	}, append(append(a.accountRoutes(), a.commerceRoutes()...), a.mediaRoutes()...)...)
+	}, append(append(append(a.accountRoutes(), a.commerceRoutes()...), a.mediaRoutes()...), a.catalogAdminRoutes()...)...)
 }
 
 // Register adds the API routes to mux.
@@ -292,6 +292,13 @@ type productDetailJSON struct {
 
 func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
 	p, err := a.Catalog.Product(r.Context(), r.PathValue("slug"))
+	var moved *catalog.Moved
+	if errors.As(err, &moved) {
+		// A slug the product used to have: the client follows to the new one.
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		http.Redirect(w, r, "/api/v1/products/"+moved.Slug, http.StatusMovedPermanently)
+		return
+	}
 	if err != nil {
 		httpx.WriteProblem(w, r, err)
 		return

@@ -9,7 +9,6 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/cart"
-	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/inventory"
@@ -40,7 +39,6 @@ func (a *API) commerceRoutes() []Route {
 		{"POST", "/api/v1/admin/orders/{id}/refunds", a.admin(a.refund), ""},
 		{"GET", "/api/v1/admin/inventory/{variant_id}", a.admin(a.stockLevel), ""},
 		{"POST", "/api/v1/admin/inventory/{variant_id}/adjustments", a.admin(a.adjustStock), ""},
-		{"PATCH", "/api/v1/admin/products/{id}", a.admin(a.patchProduct), ""},
 		{"GET", "/api/v1/admin/discounts", a.admin(a.listDiscounts), ""},
 		{"POST", "/api/v1/admin/discounts", a.admin(a.createDiscount), ""},
 	}
@@ -556,57 +554,4 @@ func (a *API) createDiscount(w http.ResponseWriter, r *http.Request, _ *account.
 		return
 	}
 	httpx.WriteJSON(w, http.StatusCreated, d)
-}
-
-type patchProductIn struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Slug        *string `json:"slug"`
-	Variants    []struct {
-		ID    string       `json:"id"`
-		Price *ocean.Money `json:"price"`
-	} `json:"variants"`
-}
-
-// patchProduct changes a product's descriptive fields and variant prices.
-// The answer is 204; the product reads back with GET /api/v1/products/{slug}.
-func (a *API) patchProduct(w http.ResponseWriter, r *http.Request, _ *account.User) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		fail(w, r, ocean.Errorf(ocean.ENOTFOUND, "There is no such product."))
-		return
-	}
-	var in patchProductIn
-	if err := decode(w, r, &in); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if in.Name != nil || in.Description != nil || in.Slug != nil {
-		if err := a.Catalog.UpdateProduct(r.Context(), id, catalog.ProductUpdate{Name: in.Name, Description: in.Description, Slug: in.Slug}); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	if len(in.Variants) > 0 {
-		prices := map[int64]int64{}
-		currency := ""
-		for i, v := range in.Variants {
-			vid, err := strconv.ParseInt(v.ID, 10, 64)
-			if err != nil || vid < 1 || v.Price == nil {
-				fail(w, r, ocean.Invalid("A variant is not valid.", ocean.FieldError{Field: "variants[" + strconv.Itoa(i) + "]", Message: "needs an id and a price"}))
-				return
-			}
-			if currency != "" && v.Price.Currency != currency {
-				fail(w, r, ocean.Invalid("All prices must be in one currency.", ocean.FieldError{Field: "variants[" + strconv.Itoa(i) + "].price.currency", Message: "differs from the other prices"}))
-				return
-			}
-			currency = v.Price.Currency
-			prices[vid] = v.Price.Amount
-		}
-		if err := a.Catalog.SetPrices(r.Context(), id, prices, currency); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -22,7 +22,7 @@ func TestEveryRoute(t *testing.T) {
 			"catalog": testCatalogRoutes, "health": testHealthRoutes, "auth": testAuthRoutes, "me": testMeRoutes,
 			"admin users": testAdminUserRoutes, "carts": testCartRoutes, "checkout": testCheckoutRoute,
 			"orders": testOrderRoutes, "admin orders": testAdminOrderRoutes, "inventory": testInventoryRoutes,
-			"discounts and products": testDiscountAndProductRoutes, "images": testMediaRoutes,
+			"discounts and products": testDiscountAndProductRoutes, "images": testMediaRoutes, "catalog admin": testCatalogAdminRoutes,
 		} {
 			t.Run(name, func(t *testing.T) { t.Parallel(); f(t) })
 		}
