@@ -307,11 +307,11 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	}
 	key := KeyProduct + ":" + slug
 	if v, ok := s.cache.Get(ctx, key); ok {
-		if p := v.(*Product); p.MovedFrom == "" {
-			return p, nil
-		} else {
+		p := v.(*Product)
+		if p.MovedFrom != "" {
 			return nil, &Moved{Slug: p.Slug}
 		}
+		return p, nil
 	}
 	neg := KeyNegative + ":" + slug
 	if _, ok := s.cache.Get(ctx, neg); ok {
