@@ -36,13 +36,13 @@ func setup(t *testing.T) (*media.Service, *sqldb.DB, int64, int64) {
 	db := sqlitetest.Open(t)
 	cs := db.Catalog()
 	c := &catalog.Category{Slug: "lights", Name: "Lights"}
-	if err := cs.CreateCategory(ctx, c); err != nil {
+	if err := cs.CreateCategory(ctx, c, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
 	for _, slug := range []string{"lamp", "torch"} {
 		p := &catalog.Product{Slug: slug, Name: slug, CategoryID: c.ID, Variants: []catalog.Variant{{SKU: slug, Options: map[string]string{}, Price: ocean.Money{Amount: 100, Currency: "ZAR"}, Stock: 1}}}
-		if err := cs.CreateProduct(ctx, p); err != nil {
+		if err := cs.CreateProduct(ctx, p, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, p.ID)

@@ -38,14 +38,14 @@ func mediaProduct(t *testing.T, s catalog.Store, slug string) int64 {
 		cid = cats[0].ID
 	} else {
 		c := &catalog.Category{Slug: "things", Name: "Things"}
-		if err := s.CreateCategory(ctx, c); err != nil {
+		if err := s.CreateCategory(ctx, c, catalog.System); err != nil {
 			t.Fatal(err)
 		}
 		cid = c.ID
 	}
 	p := &catalog.Product{Slug: slug, Name: slug, CategoryID: cid,
 		Variants: []catalog.Variant{{SKU: slug + "-1", Options: map[string]string{}, Price: zar(1000), Stock: 1}}}
-	if err := s.CreateProduct(ctx, p); err != nil {
+	if err := s.CreateProduct(ctx, p, catalog.System); err != nil {
 		t.Fatal(err)
 	}
 	return p.ID
