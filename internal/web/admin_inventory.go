@@ -41,6 +41,7 @@ type stockVariant struct {
 }
 
 type stockProduct struct {
+	ID         int64
 	Name, Slug string
 	Variants   []stockVariant
 }
@@ -98,7 +99,7 @@ func (w *Web) adminInventory(rw http.ResponseWriter, r *http.Request) {
 				w.fail(rw, r, err)
 				return
 			}
-			sp := stockProduct{Name: p.Name, Slug: p.Slug}
+			sp := stockProduct{ID: p.ID, Name: p.Name, Slug: p.Slug}
 			for _, v := range p.Variants {
 				// The catalog's copy may be cached: read the level itself.
 				l, err := w.office.inventory.Level(ctx, v.ID)

@@ -184,17 +184,23 @@ func (w *Web) checkForm(rw http.ResponseWriter, r *http.Request) bool {
 		w.fail(rw, r, ocean.Invalid("The form could not be read."))
 		return false
 	}
-	submitted := r.PostForm.Get("csrf")
-	ok := false
-	if s := current(r); s != nil {
-		ok = account.CheckCSRF(s.sess, submitted)
-	} else if c, err := r.Cookie(csrfCookie); err == nil && validToken(c.Value) && submitted != "" {
-		ok = subtle.ConstantTimeCompare([]byte(c.Value), []byte(submitted)) == 1
-	}
+	ok := checkCSRF(r, r.PostForm.Get("csrf"))
 	if !ok {
 		w.formExpired(rw, r)
 	}
 	return ok
+}
+
+// checkCSRF reports whether submitted is the token of r's session (or,
+// signed out, of its CSRF cookie).
+func checkCSRF(r *http.Request, submitted string) bool {
+	if s := current(r); s != nil {
+		return account.CheckCSRF(s.sess, submitted)
+	}
+	if c, err := r.Cookie(csrfCookie); err == nil && validToken(c.Value) && submitted != "" {
+		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(submitted)) == 1
+	}
+	return false
 }
 
 // formExpired is the 403 answer to a form that failed the CSRF checks.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/web/picture"
 )
@@ -30,6 +31,9 @@ type productData struct {
 	// cart); Form is that form's state after a refused add.
 	Buy  bool
 	Form formState
+	// Images are the product's uploaded photos, in order; none: the
+	// drawing.
+	Images []media.Image
 }
 
 type optionGroup struct {
@@ -97,7 +101,7 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 	if e := form.Errors["quantity"]; e != "" {
 		form.Errors["quantity"] = fieldSentence("Quantity", e)
 	}
-	d := productData{Product: p, InStock: p.InStock(), Form: form}
+	d := productData{Product: p, InStock: p.InStock(), Form: form, Images: w.productPictures(r, p.ID)}
 	d.PriceLo, d.PriceHi = p.PriceRange()
 	d.layout = w.layout(r, p.Name, tree)
 	if w.commerceOn() {

@@ -32,6 +32,7 @@ import (
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/lock"
+	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/rum"
 )
@@ -70,6 +71,9 @@ type Web struct {
 	// locks is the lock dashboard's source (admin_locks.go); nil: no
 	// dashboard.
 	locks *locksView
+	// media is the products' uploaded pictures (media.go); nil: drawings
+	// only.
+	media *media.Service
 	// kpi is the owner's dashboard on /admin (admin_dashboard.go) and
 	// counts storefront visits; nil: neither.
 	kpi *kpi.Service
@@ -106,6 +110,9 @@ type Config struct {
 	Locks     LockLister
 	LockStats func() lock.Stats
 	Instance  string
+	// Media turns on uploaded product pictures: /media/ files, the
+	// storefront's photos and the admin's picture pages.
+	Media *media.Service
 	// KPI turns on the owner's dashboard on /admin and the counting of
 	// storefront visits it needs.
 	KPI *kpi.Service
@@ -134,7 +141,7 @@ var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"admin", "admin_users", "admin_audit", "admin_mailbox",
 	"admin_orders", "admin_order", "admin_orders_discounts",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
-	"admin_locks", "admin_errors", "admin_error", "admin_vitals"}
+	"admin_locks", "admin_errors", "admin_error", "admin_vitals", "admin_images"}
 
 // New builds the storefront from cfg: it parses the embedded templates and
 // prepares the static assets and icons. It fails if any of them is broken,
@@ -144,7 +151,7 @@ func New(cfg Config) (*Web, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	w := &Web{svc: cfg.Catalog, log: log, pages: map[string]*template.Template{},
+	w := &Web{svc: cfg.Catalog, media: cfg.Media, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
@@ -242,6 +249,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /search", w.visits(page(w.search)))
 	mux.Handle("GET /p/{slug}", w.visits(page(w.product)))
 	mux.HandleFunc("GET /images/products/{file}", w.productImage)
+	mux.HandleFunc("GET /media/{file}", w.mediaFile)
 	mux.HandleFunc("GET /static/{path...}", w.static)
 	mux.Handle("/", page(w.notFound)) // every method: the API's "/api/" catch-all must not conflict with it
 	if w.accounts != nil {
@@ -254,6 +262,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 		}
 		if w.errors != nil {
 			w.registerErrors(mux, page)
+		}
+		if w.media != nil {
+			w.registerMedia(mux, page)
 		}
 	}
 	if w.commerceOn() {
@@ -295,8 +306,9 @@ func (w *Web) funcs() template.FuncMap {
 			}
 			return strconv.Itoa(n) + " " + many
 		},
-		"image": catalog.ImageURL,
-		"card":  w.cardHTML,
+		"image":   catalog.ImageURL,
+		"picture": pictureOf,
+		"card":    w.cardHTML,
 		"searchbox": func(id, q, placeholder string) searchBox {
 			return searchBox{ID: id, Q: q, Placeholder: placeholder}
 		},
@@ -305,6 +317,8 @@ func (w *Web) funcs() template.FuncMap {
 		"mailboxOn": func() bool { return w.mailbox != nil },
 		// officeOn says whether the admin has orders, inventory and discounts.
 		"officeOn": func() bool { return w.office != nil },
+		// mediaOn says whether products can have uploaded pictures.
+		"mediaOn": func() bool { return w.media != nil },
 		// locksOn says whether the admin has the lock dashboard.
 		"locksOn": func() bool { return w.locks != nil },
 		// errorsOn and vitalsOn say whether the admin has the error and

@@ -91,4 +91,27 @@
       history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
     }
   });
+
+  // The admin's picture upload: files dropped on the zone are put in the
+  // file input and the form is sent, as if chosen and submitted.
+  var zone = document.getElementById("drop-zone");
+  var upload = document.getElementById("image-upload");
+  var fileInput = document.getElementById("file");
+  if (zone && upload && fileInput) {
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (e) {
+        e.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("dragging"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("dragging");
+      if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+      fileInput.files = e.dataTransfer.files;
+      if (upload.requestSubmit) upload.requestSubmit();
+      else upload.submit();
+    });
+  }
 })();
