@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -108,7 +109,17 @@ type Service struct {
 	now     func() time.Time
 	// TaxIncluded says whether catalog prices include tax.
 	TaxIncluded bool
+	created     atomic.Uint64
 }
+
+// Stats are the cart counts since the process started, as plain data
+// (internal/metrics exports them).
+type Stats struct {
+	Created uint64 // carts created
+}
+
+// Stats returns the counts so far.
+func (s *Service) Stats() Stats { return Stats{Created: s.created.Load()} }
 
 // NewService returns a cart service.
 func NewService(store Store, ps pricing.Store, taxIncluded bool) *Service {
@@ -140,6 +151,7 @@ func (s *Service) Create(ctx context.Context, userID int64) (*View, error) {
 	if err := s.store.CreateCart(ctx, c); err != nil {
 		return nil, err
 	}
+	s.created.Add(1)
 	return s.price(ctx, c)
 }
 

@@ -318,6 +318,10 @@ func TestCreateAndLoad(t *testing.T) {
 	if _, err := s.Create(ctx, 0); !errors.Is(err, st.err) {
 		t.Fatalf("create with a failing store: %v", err)
 	}
+	// Two carts were made; the one the store refused does not count.
+	if n := s.Stats().Created; n != 2 {
+		t.Errorf("Stats().Created = %d, want 2", n)
+	}
 	if _, err := s.Get(ctx, g, 0); !errors.Is(err, st.err) {
 		t.Fatalf("get with a failing store: %v", err)
 	}

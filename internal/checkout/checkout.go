@@ -83,6 +83,8 @@ type Config struct {
 	AfterAuthorize func(ctx context.Context, o *order.Order)
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Span traces a checkout (nil: no tracing).
+	Span ocean.SpanFunc
 }
 
 // Service runs checkouts and the order lifecycle.
@@ -91,6 +93,7 @@ type Service struct {
 	// locksDown is set while the lock service fails, so requests do not
 	// each wait on it.
 	locksDown atomic.Bool
+	stats     counters
 }
 
 // New returns a checkout service.
@@ -335,7 +338,13 @@ func (s *Service) totals(ctx context.Context, v *cart.View, country, method stri
 // Checkout turns the cart into a paid order, or explains why not:
 // *DeclineError for a refused card, *ocean.Error otherwise. The same
 // idempotency key returns the first attempt's result.
-func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error) {
+func (s *Service) Checkout(ctx context.Context, r Request) (o *order.Order, err error) {
+	ctx, end := s.c.Span.Span(ctx, "checkout")
+	defer func() { end(err) }()
+	return s.checkout(ctx, r)
+}
+
+func (s *Service) checkout(ctx context.Context, r Request) (*order.Order, error) {
 	if !ValidKey(r.IdempotencyKey) {
 		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Send an Idempotency-Key header: 8 to 255 printable characters, new for each checkout attempt.",
 			Fields: []ocean.FieldError{{Field: "Idempotency-Key", Message: "must be 8-255 printable ASCII characters"}}}
@@ -425,6 +434,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*order.Order, error)
 	if err != nil {
 		return nil, err
 	}
+	s.stats.started.Add(1)
 	err = s.c.Store.Reserve(ctx, o, perCustomer, fences)
 	unlock()
 	if errors.Is(err, lock.ErrFenced) {
@@ -504,6 +514,9 @@ func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gatew
 	won, err := s.c.Store.MarkPaid(ctx, o.ID, auth.ID, auth.Card, order.PaymentAuthorized, s.c.Now().UTC())
 	if err != nil {
 		return nil, err
+	}
+	if won {
+		s.stats.paid(o.Totals.Total)
 	}
 	if !won {
 		cur, err := s.c.Store.Order(ctx, o.ID)

@@ -145,6 +145,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 			_ = db.Close() // the Redis error is the one to report
 			return nil, err
 		}
+		if a.Tracing.Enabled() {
+			a.Redis.AddHook(redis.TraceHook(a.Tracing.Span))
+		}
 	}
 	if err := a.init(ctx, cfg, log, ms); err != nil {
 		_ = a.Close() // the init error is the one to report

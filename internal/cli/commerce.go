@@ -13,6 +13,7 @@ import (
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/mail"
+	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
@@ -46,6 +47,11 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		a.Sandbox = g
 		gateways[g.Name()] = g
 	}
+	payments := metrics.NewPayments(a.Metrics)
+	for name, g := range gateways {
+		payments.Gateways(name)
+		gateways[name] = payment.Observed(g, payments.Observe, a.Tracing.Gateway)
+	}
 	m, _, err := mailer(cfg, a.DB)
 	if err != nil {
 		return err
@@ -56,8 +62,9 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 			return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
 		},
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: invalidate,
-		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil,
+		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
 	})
+	a.Metrics.MustRegister(metrics.ShopCollector{Carts: a.Carts.Stats, Checkout: a.Checkout.Stats})
 	a.Accounts.SetOrderExport(a.Checkout.ExportOrders)
 	return nil
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/oceanshop/ocean/internal/buildinfo"
 	"github.com/oceanshop/ocean/internal/lock"
 	"github.com/oceanshop/ocean/internal/lock/local"
 	lockredis "github.com/oceanshop/ocean/internal/lock/redis"
 	"github.com/oceanshop/ocean/internal/metrics"
+	"github.com/oceanshop/ocean/internal/sqldb"
 )
 
 // instanceName identifies this process in lock holders and logs.
@@ -24,8 +26,11 @@ func instanceName() string {
 func (a *App) initLocks(shop string) {
 	a.Metrics = metrics.NewRegistry()
 	a.LockMetrics = lock.NewMetrics()
-	a.Metrics.MustRegister(metrics.LockCollector{Metrics: a.LockMetrics})
-	opts := []lock.Option{lock.WithMetrics(a.LockMetrics), lock.WithHolder(instanceName())}
+	a.Metrics.MustRegister(metrics.LockCollector{Metrics: a.LockMetrics}, metrics.DBCollector{Pools: a.DB.Pools})
+	version, commit, _ := buildinfo.Info(Version, Commit, BuildDate)
+	metrics.RegisterBuildInfo(a.Metrics, version, commit)
+	a.DB.Observe = sqldb.Observer{Span: a.Tracing.SpanFunc(), Duration: metrics.NewQueries(a.Metrics).Observe}
+	opts := []lock.Option{lock.WithMetrics(a.LockMetrics), lock.WithHolder(instanceName()), lock.WithTrace(a.Tracing.SpanFunc())}
 	if a.Redis != nil {
 		l := lockredis.New(a.Redis, "ocean:lock:"+shop, opts...)
 		a.closeLocker = l.Close

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/server"
 	"github.com/oceanshop/ocean/internal/tlsx"
 )
@@ -32,11 +33,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go app.RunBackups(jobs, cfg, log)
 	// Certificates come from OCEAN_TLS; handshakes ask for the current one,
 	// so renewals and reloads reach clients without a restart.
+	expiries := &tlsx.Expiries{}
+	app.Metrics.MustRegister(metrics.CertCollector{Expiries: expiries.All})
 	https := func(httpPort, tlsPort int) (*tlsx.Side, error) {
 		return tlsx.NewSide(tlsx.SideOptions{Mode: cfg.TLS, HTTPSAddr: cfg.HTTPSAddr, PublicURL: cfg.PublicURL,
 			TrustedProxies: cfg.TrustedProxies, DataDir: cfg.DataDir, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile,
 			Domains: cfg.Domains, ACMEEmail: cfg.ACMEEmail, ACMEDirectory: cfg.ACMEDirectory, ACMECARoot: cfg.ACMECARoot,
-			ACMERenewCheck: cfg.ACMERenewCheck, DB: app.DB, HTTPPort: httpPort, HTTPSPort: tlsPort}, log)
+			ACMERenewCheck: cfg.ACMERenewCheck, DB: app.DB, HTTPPort: httpPort, HTTPSPort: tlsPort, Expiries: expiries}, log)
 	}
 	return server.Run(ctx, server.Options{HTTPAddr: cfg.HTTPAddr, HTTPSAddr: cfg.HTTPSAddr, TrustedProxies: cfg.TrustedProxies,
 		PIDFile: cfg.PIDFile, ShutdownDelay: cfg.ShutdownDelay, Handler: app.Handler, TLS: https,

@@ -73,7 +73,10 @@ func (c *Client) AcquireMany(ctx context.Context, keys []string, opts ...Option)
 	return set, nil
 }
 
-func (c *Client) acquire(ctx context.Context, key string, o Options, wait bool) (*Lease, error) {
+func (c *Client) acquire(ctx context.Context, key string, o Options, wait bool) (l *Lease, err error) {
+	parent := ctx // the lease's context: its release is not part of the acquire span
+	ctx, end := o.Trace.Span(ctx, "lock.acquire", "lock.key", key)
+	defer func() { end(err) }()
 	if key == "" {
 		return nil, errors.New("lock: empty key")
 	}
@@ -105,7 +108,7 @@ func (c *Client) acquire(ctx context.Context, key string, o Options, wait bool) 
 		token, hint, err := c.b.Grab(ctx, key, value, o.Holder, ttl)
 		if err == nil {
 			m.acquired(time.Since(start))
-			return newLease(ctx, c.b, key, value, token, sent, ttl, o), nil
+			return newLease(parent, c.b, key, value, token, sent, ttl, o), nil
 		}
 		if !errors.Is(err, ErrNotAcquired) {
 			// The script may have run even though we saw an error (a

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/oceanshop/ocean/internal/ocean"
 )
 
 // Lease is one grant of a lock. Its Context is cancelled the moment the lock
@@ -22,6 +24,7 @@ type Lease struct {
 	acquired time.Time
 	deadline time.Time // acquired+MaxHold, zero when unlimited
 	m        *Metrics
+	trace    ocean.SpanFunc
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -40,7 +43,7 @@ type Lease struct {
 func newLease(parent context.Context, b Backend, key, value string, token int64, sent time.Time, ttl time.Duration, o Options) *Lease {
 	l := &Lease{
 		b: b, key: key, value: value, holder: o.Holder, token: token,
-		ttl: o.TTL, margin: margin(o.TTL), acquired: sent, m: o.Metrics,
+		ttl: o.TTL, margin: margin(o.TTL), acquired: sent, m: o.Metrics, trace: o.Trace,
 	}
 	if o.MaxHold > 0 {
 		l.deadline = sent.Add(o.MaxHold)
@@ -94,7 +97,10 @@ func (l *Lease) Fenced() error {
 func (l *Lease) Release() error {
 	l.releaseOnce.Do(func() {
 		l.end(ErrReleased)
-		ctx, cancel := context.WithTimeout(context.Background(), ReleaseTimeout)
+		sctx, end := l.trace.Span(l.ctx, "lock.release", "lock.key", l.key)
+		defer func() { end(l.releaseErr) }()
+		// Only the span (values) of the lease's context, not its end.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(sctx), ReleaseTimeout)
 		defer cancel()
 		err := l.b.Release(ctx, l.key, l.value)
 		switch {

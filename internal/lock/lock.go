@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/oceanshop/ocean/internal/ocean"
 )
 
 // Locker grants leases on named keys. Implementations: lock/redis and
@@ -100,6 +102,7 @@ type Options struct {
 	MinBackoff time.Duration // first fallback poll interval while waiting
 	MaxBackoff time.Duration // largest fallback poll interval
 	Metrics    *Metrics
+	Trace      ocean.SpanFunc // spans lock.acquire and lock.release (nil: none)
 }
 
 // Option changes Options.
@@ -124,6 +127,11 @@ func WithBackoff(min, max time.Duration) Option {
 
 // WithMetrics records metrics on m (nil: none).
 func WithMetrics(m *Metrics) Option { return func(o *Options) { o.Metrics = m } }
+
+// WithTrace traces every acquire (from the call to the grant, waiting
+// included) and release as spans lock.acquire and lock.release with the
+// attribute lock.key (nil: none).
+func WithTrace(f ocean.SpanFunc) Option { return func(o *Options) { o.Trace = f } }
 
 func defaultOptions() Options {
 	host, _ := os.Hostname()

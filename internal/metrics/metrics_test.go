@@ -85,3 +85,15 @@ func TestScrape(t *testing.T) {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestCertificateExpiry: the not-after of each served certificate is a
+// Unix timestamp gauge by name.
+func TestCertificateExpiry(t *testing.T) {
+	reg := metrics.NewRegistry()
+	at := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+	reg.MustRegister(metrics.CertCollector{Expiries: func() map[string]time.Time { return map[string]time.Time{"shop.example": at} }})
+	_, body := scrape(t, metrics.Handler(reg, "0123456789abcdef"), "0123456789abcdef")
+	if want := `ocean_tls_certificate_expiry_timestamp_seconds{name="shop.example"} 1.8039024e+09`; !strings.Contains(body, want) {
+		t.Errorf("scrape lacks %s:\n%s", want, body)
+	}
+}

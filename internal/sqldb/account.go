@@ -39,8 +39,7 @@ func (n *nullTime) Scan(src any) error {
 func notFound(what string) error { return ocean.Errorf(ocean.ENOTFOUND, "No such %s.", what) }
 
 func (s *AccountStore) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	s.db.queries.Add(1)
-	return s.db.Write.ExecContext(ctx, Rebind(s.db.Dialect, q), args...)
+	return s.db.exec(ctx, q, args...)
 }
 
 // affected returns ENOTFOUND when a statement changed no row.

@@ -33,17 +33,22 @@ func (db *DB) Commerce() *CommerceStore { return &CommerceStore{db: db} }
 
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	t.db.queries.Add(1)
-	return t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q), args...)
+	ctx, end := t.db.start(ctx, 1)
+	row := t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q), args...)
+	end(row.Err())
+	return row
 }
 
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	t.db.queries.Add(1)
-	return t.tx.QueryContext(ctx, Rebind(t.db.Dialect, q), args...)
+	ctx, end := t.db.start(ctx, 1)
+	rows, err := t.tx.QueryContext(ctx, Rebind(t.db.Dialect, q), args...)
+	end(err)
+	return rows, err
 }
 
 func (s *CommerceStore) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	s.db.queries.Add(1)
-	return s.db.Write.ExecContext(ctx, Rebind(s.db.Dialect, q), args...)
+	return s.db.exec(ctx, q, args...)
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }

@@ -5,9 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/migrate"
+	"github.com/oceanshop/ocean/internal/ocean"
 )
 
 // DB is an open database: a write pool and a read pool (the same pool on
@@ -22,7 +27,111 @@ type DB struct {
 	// connection, so whatever a session leaves behind (advisory locks,
 	// settings) ends with it.
 	LoginAs func(ctx context.Context, user, password string) (*sql.DB, error)
+	// Observe hears about every statement the stores run (set it before
+	// the DB is shared).
+	Observe Observer
 	queries atomic.Int64
+}
+
+// Observer is what metrics and tracing learn about statements. Each
+// statement is named by the store method that ran it ("commerce.Reserve",
+// see QueryName): a fixed set chosen in code, never SQL text or an id.
+type Observer struct {
+	// Span traces each statement (nil: no spans).
+	Span ocean.SpanFunc
+	// Duration records how long the database took to answer (for a query,
+	// until its first rows were ready; reading them is the caller's time).
+	Duration func(query string, d time.Duration)
+}
+
+// Pool is one connection pool's statistics.
+type Pool struct {
+	Name  string // "write" and "read" (SQLite), "main" (PostgreSQL's one pool)
+	Stats sql.DBStats
+}
+
+// Pools returns the statistics of the pools the stores use.
+func (db *DB) Pools() []Pool {
+	if db.Read == db.Write {
+		return []Pool{{"main", db.Write.Stats()}}
+	}
+	return []Pool{{"write", db.Write.Stats()}, {"read", db.Read.Stats()}}
+}
+
+// start begins observing one statement; skip is how many frames lie
+// between start and the store method that ran it.
+func (db *DB) start(ctx context.Context, skip int) (context.Context, func(error)) {
+	o := db.Observe
+	if o.Span == nil && o.Duration == nil {
+		return ctx, noEnd
+	}
+	name := queryName(skip + 1)
+	ctx, end := o.Span.Span(ctx, name, "db.system.name", db.Dialect.system())
+	began := time.Now()
+	return ctx, func(err error) {
+		if o.Duration != nil {
+			o.Duration(name, time.Since(began))
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil // an answer, not a failure
+		}
+		end(err)
+	}
+}
+
+func noEnd(error) {}
+
+// system is the OpenTelemetry db.system.name of the dialect.
+func (d Dialect) system() string {
+	if d == Postgres {
+		return "postgresql"
+	}
+	return "sqlite"
+}
+
+// names caches QueryName by program counter.
+var names sync.Map
+
+// queryName names the function skip frames above its caller.
+//
+//go:noinline
+func queryName(skip int) string {
+	var pc [1]uintptr
+	if runtime.Callers(skip+2, pc[:]) == 0 {
+		return "unknown"
+	}
+	if n, ok := names.Load(pc[0]); ok {
+		return n.(string)
+	}
+	f, _ := runtime.CallersFrames(pc[:]).Next()
+	n := QueryName(f.Function)
+	names.Store(pc[0], n)
+	return n
+}
+
+// QueryName turns the full name of a store method into a query name:
+// "github.com/oceanshop/ocean/internal/sqldb.(*CommerceStore).Reserve.func1"
+// is "commerce.Reserve" (the store without "Store", lower case, then the
+// method; closures count as their method), a plain function keeps its name.
+func QueryName(function string) string {
+	n := function[strings.LastIndexByte(function, '/')+1:]
+	if i := strings.IndexByte(n, '.'); i >= 0 {
+		n = n[i+1:] // the package
+	}
+	n = strings.NewReplacer("(*", "", "(", "", ")", "").Replace(n)
+	for {
+		i := strings.LastIndexByte(n, '.')
+		last := n[i+1:]
+		if i < 0 || !(strings.HasPrefix(last, "func") || strings.HasPrefix(last, "gowrap") || strings.HasPrefix(last, "deferwrap") ||
+			strings.Trim(last, "0123456789") == "") {
+			break
+		}
+		n = n[:i]
+	}
+	if typ, method, ok := strings.Cut(n, "."); ok {
+		return strings.ToLower(strings.TrimSuffix(typ, "Store")) + "." + method
+	}
+	return n
 }
 
 // Close closes the pools.
@@ -55,12 +164,27 @@ func EachRow(rows *sql.Rows, fn func() error) error {
 
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	db.queries.Add(1)
-	return db.Read.QueryContext(ctx, Rebind(db.Dialect, q), args...)
+	ctx, end := db.start(ctx, 1)
+	rows, err := db.Read.QueryContext(ctx, Rebind(db.Dialect, q), args...)
+	end(err)
+	return rows, err
 }
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	db.queries.Add(1)
-	return db.Read.QueryRowContext(ctx, Rebind(db.Dialect, q), args...)
+	ctx, end := db.start(ctx, 1)
+	row := db.Read.QueryRowContext(ctx, Rebind(db.Dialect, q), args...)
+	end(row.Err())
+	return row
+}
+
+// exec runs a statement on the write pool, outside a transaction.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	db.queries.Add(1)
+	ctx, end := db.start(ctx, 2) // called by the stores' exec
+	res, err := db.Write.ExecContext(ctx, Rebind(db.Dialect, q), args...)
+	end(err)
+	return res, err
 }
 
 // Tx is a write transaction that counts and rebinds its statements.
@@ -71,15 +195,20 @@ type Tx struct {
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	t.db.queries.Add(1)
-	return t.tx.ExecContext(ctx, Rebind(t.db.Dialect, q), args...)
+	ctx, end := t.db.start(ctx, 1)
+	res, err := t.tx.ExecContext(ctx, Rebind(t.db.Dialect, q), args...)
+	end(err)
+	return res, err
 }
 
 // insertID inserts and returns the new row's id (RETURNING works on both
 // SQLite ≥ 3.35 and PostgreSQL).
 func (t *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	t.db.queries.Add(1)
+	ctx, end := t.db.start(ctx, 1)
 	var id int64
 	err := t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q+" RETURNING id"), args...).Scan(&id)
+	end(err)
 	return id, err
 }
 

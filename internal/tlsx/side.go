@@ -33,6 +33,10 @@ type SideOptions struct {
 	ACMERenewCheck      time.Duration
 	DB                  *sqldb.DB // ACME certificates are kept in the shop's database
 	HTTPPort, HTTPSPort int       // the listeners' ports (0 when one is off), for ACME's challenges
+	// Expiries, when set, records the not-after of every certificate the
+	// HTTPS listener serves (local and file certificates from the start,
+	// ACME ones from their first handshake).
+	Expiries *Expiries
 }
 
 // Side is a server's TLS for one mode: the HTTPS listener's configuration
@@ -100,6 +104,12 @@ func NewSide(o SideOptions, log *slog.Logger) (*Side, error) {
 	h.Config = ServerConfig(getCert)
 	if h.acme != nil {
 		h.Config = h.acme.TLSConfig()
+	}
+	if o.Expiries != nil {
+		h.Config.GetCertificate = o.Expiries.Watch(h.Config.GetCertificate)
+		if h.acme == nil { // known now; asking ACME could start an issuance
+			_, _ = h.Config.GetCertificate(&tls.ClientHelloInfo{})
+		}
 	}
 	keys, err := NewTicketKeys(h.Config)
 	if err != nil {
