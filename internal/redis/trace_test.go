@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ func TestTraceHook(t *testing.T) {
 		}
 	}))
 	key := redistest.Name("trace")
-	if err := c.Get(ctx, key).Err(); err != goredis.Nil {
+	if err := c.Get(ctx, key).Err(); !errors.Is(err, goredis.Nil) {
 		t.Fatal(err)
 	}
 	p := c.Pipeline()
