@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"log/slog"
 	"math/big"
 	"testing"
 	"time"
@@ -58,5 +59,24 @@ func TestExpiries(t *testing.T) {
 	got := e.All()
 	if len(got) != 2 || !got["shop.example"].Equal(t0.AddDate(0, 3, 0)) || !got["internal"].Equal(t0.AddDate(1, 0, 0)) {
 		t.Errorf("after a renewal: %v", got)
+	}
+}
+
+// TestSideRecordsExpiries: a Side given Expiries knows the local
+// certificate's not-after before any handshake.
+func TestSideRecordsExpiries(t *testing.T) {
+	e := &tlsx.Expiries{}
+	side, err := tlsx.NewSide(tlsx.SideOptions{Mode: tlsx.ModeLocal, HTTPSAddr: "127.0.0.1:0", PublicURL: "https://localhost:8443",
+		DataDir: t.TempDir(), Expiries: e}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.All()
+	if len(got) != 1 || time.Until(got["localhost"]) < 24*time.Hour {
+		t.Fatalf("expiries before a handshake: %v", got)
+	}
+	c, err := side.Config.GetCertificate(&tls.ClientHelloInfo{ServerName: "localhost"})
+	if err != nil || c.Leaf == nil || !c.Leaf.NotAfter.Equal(got["localhost"]) {
+		t.Errorf("served %v (%v), recorded %v", c, err, got)
 	}
 }
