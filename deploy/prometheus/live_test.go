@@ -191,8 +191,7 @@ func (s *liveShop) scrape(t *testing.T) map[string]bool {
 // stream of work adds and that have not reached main yet. The test fails
 // for any other missing metric, and for an entry here that Ocean does
 // export (so the list only shrinks).
-var notLandedYet = map[string]bool{
-}
+var notLandedYet = map[string]bool{}
 
 // referenced returns, for every ocean_ metric and ocean: recorded series
 // the rules and the Grafana dashboards read, where it is read.
