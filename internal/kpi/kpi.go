@@ -26,6 +26,7 @@
 package kpi
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -105,8 +106,9 @@ type Store interface {
 	// Sales returns the takings of the days from..to per day and currency,
 	// in day order.
 	Sales(ctx context.Context, from, to Day) ([]Sales, error)
-	// TopProducts returns at most limit products by revenue (or by units
-	// when byUnits) over the days from..to in currency, best first.
+	// TopProducts returns at most limit products (every one when limit is
+	// 0) by revenue (or by units when byUnits) over the days from..to in
+	// currency, best first; products that sold nothing are left out.
 	TopProducts(ctx context.Context, from, to Day, currency string, byUnits bool, limit int) ([]Product, error)
 	// LowStock returns at most limit variants with stock at or below
 	// threshold, lowest first.
@@ -271,6 +273,24 @@ type Service struct {
 	mu      sync.Mutex
 	pending map[Day]int64
 	flushed time.Time
+	past    map[pastKey]pastProducts
+}
+
+// ProductsMaxAge is how long the product totals of the days before today
+// are reused. Today's are read on every page; earlier days change only
+// when an order paid on them is cancelled, which then shows in the top
+// products within this time (every other figure at once). Summing a busy
+// shop's 30 days of products is most of a dashboard's cost.
+const ProductsMaxAge = 5 * time.Minute
+
+type pastKey struct {
+	from, to Day
+	currency string
+}
+
+type pastProducts struct {
+	at   time.Time
+	rows []Product
 }
 
 // New returns the service. currency is the shop's own, used when the
@@ -279,7 +299,7 @@ func New(store Store, currency string, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now, currency: currency, pending: map[Day]int64{}}
+	return &Service{store: store, now: now, currency: currency, pending: map[Day]int64{}, past: map[pastKey]pastProducts{}}
 }
 
 // VisitFlushEvery is how long visits wait in memory before they are
@@ -396,12 +416,21 @@ func (s *Service) Dashboard(ctx context.Context, p Period) (*Dashboard, error) {
 	}
 	d.Series = series(today, window, d.Currency, daily, sales)
 
-	if d.ByRevenue, err = s.store.TopProducts(ctx, d.Current.From, today, d.Currency, false, Top); err != nil {
+	// One aggregation serves both lists: the period's products are read
+	// once, by revenue, and ranked by units here.
+	all, err := s.products(ctx, d.Current.From, today, d.Currency)
+	if err != nil {
 		return nil, err
 	}
-	if d.ByUnits, err = s.store.TopProducts(ctx, d.Current.From, today, d.Currency, true, Top); err != nil {
-		return nil, err
-	}
+	d.ByRevenue = all[:min(Top, len(all))]
+	byUnits := slices.Clone(all)
+	slices.SortStableFunc(byUnits, func(a, b Product) int {
+		if a.Units != b.Units {
+			return cmp.Compare(b.Units, a.Units)
+		}
+		return cmp.Compare(b.Revenue, a.Revenue)
+	})
+	d.ByUnits = byUnits[:min(Top, len(byUnits))]
 	if d.Low, err = s.store.LowStock(ctx, LowStockThreshold, LowLimit); err != nil {
 		return nil, err
 	}
@@ -493,4 +522,63 @@ func series(today Day, window int, currency string, daily []Daily, sales []Sales
 		}
 	}
 	return pts
+}
+
+// products is every product sold in currency over the days from..today,
+// by revenue: the days before today from a copy at most ProductsMaxAge
+// old, today's read now.
+func (s *Service) products(ctx context.Context, from, today Day, currency string) ([]Product, error) {
+	var past []Product
+	if from < today {
+		k := pastKey{from, today - 1, currency}
+		s.mu.Lock()
+		e, ok := s.past[k]
+		s.mu.Unlock()
+		if ok && s.now().Sub(e.at) < ProductsMaxAge {
+			past = e.rows
+		} else {
+			rows, err := s.store.TopProducts(ctx, k.from, k.to, currency, false, 0)
+			if err != nil {
+				return nil, err
+			}
+			s.mu.Lock()
+			if len(s.past) >= 16 {
+				clear(s.past) // days have passed: start afresh
+			}
+			s.past[k] = pastProducts{at: s.now(), rows: rows}
+			s.mu.Unlock()
+			past = rows
+		}
+	}
+	todays, err := s.store.TopProducts(ctx, today, today, currency, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(past) == 0 {
+		return todays, nil
+	}
+	at := make(map[string]int, len(past)+len(todays))
+	out := make([]Product, 0, len(past)+len(todays))
+	for _, list := range [][]Product{past, todays} {
+		for _, p := range list {
+			if i, ok := at[p.Slug]; ok {
+				out[i].Units += p.Units
+				out[i].Revenue += p.Revenue
+				out[i].Name = p.Name // today's name is the newest
+				continue
+			}
+			at[p.Slug] = len(out)
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Product) int {
+		if a.Revenue != b.Revenue {
+			return cmp.Compare(b.Revenue, a.Revenue)
+		}
+		if a.Units != b.Units {
+			return cmp.Compare(b.Units, a.Units)
+		}
+		return strings.Compare(a.Slug, b.Slug)
+	})
+	return out, nil
 }

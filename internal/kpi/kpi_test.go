@@ -2,6 +2,8 @@ package kpi_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +14,11 @@ import (
 // rows is an in-memory Store over fixed rollup rows; the SQL store's
 // contract is storetest.KPI.
 type rows struct {
-	daily []kpi.Daily
-	sales []kpi.Sales
-	added map[kpi.Day]int64
+	daily    []kpi.Daily
+	sales    []kpi.Sales
+	products map[kpi.Day][]kpi.Product
+	reads    int
+	added    map[kpi.Day]int64
 }
 
 func (r *rows) Daily(_ context.Context, from, to kpi.Day) ([]kpi.Daily, error) {
@@ -37,8 +41,25 @@ func (r *rows) Sales(_ context.Context, from, to kpi.Day) ([]kpi.Sales, error) {
 	return out, nil
 }
 
-func (*rows) TopProducts(context.Context, kpi.Day, kpi.Day, string, bool, int) ([]kpi.Product, error) {
-	return nil, nil
+// TopProducts sums the days' products by slug (the fake keeps them in
+// first-seen order; the service sorts what it merges).
+func (r *rows) TopProducts(_ context.Context, from, to kpi.Day, _ string, _ bool, _ int) ([]kpi.Product, error) {
+	r.reads++
+	var out []kpi.Product
+	for d := from; d <= to; d++ {
+	next:
+		for _, p := range r.products[d] {
+			for i := range out {
+				if out[i].Slug == p.Slug {
+					out[i].Units += p.Units
+					out[i].Revenue += p.Revenue
+					continue next
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 func (*rows) LowStock(context.Context, int, int) ([]kpi.LowStock, error) { return nil, nil }
 
@@ -186,5 +207,58 @@ func TestVisitsAreWrittenInBatches(t *testing.T) {
 	}
 	if r.added[kpi.DayOf(now)-1] != 3 || r.added[kpi.DayOf(now)] != 1 {
 		t.Fatalf("written after a second: %v", r.added)
+	}
+}
+
+// TestTopProducts: the days before today are summed once per
+// ProductsMaxAge and today's are added on every dashboard.
+func TestTopProducts(t *testing.T) {
+	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
+	today := kpi.DayOf(now)
+	p := func(slug string, units, revenue int64) kpi.Product {
+		return kpi.Product{Slug: slug, Name: "Product " + slug, Currency: "ZAR", Units: units, Revenue: revenue}
+	}
+	r := &rows{products: map[kpi.Day][]kpi.Product{
+		today - 3: {p("mug", 10, 1000), p("lamp", 1, 9000)},
+		today - 1: {p("tee", 4, 8000)},
+		today:     {p("mug", 30, 3000), p("tee", 1, 2000)},
+	}}
+	svc := kpi.New(r, "ZAR", func() time.Time { return now })
+	week, _ := kpi.ParsePeriod("7d")
+	dash := func() *kpi.Dashboard {
+		t.Helper()
+		d, err := svc.Dashboard(context.Background(), week)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	slugs := func(ps []kpi.Product) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%s %d %d", p.Slug, p.Units, p.Revenue))
+		}
+		return strings.Join(out, ", ")
+	}
+	d := dash()
+	if got := slugs(d.ByRevenue); got != "tee 5 10000, lamp 1 9000, mug 40 4000" {
+		t.Errorf("by revenue: %s", got)
+	}
+	if got := slugs(d.ByUnits); got != "mug 40 4000, tee 5 10000, lamp 1 9000" {
+		t.Errorf("by units: %s", got)
+	}
+	if r.reads != 2 {
+		t.Fatalf("%d product reads, want 2 (earlier days, today)", r.reads)
+	}
+	// A cancellation of yesterday's tee and a new sale today: today's
+	// shows at once, yesterday's after ProductsMaxAge.
+	r.products[today-1] = nil
+	r.products[today] = append(r.products[today], p("lamp", 1, 9000))
+	if got := slugs(dash().ByRevenue); got != "lamp 2 18000, tee 5 10000, mug 40 4000" || r.reads != 3 {
+		t.Errorf("by revenue a moment later: %s (%d reads)", got, r.reads)
+	}
+	now = now.Add(kpi.ProductsMaxAge)
+	if got := slugs(dash().ByRevenue); got != "lamp 2 18000, mug 40 4000, tee 1 2000" || r.reads != 5 {
+		t.Errorf("by revenue %s later: %s (%d reads)", kpi.ProductsMaxAge, got, r.reads)
 	}
 }

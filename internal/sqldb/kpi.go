@@ -185,9 +185,14 @@ func (k *KPIStore) TopProducts(ctx context.Context, from, to kpi.Day, currency s
 	if byUnits {
 		order = `units DESC, revenue DESC`
 	}
+	args := []any{int64(from), int64(to), currency}
+	lim := ""
+	if limit > 0 {
+		lim, args = ` LIMIT ?`, append(args, limit)
+	}
 	rows, err := k.db.query(ctx, `SELECT product_slug, MAX(product_name), CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(revenue) AS BIGINT) AS revenue
 FROM kpi_product_daily WHERE day >= ? AND day <= ? AND currency = ?
-GROUP BY product_slug HAVING SUM(units) > 0 ORDER BY `+order+`, product_slug LIMIT ?`, int64(from), int64(to), currency, limit)
+GROUP BY product_slug HAVING SUM(units) > 0 ORDER BY `+order+`, product_slug`+lim, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -324,6 +324,9 @@ func testTopAndLow(t *testing.T, f *shop, db KPIDB) {
 	if len(byUnits) != 3 || byUnits[0].Slug != "cheap" || byUnits[0].Units != 15 || byUnits[0].Revenue != 1500 || byUnits[0].Name != "Product cheap" {
 		t.Fatalf("top by units = %+v, want cheap first with 15 units", byUnits)
 	}
+	if all, err := db.KPI.TopProducts(ctx, day, day, "ZAR", false, 0); err != nil || len(all) != 3 || all[2].Slug != "cheap" {
+		t.Fatalf("every product by revenue = %+v, %v", all, err)
+	}
 	if none, err := db.KPI.TopProducts(ctx, day+1, day+7, "ZAR", false, 5); err != nil || len(none) != 0 {
 		t.Fatalf("top products of days without sales = %+v, %v", none, err)
 	}

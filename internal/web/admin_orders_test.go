@@ -239,7 +239,7 @@ func TestAdminOrderLifecycle(t *testing.T) {
 	page := "/admin/orders/" + o.PublicID
 
 	// The list shows it; the dashboard counts it.
-	wantPage(t, boss.get("/admin"), 200, "Orders by status", "Paid 1")
+	wantPage(t, boss.get("/admin"), 200, "Orders 1", "Payment success 100.0%")
 	list := boss.get("/admin/orders")
 	wantPage(t, list, 200, o.Number(), "buyer@example.com", "Paid", o.Totals.Total.String())
 	if !strings.Contains(list.body, `href="/admin/orders/`+o.PublicID+`"`) {
