@@ -81,7 +81,7 @@ run:
 
 bench:
 	$(WITH_SERVICES) \
-	go test -run='^$$' -bench=. -benchmem ./...; \
+	go test -run='^$$' -bench=. -benchmem -timeout=60m ./...; \
 	if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; fi
 
 FUZZTIME ?= 20s
