@@ -229,7 +229,11 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	mux := http.NewServeMux()
 	a.mux = mux
 	w.Register(mux)
-	a.Errors = errtrack.New(errtrack.Config{Store: db.Errors(), Release: Version, TraceID: observe.TraceID, Log: log, Metrics: a.Metrics})
+	sinks, err := errtrack.Sinks(cfg.SentryDSN, Version)
+	if err != nil {
+		return err
+	}
+	a.Errors = errtrack.New(errtrack.Config{Store: db.Errors(), Release: Version, TraceID: observe.TraceID, Log: log, Metrics: a.Metrics, Sinks: sinks})
 	a.Vitals = rum.NewCollector(rum.Config{Store: db.Vitals(), Template: errtrack.PageTemplate(mux), Metrics: a.Metrics, Log: log})
 	// Browser reports share the API's budget, like CSP reports.
 	mux.Handle("POST "+errtrack.BrowserPath, ratelimit.Limited(a.Errors.BrowserHandler(errtrack.PageTemplate(mux)), ratelimit.API))

@@ -74,6 +74,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
 	CORSOrigins    []string                    // origins whose browser code may call the API
 	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
+	SentryDSN      string                      // where captured errors are also sent (SENTRY_DSN); empty: the built-in tracker only
 	MCPToken       string                      // access token `ocean mcp` (stdio) acts with
 	MCPUser        string                      // e-mail of the staff account `ocean mcp` (stdio) acts as
 
@@ -372,6 +373,19 @@ var Settings = []Setting{
 			c.MetricsToken = v
 			return nil
 		}},
+	{"sentry-dsn", "SENTRY_DSN", "", "Sentry project DSN (https://key@host/project): captured errors, already scrubbed of personal data, are sent there as well as to /admin/errors; empty: the built-in tracker only",
+		func(c *Config, v string) error {
+			if v == "" {
+				c.SentryDSN = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.User == nil || u.User.Username() == "" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+				return errors.New("must be a Sentry DSN like https://publickey@o0.ingest.sentry.io/123")
+			}
+			c.SentryDSN = v
+			return nil
+		}},
 	{"mcp-token", "OCEAN_MCP_TOKEN", "", "`ocean mcp` (stdio) only: an API access token its tool calls act with (it expires after 15 minutes); empty: OCEAN_MCP_USER, else shopper tools only",
 		func(c *Config, v string) error { c.MCPToken = strings.TrimSpace(v); return nil }},
 	{"mcp-user", "OCEAN_MCP_USER", "", "`ocean mcp` (stdio) only: e-mail of the admin or staff account whose operator tools it may use (its role is read at every call); empty: shopper tools only",
@@ -418,7 +432,7 @@ func rateLimit(class, def, help string) Setting {
 // environment or a process listing.
 var FileSettings = map[string]bool{"OCEAN_DATABASE_URL": true, "OCEAN_REDIS_URL": true, "OCEAN_SMTP_URL": true,
 	"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true,
-	"OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true}
+	"OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true, "SENTRY_DSN": true}
 
 // maxSecretFile bounds what a _FILE setting reads.
 const maxSecretFile = 64 << 10
@@ -442,7 +456,7 @@ func fromFile(env, path string) (string, error) {
 }
 
 // secretSettings are never echoed in errors.
-var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true}
+var secretSettings = map[string]bool{"OCEAN_ADMIN_PASSWORD": true, "OCEAN_ENCRYPTION_KEY": true, "OCEAN_TOKEN_KEYS": true, "OCEAN_STRIPE_KEY": true, "OCEAN_STRIPE_WEBHOOK_SECRET": true, "OCEAN_METRICS_TOKEN": true, "OCEAN_MCP_TOKEN": true, "SENTRY_DSN": true}
 
 func duration(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {

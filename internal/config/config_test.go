@@ -44,6 +44,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		args []string
 		want string
 	}{
+		{map[string]string{"SENTRY_DSN": "https://o0.ingest.sentry.io/123"}, nil, "SENTRY_DSN"},
+		{map[string]string{"SENTRY_DSN": "ftp://key@host/1"}, nil, "SENTRY_DSN"},
 		{map[string]string{"OCEAN_HTTP_ADDR": "8080"}, nil, "OCEAN_HTTP_ADDR"},
 		{map[string]string{"OCEAN_HTTPS_ADDR": "localhost:99999"}, nil, "OCEAN_HTTPS_ADDR"},
 		{map[string]string{"OCEAN_DATABASE_URL": "mysql://x"}, nil, "OCEAN_DATABASE_URL"},
