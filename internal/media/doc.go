@@ -12,8 +12,7 @@
 // for browsers without WebP. Nothing of the original file is kept:
 // re-encoding drops EXIF (GPS position, camera serial), XMP and ICC data.
 //
-// Encoding is the expensive part (about a second of CPU for a 12-megapixel
-// photo), so it happens once, at upload, and at most Concurrency uploads
+// Encoding is the expensive part (seconds of CPU for a phone photo), so it happens once, at upload, and at most Concurrency uploads
 // are encoded at a time.
 //
 // The encoded files are stored by a BlobStore under keys made from the

@@ -77,14 +77,15 @@ func orient(img image.Image, o int) image.Image {
 	if o <= 1 || o > 8 {
 		return img
 	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
+	src := toNRGBA(img)
+	w, h := src.Rect.Dx(), src.Rect.Dy()
 	dw, dh := w, h
 	if o >= 5 {
 		dw, dh = h, w
 	}
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
 	for y := 0; y < h; y++ {
+		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
 		for x := 0; x < w; x++ {
 			var dx, dy int
 			switch o {
@@ -103,7 +104,7 @@ func orient(img image.Image, o int) image.Image {
 			case 8: // rotate 90° anticlockwise to view
 				dx, dy = y, w-1-x
 			}
-			dst.Set(dx, dy, img.At(b.Min.X+x, b.Min.Y+y))
+			copy(dst.Pix[dy*dst.Stride+4*dx:dy*dst.Stride+4*dx+4], row[4*x:4*x+4])
 		}
 	}
 	return dst

@@ -38,6 +38,9 @@ var Widths = []int{320, 640, 960, 1280, 1600}
 // Quality settings: WebP (lossy) and the JPEG fallback.
 const (
 	webpQuality = 80
+	// webpMethod trades encoding time for size (0-6): 2 gave files within
+	// 5% of method 4's in well under its time.
+	webpMethod  = 2
 	jpegQuality = 82
 )
 
@@ -121,10 +124,21 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 
 // Decode checks data (see Check), then decodes it and turns it upright.
 // A decoder that fails part way is a 422, never a panic.
-func Decode(data []byte) (img image.Image, f Format, err error) {
+func Decode(data []byte) (image.Image, error) {
+	img, o, err := decodeRaw(data)
+	if err != nil {
+		return nil, err
+	}
+	return orient(img, o), nil
+}
+
+// decodeRaw is Decode without turning the picture upright: it returns the
+// EXIF orientation instead, so Process can turn the smaller, scaled
+// picture.
+func decodeRaw(data []byte) (img image.Image, o int, err error) {
 	f, cfg, err := Check(data)
 	if err != nil {
-		return nil, f, err
+		return nil, 1, err
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -141,15 +155,16 @@ func Decode(data []byte) (img image.Image, f Format, err error) {
 		img, err = xwebp.Decode(r)
 	}
 	if err != nil {
-		return nil, f, fileError(ocean.EUNPROCESSABLE, fmt.Sprintf("The file looks like %s but cannot be read: it may be damaged.", name(f)))
+		return nil, 1, fileError(ocean.EUNPROCESSABLE, fmt.Sprintf("The file looks like %s but cannot be read: it may be damaged.", name(f)))
 	}
 	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, f, fileError(ocean.EUNPROCESSABLE, "The picture's size does not match its header.")
+		return nil, 1, fileError(ocean.EUNPROCESSABLE, "The picture's size does not match its header.")
 	}
+	o = 1
 	if f == JPEG {
-		img = orient(img, Orientation(data))
+		o = Orientation(data)
 	}
-	return img, f, nil
+	return img, o, nil
 }
 
 // Rendition is one encoded file of an upload.
@@ -179,9 +194,31 @@ func HashOf(data []byte) string {
 // CPU-heavy: callers go through Service.Upload, which bounds how many run
 // at once.
 func Process(data []byte) (*Processed, error) {
-	src, _, err := Decode(data)
+	src, o, err := decodeRaw(data)
 	if err != nil {
 		return nil, err
+	}
+	// Scale first, then turn upright: turning the largest rendition is far
+	// cheaper than turning the whole upload.
+	if o != 1 {
+		sb := src.Bounds()
+		uw, uh := sb.Dx(), sb.Dy()
+		if o >= 5 {
+			uw, uh = uh, uw
+		}
+		top := renditionWidths(uw)
+		w := top[len(top)-1]
+		h := max(1, (uh*w+uw/2)/uw)
+		if w != uw {
+			sw, sh := w, h
+			if o >= 5 {
+				sw, sh = h, w
+			}
+			dst := image.NewNRGBA(image.Rect(0, 0, sw, sh))
+			xdraw.CatmullRom.Scale(dst, dst.Bounds(), src, sb, draw.Src, nil)
+			src = dst
+		}
+		src = orient(src, o)
 	}
 	b := src.Bounds()
 	widths := renditionWidths(b.Dx())
@@ -210,7 +247,7 @@ func Process(data []byte) (*Processed, error) {
 	for i, w := range widths {
 		img := toNRGBA(scaled[i])
 		var buf bytes.Buffer
-		if err := webp.Encode(&buf, img, webp.Options{Quality: webpQuality, Method: 4, Exact: false}); err != nil {
+		if err := webp.Encode(&buf, img, webp.Options{Quality: webpQuality, Method: webpMethod}); err != nil {
 			return nil, fmt.Errorf("media: encode webp at %d: %w", w, err)
 		}
 		h := img.Bounds().Dy()

@@ -301,6 +301,23 @@ func TestExifIsStrippedAndOrientationApplied(t *testing.T) {
 	if p.Width != 200 || p.Height != 400 {
 		t.Fatalf("size %dx%d, want 200x400 (turned upright)", p.Width, p.Height)
 	}
+	// A turned photo wider than the largest rendition: scaled, then turned.
+	p, err = Process(withExif(jpegOf(t, photo(900, 1800)), 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Widths, []int{320, 640, 960, 1280, 1600}) || p.Width != 1600 || p.Height != 800 {
+		t.Fatalf("turned 900x1800: widths %v, %dx%d; want up to 1600x800", p.Widths, p.Width, p.Height)
+	}
+	up, err := xwebp.Decode(bytes.NewReader(p.Renditions[4].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The gradient runs the other way: the upload's red (growing with x)
+	// now grows downwards.
+	if r, _, _, _ := up.At(100, 780).RGBA(); r>>8 < 180 {
+		t.Fatalf("bottom of the upright picture has red %d, want the upload's right edge", r>>8)
+	}
 }
 
 func TestOrientations(t *testing.T) {
