@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/cart"
 	"github.com/oceanshop/ocean/internal/checkout"
@@ -33,7 +34,8 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 	gateways := map[string]payment.Gateway{}
 	switch cfg.PaymentGateway {
 	case "stripe":
-		g, err := stripe.New(stripe.Config{Key: cfg.StripeKey, URL: cfg.StripeURL, WebhookSecret: cfg.StripeWebhookKey})
+		g, err := stripe.New(stripe.Config{Key: cfg.StripeKey, URL: cfg.StripeURL, WebhookSecret: cfg.StripeWebhookKey,
+			HTTPClient: a.Tracing.Client(30 * time.Second)}) // nil (stripe's default) when tracing is off
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"encoding/hex"
 	"net/http"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -39,7 +40,7 @@ func (t *Tracing) Middleware(mux *http.ServeMux) func(http.Handler) http.Handler
 					sc = newSpanContext()
 					ctx = trace.ContextWithSpanContext(ctx, sc)
 				}
-				w.Header().Set(TraceResponseHeader, traceResponse(sc))
+				w.Header()[TraceResponseHeader] = []string{traceResponse(sc)} // canonical already
 				next.ServeHTTP(w, r.WithContext(ctx))
 			})
 		}
@@ -65,13 +66,19 @@ func (t *Tracing) Middleware(mux *http.ServeMux) func(http.Handler) http.Handler
 	}
 }
 
-// traceResponse formats sc as a traceparent value.
+// traceResponse formats sc as a traceparent value, in one allocation.
 func traceResponse(sc trace.SpanContext) string {
-	flags := "00"
+	var b [55]byte // 00-<32 hex>-<16 hex>-<2 hex>
+	tid, sid := sc.TraceID(), sc.SpanID()
+	copy(b[:], "00-")
+	hex.Encode(b[3:35], tid[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], sid[:])
+	copy(b[52:], "-00")
 	if sc.IsSampled() {
-		flags = "01"
+		b[54] = '1'
 	}
-	return "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + flags
+	return string(b[:])
 }
 
 // newTransport is the client side: spans for outgoing requests and the

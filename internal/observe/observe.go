@@ -187,6 +187,16 @@ func (t *Tracing) Transport(rt http.RoundTripper) http.RoundTripper {
 	return newTransport(t, rt)
 }
 
+// Client returns an HTTP client with timeout whose requests carry the trace
+// and get client spans, or nil when tracing is off (callers then use their
+// own default client).
+func (t *Tracing) Client(timeout time.Duration) *http.Client {
+	if !t.Enabled() {
+		return nil
+	}
+	return &http.Client{Timeout: timeout, Transport: t.Transport(nil)}
+}
+
 // newSpanContext is a fresh, unsampled root for a request when tracing is
 // off and the caller sent no traceparent: it only names the request.
 func newSpanContext() trace.SpanContext {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -169,4 +170,32 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.Run("on-unsampled", func(b *testing.B) { run(b, never.Middleware(mux)(mux)) })
 	always := observe.NewWithProvider(sdktrace.NewTracerProvider()) // records, exports nowhere
 	b.Run("on-recorded", func(b *testing.B) { run(b, always.Middleware(mux)(mux)) })
+}
+
+// TestClientPropagates: an outgoing request made inside a span carries its
+// trace (traceparent) and is a client span of it; off, there is no client.
+func TestClientPropagates(t *testing.T) {
+	var got string
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("Traceparent") }))
+	defer upstream.Close()
+	rec := tracetest.NewSpanRecorder()
+	tr := observe.NewWithProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	ctx, end := tr.Span(context.Background(), "payment.authorize")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, upstream.URL, nil)
+	res, err := tr.Client(time.Second).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	end(nil)
+	if !strings.HasPrefix(got, "00-"+observe.TraceID(ctx)+"-") {
+		t.Errorf("upstream got traceparent %q, want trace %s", got, observe.TraceID(ctx))
+	}
+	if n := len(rec.Ended()); n != 2 {
+		t.Errorf("%d spans, want the client span and its parent", n)
+	}
+	var off *observe.Tracing
+	if off.Client(time.Second) != nil {
+		t.Error("tracing off made a client")
+	}
 }

@@ -99,3 +99,33 @@ func TestObserverNamesStatements(t *testing.T) {
 }
 
 type ctxKey struct{}
+
+// BenchmarkObserved is the cost the observer adds to a statement: a
+// primary-key read with no observer, with the metrics' duration only (as
+// every instance runs), and with a span func too.
+func BenchmarkObserved(b *testing.B) {
+	db := sqlitetest.Open(b)
+	ctx := context.Background()
+	store := db.Commerce()
+	c := &cart.Cart{ID: cart.NewID(), Currency: "ZAR"}
+	if err := store.CreateCart(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, o sqldb.Observer) {
+		db.Observe = o
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := store.Cart(ctx, c.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("none", func(b *testing.B) { run(b, sqldb.Observer{}) })
+	b.Run("duration", func(b *testing.B) { run(b, sqldb.Observer{Duration: func(string, time.Duration) {}}) })
+	b.Run("duration+span", func(b *testing.B) {
+		run(b, sqldb.Observer{Duration: func(string, time.Duration) {},
+			Span: func(ctx context.Context, _ string, _ ...string) (context.Context, func(error)) {
+				return ctx, func(error) {}
+			}})
+	})
+}
