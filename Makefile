@@ -16,7 +16,7 @@
 #   make run     run the shop (go run ./cmd/ocean)
 #   make bench   Go benchmarks (with services), then scripts/bench.sh if present
 #   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys,
-#                webhook signatures, card token requests
+#                webhook signatures, card token requests, picture uploads
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
 
 export PATH := /usr/local/go/bin:$(PATH)
@@ -99,6 +99,8 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzSafeNext -fuzztime=$(FUZZTIME) ./internal/web
 	go test -run='^$$' -fuzz=FuzzVerifySignature -fuzztime=$(FUZZTIME) ./internal/payment
 	go test -run='^$$' -fuzz=FuzzDecodeTokenRequest -fuzztime=$(FUZZTIME) ./internal/payment/sandbox
+	go test -run='^$$' -fuzz=FuzzReadForm -fuzztime=$(FUZZTIME) ./internal/media
+	go test -run='^$$' -fuzz=FuzzUpload -fuzztime=$(FUZZTIME) ./internal/media
 
 # The release drills alone (part of make test too): blue-green behind nginx
 # (deploy/bluegreen.sh) and the in-place upgrade, with their figures.
