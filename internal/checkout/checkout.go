@@ -288,11 +288,51 @@ func (s *Service) Quote(ctx context.Context, cartID string, userID int64, countr
 
 // ShippingMethods lists the methods offered for a country.
 func (s *Service) ShippingMethods(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
+	return s.methodsFor(ctx, country, "country")
+}
+
+// methodsFor lists the methods for country, naming field in its refusals:
+// not a country code (EINVALID), or one the shop does not ship to
+// (EUNPROCESSABLE).
+func (s *Service) methodsFor(ctx context.Context, country, field string) ([]pricing.ShippingMethod, error) {
 	country = strings.ToUpper(strings.TrimSpace(country))
 	if len(country) != 2 || strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Give a two-letter country code such as ZA.", Fields: []ocean.FieldError{{Field: "country", Message: "must be a two-letter country code"}}}
+		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Give a two-letter country code such as ZA.", Fields: []ocean.FieldError{{Field: field, Message: "must be a two-letter country code"}}}
+	}
+	if err := s.shipsTo(ctx, country, field); err != nil {
+		return nil, err
 	}
 	return s.c.Pricing.ShippingMethods(ctx, country)
+}
+
+// shipsTo refuses (EUNPROCESSABLE on field) a country that is not among
+// the shop's settings' countries.
+func (s *Service) shipsTo(ctx context.Context, country, field string) error {
+	st, err := s.c.Pricing.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if !st.Ships(country) {
+		return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "The shop does not ship to " + country + ".",
+			Fields: []ocean.FieldError{{Field: field, Message: "must be one of the countries the shop ships to: " + strings.Join(st.Countries, ", ")}}}
+	}
+	return nil
+}
+
+// Settings returns the shop's settings.
+func (s *Service) Settings(ctx context.Context) (*pricing.Settings, error) {
+	return s.c.Pricing.Settings(ctx)
+}
+
+// UpdateSettings validates and writes the shop's settings; st.Version is
+// the version the change was made from (ESTALE when it is no longer
+// current).
+func (s *Service) UpdateSettings(ctx context.Context, st pricing.Settings) (*pricing.Settings, error) {
+	st.Normalize()
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	return s.c.Pricing.UpdateSettings(ctx, st)
 }
 
 func (s *Service) totals(ctx context.Context, v *cart.View, country, method string) (pricing.Totals, *pricing.ShippingMethod, error) {
@@ -307,7 +347,8 @@ func (s *Service) totals(ctx context.Context, v *cart.View, country, method stri
 	if v.DiscountIssue != "" {
 		return pricing.Totals{}, nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: v.DiscountIssue + " Remove it to check out.", Fields: []ocean.FieldError{{Field: "discount", Message: v.DiscountIssue}}}
 	}
-	methods, err := s.ShippingMethods(ctx, country)
+	country = strings.ToUpper(strings.TrimSpace(country))
+	methods, err := s.methodsFor(ctx, country, "shipping_address.country")
 	if err != nil {
 		return pricing.Totals{}, nil, err
 	}

@@ -851,9 +851,51 @@ func TestQuoteAndShippingMethods(t *testing.T) {
 	if _, _, err := e.svc.Quote(e.ctx, cart.NewID(), 0, "ZA", "standard"); ocean.ErrorCode(err) != ocean.ENOTFOUND {
 		t.Fatal(err)
 	}
+	// South Africa has methods of its own: the international courier is
+	// neither listed for it nor accepted at checkout.
 	ms, err := e.svc.ShippingMethods(e.ctx, " za ")
-	if err != nil || len(ms) != 3 || ms[0].Code != "standard" {
+	if err != nil || len(ms) != 2 || ms[0].Code != "standard" || ms[1].Code != "collect" {
 		t.Fatalf("%v %+v", err, ms)
+	}
+	if _, _, err := e.svc.Quote(e.ctx, cartID, 0, "ZA", "international"); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+		t.Fatalf("international courier to ZA: %v; want refused", err)
+	}
+	// A country the shop's settings do not list is refused (422), listed
+	// or checked out.
+	if _, err := e.svc.ShippingMethods(e.ctx, "BR"); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+		t.Fatalf("methods for BR: %v", err)
+	}
+	_, _, err = e.svc.Quote(e.ctx, cartID, 0, "BR", "international")
+	var oe *ocean.Error
+	if !errors.As(err, &oe) || oe.Code != ocean.EUNPROCESSABLE || len(oe.Fields) != 1 || oe.Fields[0].Field != "shipping_address.country" {
+		t.Fatalf("checkout to BR: %v", err)
+	}
+	// The admin changes the settings: versioned, validated, stale refused.
+	st, err := e.svc.Settings(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *st
+	next.Countries = []string{" za", "BR", "ZA"}
+	got, err := e.svc.UpdateSettings(e.ctx, next)
+	if err != nil || got.Version != st.Version+1 || len(got.Countries) != 2 || got.Countries[0] != "ZA" {
+		t.Fatalf("update = %+v, %v", got, err)
+	}
+	if _, err := e.svc.ShippingMethods(e.ctx, "BR"); err != nil {
+		t.Fatalf("BR after adding it: %v", err)
+	}
+	if _, err := e.svc.UpdateSettings(e.ctx, next); ocean.ErrorCode(err) != ocean.ESTALE {
+		t.Fatalf("stale: %v", err)
+	}
+	bad := *got
+	bad.ShopName, bad.ContactEmail, bad.Currency, bad.Countries = "", "nope", "rand", []string{"XX"}
+	_, err = e.svc.UpdateSettings(e.ctx, bad)
+	if !errors.As(err, &oe) || oe.Code != ocean.EINVALID || len(oe.Fields) != 4 {
+		t.Fatalf("bad settings: %v", err)
+	}
+	bad.Countries = nil
+	if _, err := e.svc.UpdateSettings(e.ctx, bad); ocean.ErrorCode(err) != ocean.EINVALID {
+		t.Fatal(err)
 	}
 	for _, bad := range []string{"", "Z", "ZAF", "Z1"} {
 		if _, err := e.svc.ShippingMethods(e.ctx, bad); ocean.ErrorCode(err) != ocean.EINVALID {

@@ -230,4 +230,9 @@ type Store interface {
 	CreateShippingMethod(ctx context.Context, m *ShippingMethod) error
 	TaxRate(ctx context.Context, country string) (*TaxRate, error) // nil, nil is never returned: ENOTFOUND
 	SetTaxRate(ctx context.Context, r TaxRate) error
+	// Settings reads the shop's settings row.
+	Settings(ctx context.Context) (*Settings, error)
+	// UpdateSettings writes s if the stored version is still s.Version
+	// (ESTALE otherwise) and returns the row with its new version.
+	UpdateSettings(ctx context.Context, s Settings) (*Settings, error)
 }

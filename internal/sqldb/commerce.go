@@ -334,11 +334,13 @@ func scanShipping(rows *sql.Rows) ([]pricing.ShippingMethod, error) {
 	return out, rows.Err()
 }
 
-// ShippingMethods returns the methods for a country: its own rows, and the
-// '*' rows whose code it does not override.
+// ShippingMethods returns the methods for a country: its own rows when it
+// has any (a country with methods of its own is its own zone), otherwise
+// the '*' rows, the rest of the world's. An international rate is never
+// offered for a country the shop has domestic methods for.
 func (s *CommerceStore) ShippingMethods(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
 	rows, err := s.db.query(ctx, `SELECT `+shipCols+` FROM shipping_methods m WHERE m.country = ?
-   OR (m.country = '*' AND NOT EXISTS (SELECT 1 FROM shipping_methods o WHERE o.code = m.code AND o.country = ?))
+   OR (m.country = '*' AND NOT EXISTS (SELECT 1 FROM shipping_methods o WHERE o.country = ?))
 ORDER BY position, price, code`, country, country)
 	if err != nil {
 		return nil, err
