@@ -79,7 +79,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/openapi.json", serveOpenAPI, ""},
 		{"GET", "/healthz", healthz, ""},
 		{"GET", "/readyz", a.readyz, ""},
-	}, append(append(append(a.accountRoutes(), a.commerceRoutes()...), a.mediaRoutes()...), a.catalogAdminRoutes()...)...)
+	}, append(append(append(a.accountRoutes(), a.commerceRoutes()...), a.mediaRoutes()...), append(a.catalogAdminRoutes(), a.settingsRoutes()...)...)...)
 }
 
 // Register adds the API routes to mux.
