@@ -65,6 +65,8 @@ var officeDone = map[string]string{
 	"refunded":  "The refund was sent to the payment gateway.",
 	"adjusted":  "The stock was adjusted and the change is in the ledger.",
 	"discount":  "The discount code was created.",
+	"product":   "The product is saved.",
+	"category":  "The categories are saved.",
 }
 
 func officeDoneMessage(r *http.Request) string { return officeDone[r.URL.Query().Get("done")] }

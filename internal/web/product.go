@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -82,6 +83,17 @@ func viewVariant(v catalog.Variant) variantView {
 
 func (w *Web) product(rw http.ResponseWriter, r *http.Request) {
 	p, err := w.svc.Product(r.Context(), r.PathValue("slug"))
+	var moved *catalog.Moved
+	if errors.As(err, &moved) {
+		// The product's slug changed: old links and bookmarks follow.
+		to := "/p/" + moved.Slug
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		http.Redirect(rw, r, to, http.StatusMovedPermanently) //nolint:gosec // a path on this site: "/p/" and a slug from the database
+
+		return
+	}
 	if err != nil {
 		w.fail(rw, r, err)
 		return

@@ -141,7 +141,8 @@ var pageNames = []string{"home", "listing", "product", "error", "notice",
 	"admin", "admin_users", "admin_audit", "admin_mailbox",
 	"admin_orders", "admin_order", "admin_orders_discounts",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
-	"admin_locks", "admin_errors", "admin_error", "admin_vitals", "admin_images"}
+	"admin_locks", "admin_errors", "admin_error", "admin_vitals", "admin_images",
+	"admin_products", "admin_product", "admin_categories", "admin_catalog_audit"}
 
 // New builds the storefront from cfg: it parses the embedded templates and
 // prepares the static assets and icons. It fails if any of them is broken,
@@ -266,6 +267,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 		if w.media != nil {
 			w.registerMedia(mux, page)
 		}
+		w.registerCatalog(mux, page)
 	}
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
