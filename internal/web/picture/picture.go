@@ -15,20 +15,29 @@ import (
 
 // colours maps the shop's variant colour names (lower case) to hex values.
 var colours = map[string]string{
-	"black":  "#2b2b2e",
-	"white":  "#f4f2ec",
-	"navy":   "#22325a",
-	"olive":  "#6b7340",
-	"rust":   "#b4552e",
-	"sand":   "#d9c49b",
-	"red":    "#c7353c",
-	"grey":   "#8f9298",
-	"gray":   "#8f9298",
-	"blue":   "#3d74c5",
-	"yellow": "#eec23e",
-	"green":  "#3f8a5a",
-	"pink":   "#ec9ab2",
-	"brown":  "#7a5234",
+	// The demo catalog's colours beyond the basics (issue 13: they had no
+	// swatch).
+	"forest":   "#2f5d3a",
+	"stone":    "#a8a196",
+	"charcoal": "#3c3f44",
+	"ink":      "#1f2a44",
+	"natural":  "#e8dcc4",
+	"ochre":    "#c8902e",
+	"sage":     "#9caf88",
+	"black":    "#2b2b2e",
+	"white":    "#f4f2ec",
+	"navy":     "#22325a",
+	"olive":    "#6b7340",
+	"rust":     "#b4552e",
+	"sand":     "#d9c49b",
+	"red":      "#c7353c",
+	"grey":     "#8f9298",
+	"gray":     "#8f9298",
+	"blue":     "#3d74c5",
+	"yellow":   "#eec23e",
+	"green":    "#3f8a5a",
+	"pink":     "#ec9ab2",
+	"brown":    "#7a5234",
 }
 
 // pleasant is the palette used when a product has no (known) colour.
@@ -50,6 +59,7 @@ var aliases = map[string]string{
 	"t-shirt": "t-shirts", "tshirts": "t-shirts", "tshirt": "t-shirts", "tees": "t-shirts", "tee": "t-shirts",
 	"shirt": "shirts", "jacket": "jackets", "coats": "jackets", "coat": "jackets",
 	"dress": "dresses", "sneaker": "sneakers", "trainers": "sneakers", "shoes": "sneakers",
+	"knitwear": "t-shirts", "jumpers": "t-shirts", "sweaters": "t-shirts", "cardigans": "t-shirts", "knits": "t-shirts",
 	"boot": "boots", "camp": "camping", "tents": "camping", "hike": "hiking", "backpacks": "hiking",
 }
 

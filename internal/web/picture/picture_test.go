@@ -174,3 +174,19 @@ func FuzzSVG(f *testing.F) {
 		}
 	})
 }
+
+// Issue 13: the demo's colours all have swatches, and knitwear is drawn as
+// a garment, not the generic price tag.
+func TestDemoColoursAndKnitwear(t *testing.T) {
+	for _, c := range []string{"Forest", "Stone", "Charcoal", "Ink", "Natural", "Ochre", "Sage"} {
+		if _, ok := Hex(c); !ok {
+			t.Errorf("%s has no swatch", c)
+		}
+	}
+	knit := SVG("knitwear", "Cable jumper", "Navy")
+	tee := SVG("t-shirts", "Cable jumper", "Navy")
+	generic := SVG("no-such-kind", "Cable jumper", "Navy")
+	if !bytes.Equal(knit, tee) || bytes.Equal(knit, generic) {
+		t.Fatal("knitwear is not drawn as a garment")
+	}
+}
