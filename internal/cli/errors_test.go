@@ -7,14 +7,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/cli"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/errtrack"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/rum"
 )
 
 // The personal data and secrets a shopper's request carries, planted in
@@ -117,6 +122,71 @@ func TestErrorsCapturedWithoutPersonalData(t *testing.T) {
 			if strings.Contains(text, v) || strings.Contains(text, url.QueryEscape(v)) {
 				t.Errorf("the planted %s (%s) is in the %s:\n%s", name, v, where, text)
 			}
+		}
+	}
+}
+
+// TestBrowserRUM runs static/rum.js in Debian's Chromium (e2e/rum.mjs): a
+// script error, an unhandled rejection and a page's Web Vitals reach the
+// shop under its CSP, and land in the error tracker and the vitals store.
+func TestBrowserRUM(t *testing.T) {
+	e2e, _ := filepath.Abs("../../e2e")
+	node, err := exec.LookPath("node")
+	if err != nil || !exists("/usr/bin/chromium") && os.Getenv("CHROMIUM") == "" || !exists(filepath.Join(e2e, "node_modules", "playwright-core")) {
+		if os.Getenv("CI") != "" || os.Getenv("OCEAN_REQUIRE_SERVICES") != "" {
+			t.Fatal("node, Chromium or playwright-core is missing: run scripts/e2e-setup.sh (make test does)")
+		}
+		t.Skip("browser tests skipped: node, Chromium or playwright-core is missing (scripts/e2e-setup.sh installs them)")
+	}
+	app := newApp(t)
+	srv := httptest.NewServer(app.Handler)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "rum.mjs", srv.URL)
+	cmd.Dir = e2e
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+	if err := app.Errors.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := app.DB.Errors().Groups(ctx, errtrack.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	for _, g := range gs {
+		if g.Kind == errtrack.Browser {
+			titles[g.Title] = true
+		}
+	}
+	if !titles["TypeError: rum test: variants.map is not a function"] || !titles["Error: rum test: a promise nobody caught"] {
+		t.Fatalf("browser groups = %v", titles)
+	}
+	if err := app.Vitals.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := rum.Summary(ctx, app.DB.Vitals(), time.Now(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The home page reports too, as the browser leaves it; the product
+	// page reported once.
+	var product *rum.Row
+	for i := range rows {
+		if rows[i].Template == "/p/{slug}" {
+			product = &rows[i]
+		}
+	}
+	if product == nil {
+		t.Fatalf("vitals rows = %+v; want the product page template", rows)
+	}
+	for _, c := range product.Cells {
+		if (c.Metric.Name == "lcp" || c.Metric.Name == "ttfb") && c.Samples != 1 {
+			t.Errorf("%s: %d samples, want 1", c.Metric.Name, c.Samples)
 		}
 	}
 }

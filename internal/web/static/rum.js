@@ -23,7 +23,7 @@
   });
   addEventListener("unhandledrejection", function (e) {
     var r = e.reason;
-    report("rejection", (r && r.message) || r, r);
+    report("rejection", r && r.message ? (r.name || "Error") + ": " + r.message : r, r);
   });
 
   if (!window.PerformanceObserver) return;
