@@ -34,7 +34,7 @@ func TestReference(t *testing.T) {
 // settings: the test harness's and the service scripts', and those of the
 // `ocean mcp` client configuration (docs/mcp.md), which an MCP client
 // passes to the command rather than the shop reading them at start.
-var notSettings = regexp.MustCompile(`^OCEAN_(TEST_.*|MCP_(USER|TOKEN)|REQUIRE_SERVICES|SERVICES_DIR|.*_PORTS?|SENTINEL_DIR|LOCK_HELPER|BIN|NGINX_.*|DRILL_.*|BLUE_.*|GREEN_.*|UPGRADE_.*)$`)
+var notSettings = regexp.MustCompile(`^OCEAN_(TEST_.*|MCP_(USER|TOKEN)|REQUIRE_SERVICES|SERVICES_DIR|.*_PORTS?|SENTINEL_DIR|LOCK_HELPER|BIN|NGINX_.*|DRILL_.*|BENCH_.*|BLUE_.*|GREEN_.*|UPGRADE_.*)$`)
 
 // TestDocsMatchSettings: README's settings table names every setting, and
 // README, docs/ and the example environment files name no OCEAN_ variable
