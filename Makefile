@@ -1,6 +1,7 @@
 # Ocean — developer and CI entry points.
 #
-#   make test    make lint, then the full test suite (race detector) against
+#   make test    make lint (the setup scripts and the services start meanwhile),
+#                then the full test suite (race detector) against
 #                throwaway PostgreSQL + Redis from scripts/services.sh
 #                (with -cover: it ends with the coverage table of scripts/cover.sh
 #                and fails when a business package or the API is below 85%)
@@ -45,12 +46,21 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 # the shop's go.mod carries none of their dependencies.
 TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 
+# The set-up that mostly waits on the network and the disk (the apt and npm
+# installs of the setup scripts, the services' start) runs in the background
+# while lint keeps both cores busy; its output follows lint's. The tests
+# start once both are done and passed.
 test:
-	$(MAKE) lint
-	scripts/e2e-setup.sh
-	scripts/tls-setup.sh
-	scripts/ops-setup.sh
-	$(WITH_SERVICES) \
+	trap '$(SERVICES) stop' EXIT; \
+	setup_log=$$(mktemp); \
+	{ scripts/e2e-setup.sh && scripts/tls-setup.sh && scripts/ops-setup.sh && $(SERVICES) start; } >"$$setup_log" 2>&1 & setup=$$!; \
+	lint=0; $(MAKE) lint || lint=$$?; \
+	setup_ok=0; wait $$setup || setup_ok=$$?; \
+	echo "--- set-up (ran during lint):"; cat "$$setup_log"; rm -f "$$setup_log"; \
+	if [ $$lint -ne 0 ]; then exit $$lint; fi; \
+	if [ $$setup_ok -ne 0 ]; then echo "make test: the set-up above failed" >&2; exit $$setup_ok; fi; \
+	. "$(SERVICES_ENV)"; \
+	export OCEAN_REQUIRE_SERVICES=1; \
 	export OCEAN_DRILL_REPORT=$(CURDIR)/drills.out; rm -f drills.out; \
 	go test -race -count=1 -cover -timeout 15m ./... 2>&1 | tee test-cover.out; \
 	echo "Drills (releases, migrations, restore):"; cat drills.out 2>/dev/null || true; \

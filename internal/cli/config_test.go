@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,12 +34,7 @@ func TestConfigCommand(t *testing.T) {
 // toolchain's VCS stamp) or says unknown.
 func TestVersionFromLdflags(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "ocean")
-	pkg := "github.com/oceanshop/ocean/internal/cli"
-	build := exec.Command("go", "build", "-o", bin, "-ldflags", "-X "+pkg+".Version=1.2.3 -X "+pkg+".Commit=abc1234 -X "+pkg+".BuildDate=2026-12-06T18:00:00Z", "../../cmd/ocean")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oceanBinary(t) // built with versionLdflags
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "ocean 1.2.3 (commit abc1234, built 2026-12-06T18:00:00Z, go") {
 		t.Fatalf("version: %q %v", out, err)

@@ -27,7 +27,8 @@ var (
 )
 
 // oceanBinary builds cmd/ocean once per test run: crash tests need a real
-// process to kill.
+// process to kill. It is a release build (versionLdflags), so
+// TestVersionFromLdflags checks the same binary instead of linking another.
 func oceanBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -37,7 +38,7 @@ func oceanBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "ocean")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/ocean").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", binPath, "-ldflags", versionLdflags, "../../cmd/ocean").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
@@ -47,6 +48,9 @@ func oceanBinary(t *testing.T) string {
 	}
 	return binPath
 }
+
+// versionLdflags stamp the test binary the way a release build is stamped.
+const versionLdflags = "-X github.com/oceanshop/ocean/internal/cli.Version=1.2.3 -X github.com/oceanshop/ocean/internal/cli.Commit=abc1234 -X github.com/oceanshop/ocean/internal/cli.BuildDate=2026-12-06T18:00:00Z"
 
 // proc is a running `ocean serve`.
 type proc struct {
