@@ -147,7 +147,9 @@ func TestUpgrader(t *testing.T) {
 	defer u.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // not ready, and no time to wait for it
-	notReady := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "database unreachable", 503) })
+	notReady := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+	})
 	if err := u.Ready(ctx, notReady); err == nil || !strings.Contains(err.Error(), "503: database unreachable") {
 		t.Fatalf("not ready: %v", err)
 	}
