@@ -610,6 +610,12 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 				return false
 			}
 		}
+		if !notLandedYet["ocean_payments_total"] {
+			// Until the second round is scraped the failure rate is 0.
+			if v, _ := value(`ocean:payment_failures:ratio_rate15m{gateway="sandbox"}`); v <= 0 {
+				return false
+			}
+		}
 		req, _ := value(`ocean:sli_requests:rate5m{job="ocean"}`)
 		errs, ok := value(`ocean:sli_errors:ratio_rate5m{job="ocean"}`)
 		return req > 0 && ok && errs == 0
