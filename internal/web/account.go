@@ -239,6 +239,7 @@ type accountData struct {
 	Addresses []account.Address
 	Profile   formState
 	Address   formState
+	Countries []country // the address form's choices: the shop's countries
 	Password  formState
 	Delete    formState
 }
@@ -251,11 +252,17 @@ func (w *Web) renderAccount(rw http.ResponseWriter, r *http.Request, s *signedIn
 		w.fail(rw, r, err)
 		return
 	}
+	list, err := w.shopCountries(r.Context())
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
 	d := accountData{
+		Countries: list,
 		Done:      doneMessage(r),
 		Addresses: addrs,
 		Profile:   newForm("name", s.user.Name, "email", s.user.Email, "phone", s.user.Phone),
-		Address:   newForm("country", "ZA"),
+		Address:   newForm("country", list[0].Code),
 		Password:  newForm(),
 		Delete:    newForm(),
 	}
@@ -309,7 +316,18 @@ func (w *Web) addressAdd(rw http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	a := account.Address{Address: ocean.Address{Name: f.Get("name"), Line1: f.Get("line1"), Line2: f.Get("line2"), City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country"), Phone: f.Get("phone")}, IsDefault: f.Get("is_default") == "on"}
-	if _, err := w.accounts.AddAddress(r.Context(), s.user.ID, a, w.meta(r)); err != nil {
+	// One country list everywhere: the address book offers and accepts
+	// only the countries the shop ships to, like checkout.
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	var err error
+	if list, lerr := w.shopCountries(r.Context()); lerr != nil {
+		err = lerr
+	} else if ocean.IsCountry(a.Country) && !knownCountry(list, a.Country) {
+		err = notShipped("country") // a malformed code gets the service's message
+	} else {
+		_, err = w.accounts.AddAddress(r.Context(), s.user.ID, a, w.meta(r))
+	}
+	if err != nil {
 		st := newForm("name", a.Name, "line1", a.Line1, "line2", a.Line2, "city", a.City,
 			"postal_code", a.PostalCode, "country", a.Country, "phone", a.Phone)
 		if a.IsDefault {

@@ -587,6 +587,16 @@ func TestAddressesExportAndDelete(t *testing.T) {
 	if !strings.Contains(v.body, "City is required") || !strings.Contains(v.body, "two-letter") || !strings.Contains(v.body, `value="1 Road"`) {
 		t.Errorf("invalid address page:\n%s", v.body)
 	}
+	// One country list everywhere: the address book offers a select of the
+	// countries the shop ships to, and refuses any other with a message.
+	if !strings.Contains(v.body, `<select id="address-country" name="country"`) || !strings.Contains(v.body, `<option value="NA">Namibia</option>`) {
+		t.Errorf("address form has no country select:\n%s", v.body)
+	}
+	v = ada.submit("/account", "/account/addresses", url.Values{"name": {"Ada"}, "line1": {"1 Rua"}, "city": {"Rio"}, "country": {"BR"}})
+	wantHTML(t, v, 422)
+	if !strings.Contains(v.body, "We do not ship there") || !strings.Contains(v.body, `value="1 Rua"`) || strings.Contains(v.body, "Rua</") {
+		t.Errorf("address in a country the shop does not ship to:\n%s", v.body)
+	}
 	// Phone on the profile.
 	v = ada.submit("/account", "/account/profile", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "phone": {"+27 82 555 0199"}})
 	wantAt(t, v, "/account")

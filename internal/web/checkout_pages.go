@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -85,10 +87,9 @@ func (w *Web) saveCheckout(rw http.ResponseWriter, cartID string, st checkoutSta
 // country is one choice of the country select.
 type country struct{ Code, Name string }
 
-// countries are the destinations the address form offers: South Africa
-// first, then the rest by name. Shipping methods and tax come from the
-// shop's rules for the code.
-var countries = []country{
+// countryNames names the countries the address forms may offer; the
+// shop's settings decide which they do (shopCountries).
+var countryNames = []country{
 	{"ZA", "South Africa"},
 	{"AU", "Australia"}, {"AT", "Austria"}, {"BE", "Belgium"}, {"BW", "Botswana"}, {"CA", "Canada"},
 	{"DK", "Denmark"}, {"SZ", "Eswatini"}, {"FI", "Finland"}, {"FR", "France"}, {"DE", "Germany"},
@@ -101,7 +102,7 @@ var countries = []country{
 }
 
 func countryName(code string) string {
-	for _, c := range countries {
+	for _, c := range countryNames {
 		if c.Code == code {
 			return c.Name
 		}
@@ -244,10 +245,15 @@ func (w *Web) checkoutDetails(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if a.Country == "" {
-		a.Country = "ZA"
+	list, err := w.shopCountries(r.Context())
+	if err != nil {
+		w.fail(rw, r, err)
+		return
 	}
-	w.renderCheckout(rw, r, "checkout_details", v, st, http.StatusOK, checkoutData{Step: 1, Countries: countries, Form: addressForm(email, a)})
+	if a.Country == "" || !knownCountry(list, a.Country) {
+		a.Country = list[0].Code
+	}
+	w.renderCheckout(rw, r, "checkout_details", v, st, http.StatusOK, checkoutData{Step: 1, Countries: list, Form: addressForm(email, a)})
 }
 
 func addressForm(email string, a ocean.Address) formState {
@@ -255,13 +261,42 @@ func addressForm(email string, a ocean.Address) formState {
 		"postal_code", a.PostalCode, "country", a.Country, "phone", a.Phone)
 }
 
-func knownCountry(code string) bool {
-	for _, c := range countries {
+// shopCountries are the destinations the address forms offer: the
+// countries of the shop's settings, its home country first, then the rest
+// by name.
+func (w *Web) shopCountries(ctx context.Context) ([]country, error) {
+	if w.checkout == nil { // a storefront without commerce: any named country
+		return countryNames, nil
+	}
+	st, err := w.checkout.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]country, len(st.Countries))
+	for i, c := range st.Countries {
+		out[i] = country{c, countryName(c)}
+	}
+	if len(out) > 1 {
+		rest := out[1:]
+		sort.SliceStable(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
+	}
+	return out, nil
+}
+
+func knownCountry(list []country, code string) bool {
+	for _, c := range list {
 		if c.Code == code {
 			return true
 		}
 	}
 	return false
+}
+
+// notShipped is the refusal of a country the shop does not ship to, on the
+// form's field.
+func notShipped(field string) error {
+	return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Some details are missing or wrong.",
+		Fields: []ocean.FieldError{{Field: field, Message: "We do not ship there. Choose a country from the list."}}}
 }
 
 func (w *Web) checkoutDetailsPost(rw http.ResponseWriter, r *http.Request) {
@@ -281,15 +316,19 @@ func (w *Web) checkoutDetailsPost(rw http.ResponseWriter, r *http.Request) {
 	// come later, so they are stood in for here.
 	req := checkout.Request{Email: email, Address: a, ShippingMethod: "later", Gateway: "later", Token: "later"}
 	err := req.Validate(map[string]payment.Gateway{"later": nil})
-	if err == nil && !knownCountry(a.Country) {
-		err = &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Some checkout details are missing or wrong.",
-			Fields: []ocean.FieldError{{Field: "shipping_address.country", Message: "Choose a country from the list."}}}
+	list, lerr := w.shopCountries(r.Context())
+	if lerr != nil {
+		w.fail(rw, r, lerr)
+		return
+	}
+	if err == nil && !knownCountry(list, a.Country) {
+		err = notShipped("shipping_address.country")
 	}
 	if err != nil {
 		form := addressForm(email, a)
 		status, ok := w.formError(rw, r, err, &form, addressFields)
 		if ok {
-			w.renderCheckout(rw, r, "checkout_details", v, st, status, checkoutData{Step: 1, Countries: countries, Form: form})
+			w.renderCheckout(rw, r, "checkout_details", v, st, status, checkoutData{Step: 1, Countries: list, Form: form})
 		}
 		return
 	}
@@ -629,8 +668,9 @@ func (w *Web) placeTrouble(rw http.ResponseWriter, r *http.Request, cartID strin
 			switch {
 			case fe.Field == "email" || strings.HasPrefix(fe.Field, "shipping_address."):
 				form := addressForm(st.Email, st.Address)
+				list, _ := w.shopCountries(r.Context())
 				if status, ok := w.formError(rw, r, err, &form, addressFields); ok {
-					w.renderCheckout(rw, r, "checkout_details", v, st, status, checkoutData{Step: 1, Countries: countries, Form: form})
+					w.renderCheckout(rw, r, "checkout_details", v, st, status, checkoutData{Step: 1, Countries: list, Form: form})
 				}
 				return
 			case fe.Field == "shipping_method":

@@ -465,6 +465,12 @@ func TestGuestCheckout(t *testing.T) {
 			t.Errorf("refused details lack %q", want)
 		}
 	}
+	// A country the shop does not ship to is refused next to the field.
+	v = b.submit("/checkout", "/checkout", url.Values{"email": {"sam@example.com"}, "name": {"Sam"}, "line1": {"1 Rua"}, "city": {"Rio"}, "country": {"BR"}})
+	wantHTML(t, v, 422)
+	if !strings.Contains(v.body, `id="country-error"`) || !strings.Contains(v.body, "We do not ship there") {
+		t.Errorf("checkout to BR:\n%s", v.body)
+	}
 	if v := b.get("/checkout/review"); v.url.Path != "/checkout" {
 		t.Errorf("review before the details went to %s", v.url)
 	}
@@ -477,6 +483,14 @@ func TestGuestCheckout(t *testing.T) {
 		if !strings.Contains(v.body, want) {
 			t.Errorf("shipping page lacks %q", want)
 		}
+	}
+	// South Africa has its own methods: the international courier is not
+	// offered, and posting it is refused.
+	if strings.Contains(v.body, "International courier") {
+		t.Errorf("the international courier is offered for a South African address")
+	}
+	if v := b.submit("/checkout/shipping", "/checkout/shipping", url.Values{"method": {"international"}}); v.status != 422 || !strings.Contains(v.body, "Choose one of the shipping methods.") {
+		t.Errorf("international courier to ZA: %d", v.status)
 	}
 	// The details are sealed: the cookie does not show them.
 	if c := b.cookie("__Host-ocean_checkout"); c == "" || strings.Contains(c, "sam") || strings.Contains(c, "Long") {
