@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/pricing"
 )
 
 // The shop's settings over the API (admins only): one versioned resource.
@@ -16,6 +18,9 @@ func (a *API) settingsRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/admin/settings", a.admin(a.getSettings), ""},
 		{"PATCH", "/api/v1/admin/settings", a.admin(a.patchSettings), ""},
+		{"GET", "/api/v1/admin/shipping-methods", a.admin(a.listShippingMethods), ""},
+		{"GET", "/api/v1/admin/tax-rates", a.admin(a.listTaxRates), ""},
+		{"PUT", "/api/v1/admin/tax-rates/{country}", a.admin(a.putTaxRate), ""},
 	}
 }
 
@@ -86,4 +91,57 @@ func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, _ *account.U
 	}
 	etag(w, out.Version)
 	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) listShippingMethods(w http.ResponseWriter, r *http.Request, _ *account.User) {
+	ms, err := a.Checkout.AllShippingMethods(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if ms == nil {
+		ms = []pricing.ShippingMethod{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": ms})
+}
+
+func (a *API) listTaxRates(w http.ResponseWriter, r *http.Request, _ *account.User) {
+	rs, err := a.Checkout.TaxRates(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": rs})
+}
+
+func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, _ *account.User) {
+	var in struct {
+		RateBP *int   `json:"rate_bp"`
+		Name   string `json:"name"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if in.RateBP == nil {
+		fail(w, r, ocean.Invalid("rate_bp is required.", ocean.FieldError{Field: "rate_bp", Message: "is required: basis points, 1500 is 15%"}))
+		return
+	}
+	rate := pricing.TaxRate{Country: r.PathValue("country"), Name: in.Name, RateBP: *in.RateBP}
+	if err := a.Checkout.SetTaxRate(r.Context(), rate); err != nil {
+		fail(w, r, err)
+		return
+	}
+	out, err := a.Checkout.TaxRates(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for _, t := range out {
+		if t.Country == strings.ToUpper(strings.TrimSpace(rate.Country)) {
+			httpx.WriteJSON(w, http.StatusOK, t)
+			return
+		}
+	}
+	fail(w, r, ocean.Errorf(ocean.ENOTFOUND, "The tax rate was not stored."))
 }

@@ -63,3 +63,42 @@ func TestAdminSettings(t *testing.T) {
 	}
 	s.want(s.do("POST", "/api/v1/carts/"+cart+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "")
 }
+
+func TestAdminTaxRatesAndShippingMethods(t *testing.T) {
+	t.Parallel()
+	s := newShop(t)
+	adm := bearer(s.admin)
+	shopper := bearer(s.customer("ann@example.com"))
+	s.want(s.do("GET", "/api/v1/admin/tax-rates", "", shopper...), 403, "admin")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":0}`, shopper...), 403, "admin")
+	s.want(s.do("GET", "/api/v1/admin/shipping-methods", "", shopper...), 403, "admin")
+
+	r := s.want(s.do("GET", "/api/v1/admin/tax-rates", "", adm...), 200, "")
+	if len(r.items()) != 1 || !strings.Contains(r.raw, `"rate_bp":1500`) {
+		t.Fatalf("rates = %s", r.raw)
+	}
+	r = s.want(s.do("PUT", "/api/v1/admin/tax-rates/na", `{"rate_bp":1500}`, adm...), 200, "")
+	if r.str("country") != "NA" || r.str("name") != "Tax 15.00%" || r.body["rate_bp"] != 1500.0 {
+		t.Fatalf("put = %s", r.raw)
+	}
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":1400,"name":"VAT 14%"}`, adm...), 200, "")
+	// The new rate prices the next checkout: R200 tee + R60 shipping, 14%.
+	cart := s.cart(1)
+	r = s.want(s.do("POST", "/api/v1/carts/"+cart+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "")
+	if !strings.Contains(r.raw, `"amount":29640`) {
+		t.Fatalf("checkout with VAT 14%%: %s", r.raw)
+	}
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":10001}`, adm...), 400, "")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{}`, adm...), 400, "rate_bp")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/BR", `{"rate_bp":100}`, adm...), 422, "does not ship to BR")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZAF", `{"rate_bp":100}`, adm...), 400, "")
+	r = s.want(s.do("GET", "/api/v1/admin/tax-rates", "", adm...), 200, "")
+	if len(r.items()) != 2 || !strings.Contains(r.raw, `"rate_bp":1400`) {
+		t.Fatalf("rates after = %s", r.raw)
+	}
+
+	r = s.want(s.do("GET", "/api/v1/admin/shipping-methods", "", adm...), 200, "")
+	if len(r.items()) != 1 || !strings.Contains(r.raw, `"code":"standard"`) {
+		t.Fatalf("methods = %s", r.raw)
+	}
+}

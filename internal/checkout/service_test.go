@@ -897,6 +897,25 @@ func TestQuoteAndShippingMethods(t *testing.T) {
 	if _, err := e.svc.UpdateSettings(e.ctx, bad); ocean.ErrorCode(err) != ocean.EINVALID {
 		t.Fatal(err)
 	}
+	// Tax rates: validated, only for countries the shop ships to.
+	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: " br ", RateBP: 1700}); err != nil {
+		t.Fatal(err)
+	}
+	rates, err := e.svc.TaxRates(e.ctx)
+	if err != nil || len(rates) != 2 || rates[0] != (pricing.TaxRate{Country: "BR", Name: "Tax 17.00%", RateBP: 1700}) {
+		t.Fatalf("rates = %+v, %v", rates, err)
+	}
+	for _, r := range []pricing.TaxRate{{Country: "ZA", RateBP: -1}, {Country: "ZA", RateBP: 10001}, {Country: "Z", RateBP: 1}, {Country: "ZA", RateBP: 1, Name: strings.Repeat("x", 61)}} {
+		if err := e.svc.SetTaxRate(e.ctx, r); ocean.ErrorCode(err) != ocean.EINVALID {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: "DE", RateBP: 1900}); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+		t.Fatalf("DE: %v", err)
+	}
+	if ms, err := e.svc.AllShippingMethods(e.ctx); err != nil || len(ms) != 3 {
+		t.Fatalf("all methods = %+v, %v", ms, err)
+	}
 	for _, bad := range []string{"", "Z", "ZAF", "Z1"} {
 		if _, err := e.svc.ShippingMethods(e.ctx, bad); ocean.ErrorCode(err) != ocean.EINVALID {
 			t.Errorf("%q: %v", bad, err)

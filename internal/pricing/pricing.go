@@ -230,6 +230,7 @@ type Store interface {
 	CreateShippingMethod(ctx context.Context, m *ShippingMethod) error
 	TaxRate(ctx context.Context, country string) (*TaxRate, error) // nil, nil is never returned: ENOTFOUND
 	SetTaxRate(ctx context.Context, r TaxRate) error
+	TaxRates(ctx context.Context) ([]TaxRate, error) // by country
 	// Settings reads the shop's settings row.
 	Settings(ctx context.Context) (*Settings, error)
 	// UpdateSettings writes s if the stored version is still s.Version

@@ -58,3 +58,21 @@ WHERE id = 1 AND version = ? RETURNING shop_name, contact_email, currency, count
 	}
 	return out, err
 }
+
+// TaxRates lists every country's rate, by country.
+func (s *CommerceStore) TaxRates(ctx context.Context) ([]pricing.TaxRate, error) {
+	rows, err := s.db.query(ctx, `SELECT country, name, rate_bp FROM tax_rates ORDER BY country`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []pricing.TaxRate{}
+	for rows.Next() {
+		var r pricing.TaxRate
+		if err := rows.Scan(&r.Country, &r.Name, &r.RateBP); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

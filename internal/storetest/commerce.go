@@ -423,6 +423,13 @@ func testTaxRates(t *testing.T, f *shop) {
 	if err != nil || *r != (pricing.TaxRate{Country: "ZA", Name: "VAT", RateBP: 1500}) {
 		t.Fatalf("rate = %+v, %v; want the second write", r, err)
 	}
+	if err := f.s.SetTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := f.s.TaxRates(ctx)
+	if err != nil || len(all) != 2 || all[0].Country != "NA" || all[1].RateBP != 1500 {
+		t.Fatalf("rates = %+v, %v; want both, by country", all, err)
+	}
 }
 
 // ---------------------------------------------------------------- inventory
