@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -40,15 +41,17 @@ func (l *LogBuffer) String() string {
 	return l.buf.String()
 }
 
-func envPort(t testing.TB, name string, def int) int {
+// pebblePort is the port named by the environment variable plus twice the
+// slot when it is set, else a free port of this instance's own.
+func pebblePort(t testing.TB, name string, slot int) int {
 	if v := os.Getenv(name); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || n < 1 || n+2*slot > 65535 {
 			t.Fatalf("%s=%q is not a port", name, v)
 		}
-		return n
+		return n + 2*slot
 	}
-	return def
+	return FreePort(t)
 }
 
 func goTool(t testing.TB) string {
@@ -59,10 +62,11 @@ func goTool(t testing.TB) string {
 }
 
 // Pebble is Let's Encrypt's test CA (the module's tool dependency
-// github.com/letsencrypt/pebble/v2), run on loopback. Its ports come from
-// OCEAN_PEBBLE_PORT (the ACME directory, default 14000) and
-// OCEAN_PEBBLE_MGMT_PORT (default 14001), plus twice the slot NewPebble is
-// given, so the packages whose tests run at once do not collide.
+// github.com/letsencrypt/pebble/v2), run on loopback. Each instance takes
+// two free ports of its own (see freeFixedPort), so test binaries that run
+// at once never share one; OCEAN_PEBBLE_PORT (the ACME directory) and
+// OCEAN_PEBBLE_MGMT_PORT, when set, fix them instead, plus twice the slot
+// NewPebble is given.
 type Pebble struct {
 	bin, mod   string
 	port, mgmt int
@@ -89,7 +93,7 @@ func NewPebble(t *testing.T, slot int) *Pebble {
 		t.Fatalf("find pebble's module: %v", err)
 	}
 	mod := strings.TrimSpace(string(out))
-	port, mgmt := envPort(t, "OCEAN_PEBBLE_PORT", 14000)+2*slot, envPort(t, "OCEAN_PEBBLE_MGMT_PORT", 14001)+2*slot
+	port, mgmt := pebblePort(t, "OCEAN_PEBBLE_PORT", slot), pebblePort(t, "OCEAN_PEBBLE_MGMT_PORT", slot)
 	return &Pebble{bin: bin, mod: mod, port: port, mgmt: mgmt, Dir: fmt.Sprintf("https://127.0.0.1:%d/dir", port), Validity: 30,
 		CAPEM: filepath.Join(mod, "test/certs/pebble.minica.pem"), exited: make(chan struct{}), log: &LogBuffer{}}
 }
@@ -165,7 +169,11 @@ func (p *Pebble) Stop() {
 }
 
 // DNSStub answers every A query with 127.0.0.1 and every other query with
-// no records, on UDP and TCP, for pebble's validation.
+// no records, on TCP and UDP of one port, for pebble's validation. Pebble
+// asks over TCP only, so the TCP listener comes first and the port is the
+// one it got: when the UDP port was taken first and the same TCP port was
+// then in use (by a connection of another test binary running at once),
+// pebble met "connection refused" and every challenge failed.
 func DNSStub(t *testing.T) string {
 	t.Helper()
 	answer := func(q []byte) []byte {
@@ -190,9 +198,35 @@ func DNSStub(t *testing.T) string {
 		out, _ := b.Finish()
 		return out
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				var n [2]byte
+				if _, err := io.ReadFull(c, n[:]); err != nil {
+					return
+				}
+				q := make([]byte, int(n[0])<<8|int(n[1]))
+				if _, err := io.ReadFull(c, q); err != nil {
+					return
+				}
+				out := answer(q)
+				_, _ = c.Write(append([]byte{byte(len(out) >> 8), byte(len(out))}, out...))
+			}()
+		}
+	}()
+	pc, err := net.ListenPacket("udp", ln.Addr().String())
+	if err != nil {
+		return ln.Addr().String() // UDP is a courtesy: pebble does not use it
 	}
 	t.Cleanup(func() { pc.Close() })
 	go func() {
@@ -207,38 +241,36 @@ func DNSStub(t *testing.T) string {
 			}
 		}
 	}()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err == nil {
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					var n [2]byte
-					if _, err := io.ReadFull(c, n[:]); err != nil {
-						return
-					}
-					q := make([]byte, int(n[0])<<8|int(n[1]))
-					if _, err := io.ReadFull(c, q); err != nil {
-						return
-					}
-					out := answer(q)
-					_, _ = c.Write(append([]byte{byte(len(out) >> 8), byte(len(out))}, out...))
-				}()
-			}
-		}()
-	}
-	return pc.LocalAddr().String()
+	return ln.Addr().String()
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago, for a
-// server that must be named to pebble before it starts.
+// server that must be named (to pebble, or in a URL) before it starts. It
+// comes from below the kernel's ephemeral range when there is room there:
+// ports in that range are what every ":0" listener and every outgoing
+// connection of the test binaries running at once are given, so one of
+// them could take it before the server does; below it only a server with
+// a fixed port could.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	lo := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				lo = n
+			}
+		}
+	}
+	const first = 20000 // above the well-known servers' ports (stripe-mock's 12111, …)
+	if lo-first >= 1000 {
+		for range 50 {
+			port := first + rand.IntN(lo-first)
+			if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				ln.Close()
+				return port
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
