@@ -7,6 +7,8 @@
 #                and fails when a business package or the API is below 85%)
 #                The drills report their figures (requests, failures, p99;
 #                restore and migration checks) at the end (drills.out).
+#   make pages   axe, visual regression (phone, desktop) and Lighthouse (part of make test)
+#   make baselines   rewrite the screenshots e2e/baselines/*.png after a visual change
 #   make cover   statement coverage per package by its own tests (with services);
 #                fails below 85% for the business packages and the API
 #   make drill-bluegreen   the release drills alone, verbose
@@ -40,7 +42,7 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: test cover lint vulncheck drill-bluegreen drill-backup run bench fuzz icons
+.PHONY: pages baselines lighthouse test cover lint vulncheck drill-bluegreen drill-backup run bench fuzz icons
 
 # The linters are Go tool dependencies of their own module (tools/go.mod), so
 # the shop's go.mod carries none of their dependencies.
@@ -71,8 +73,25 @@ test:
 	race_ok=0; go test -race -count=1 -cover -timeout 15m $$(go list ./... | grep -v -E "$$e2e") 2>&1 | tee test-cover.out || race_ok=$$?; \
 	e2e_ok=0; go test -count=1 -cover -timeout 15m $$(go list ./... | grep -E "$$e2e") 2>&1 | tee -a test-cover.out || e2e_ok=$$?; \
 	if [ $$race_ok -ne 0 ] || [ $$e2e_ok -ne 0 ]; then echo "make test: tests failed (see above)" >&2; exit 1; fi; \
+	pages_ok=0; scripts/pages.sh || pages_ok=$$?; \
 	echo "Drills (releases, migrations, restore):"; cat drills.out 2>/dev/null || true; \
+	echo "Lighthouse:"; cat lighthouse.out 2>/dev/null || true; \
+	if [ $$pages_ok -ne 0 ]; then echo "make test: the page checks failed (axe, screenshots or Lighthouse; see above)" >&2; exit 1; fi; \
 	scripts/cover.sh test-cover.out
+
+# The page-level browser checks (scripts/pages.sh): axe-core and screenshots
+# against e2e/baselines/ on a phone and a desktop, and Lighthouse with its
+# floor (lighthouse.out). They run after the Go tests, on a quiet machine:
+# Lighthouse's timings are the page's, not a busy CPU's.
+pages:
+	scripts/pages.sh
+
+lighthouse:
+	scripts/pages.sh lighthouse
+
+# Rewrite the screenshot baselines on purpose after a visual change; commit them.
+baselines:
+	scripts/pages.sh baselines
 
 # Coverage without -race (one plain run of the gated packages only).
 cover:

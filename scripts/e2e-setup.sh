@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the browser tests need: Debian's Chromium (never a browser
-# downloaded by a test tool) and the pinned playwright-core from e2e/package-lock.json.
+# downloaded by a test tool) and the pinned npm packages of e2e/package-lock.json (playwright-core,
+# Lighthouse, axe-core, pixelmatch, pngjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
@@ -21,8 +22,12 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [ ! -d e2e/node_modules/playwright-core ]; then
-	echo "e2e-setup: installing playwright-core"
+missing=
+for m in playwright-core lighthouse @axe-core/playwright pixelmatch pngjs; do
+	[ -d "e2e/node_modules/$m" ] || missing="$missing $m"
+done
+if [ -n "$missing" ]; then
+	echo "e2e-setup: installing$missing"
 	(cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 if [ ! -x e2e/inspector/node_modules/.bin/mcp-inspector ]; then
