@@ -5,14 +5,19 @@
 #   e2e/pages.mjs       axe-core and visual regression, phone and desktop
 #   e2e/lighthouse.mjs  Lighthouse (mobile) on every kind of page, with a
 #                       floor; the table goes to lighthouse.out
-# Usage: scripts/pages.sh [pages|lighthouse|baselines]...  (default: pages lighthouse)
+#   e2e/journeys.mjs    journeys on a phone and a desktop: no results, a
+#                       discount code and quantities, sign up, buy, order
+#                       history, shipped and refunded by the owner, data
+#                       export, account deletion
+# Usage: scripts/pages.sh [pages|lighthouse|journeys|baselines]...
+# (default: pages lighthouse journeys, in that order: the journeys change the shop)
 # `baselines` rewrites e2e/baselines/*.png (make baselines); commit them.
 # scripts/e2e-setup.sh installs Chromium and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(pages lighthouse)
+[ ${#steps[@]} -eq 0 ] && steps=(pages lighthouse journeys)
 work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -38,6 +43,7 @@ for step in "${steps[@]}"; do
 	case $step in
 	pages) (cd e2e && node pages.mjs "$base" "$admin" "$password") || status=1 ;;
 	baselines) (cd e2e && UPDATE_BASELINES=1 node pages.mjs "$base" "$admin" "$password") || status=1 ;;
+	journeys) (cd e2e && node journeys.mjs "$base" "$admin" "$password") || status=1 ;;
 	lighthouse) (cd e2e && node lighthouse.mjs "$base" "$admin" "$password" "$PWD/../lighthouse.out") || status=1 ;;
 	*) echo "pages: unknown step $step" >&2; exit 2 ;;
 	esac
