@@ -3,6 +3,7 @@ module github.com/oceanshop/ocean
 go 1.26.8
 
 require (
+	github.com/andybalholm/brotli v1.2.0
 	github.com/caddyserver/certmagic v0.25.6
 	github.com/cloudflare/tableflip v1.2.3
 	github.com/gen2brain/webp v0.5.5

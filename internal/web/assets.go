@@ -15,6 +15,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
 )
 
 //go:embed static
@@ -23,10 +26,12 @@ var staticFS embed.FS
 //go:embed icons/*.svg
 var iconFS embed.FS
 
-// asset is one static file, read and hashed once at start.
+// asset is one static file, read, hashed and compressed once per process
+// (the files are embedded, so every Web of the process shares them).
 type asset struct {
 	body        []byte
 	gz          []byte // gzip of body when that is smaller, else nil
+	br          []byte // brotli of body when that is smaller, else nil
 	contentType string
 	etag        string
 	immutable   bool // served under its fingerprinted name
@@ -39,7 +44,11 @@ type assets struct {
 	urls   map[string]string
 }
 
-func loadAssets() (*assets, error) {
+// loadAssets reads and compresses the embedded static files once per
+// process, not once per storefront built.
+var loadAssets = sync.OnceValues(readAssets)
+
+func readAssets() (*assets, error) {
 	a := &assets{byPath: map[string]*asset{}, urls: map[string]string{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -59,13 +68,7 @@ func loadAssets() (*assets, error) {
 		}
 		plain := &asset{body: body, contentType: ctype, etag: `"` + hash[:16] + `"`}
 		if len(body) > 512 {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			if buf.Len() < len(body) {
-				plain.gz = buf.Bytes()
-			}
+			plain.gz, plain.br = precompress(body)
 		}
 		fingerprinted := strings.TrimSuffix(name, ext) + "." + hash[:8] + ext
 		fp := *plain
@@ -81,6 +84,31 @@ func loadAssets() (*assets, error) {
 	return a, nil
 }
 
+// brotliLevel is the brotli quality of static files: 6 compresses the
+// stylesheet in about 15 ms to 4% under gzip's best; 11, the best, is 9%
+// smaller again but takes over a second at every start (decision 0110).
+const brotliLevel = 6
+
+// precompress returns body gzipped (at its best) and brotli-compressed (at
+// brotliLevel), each nil where that is not smaller than body.
+func precompress(body []byte) (gz, br []byte) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	if buf.Len() < len(body) {
+		gz = bytes.Clone(buf.Bytes())
+	}
+	buf.Reset()
+	bw := brotli.NewWriterLevel(&buf, brotliLevel)
+	_, _ = bw.Write(body)
+	_ = bw.Close()
+	if buf.Len() < len(body) {
+		br = bytes.Clone(buf.Bytes())
+	}
+	return gz, br
+}
+
 // asset is the template helper: the fingerprinted URL of a static file.
 func (w *Web) asset(name string) (string, error) {
 	u, ok := w.assets.urls[name]
@@ -91,7 +119,10 @@ func (w *Web) asset(name string) (string, error) {
 }
 
 // static serves the embedded assets. Fingerprinted names never change
-// content, so browsers may keep them for a year; plain names revalidate.
+// content, so browsers and CDNs may keep them for a year; plain names
+// revalidate. The body is the precompressed brotli or gzip copy the
+// browser accepts (brotli first: it is the smaller), with Vary so a shared
+// cache keeps one copy per encoding.
 func (w *Web) static(rw http.ResponseWriter, r *http.Request) {
 	a, ok := w.assets.byPath[r.PathValue("path")]
 	if !ok {
@@ -105,9 +136,13 @@ func (w *Web) static(rw http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-cache")
 	}
 	body, etag := a.body, a.etag
-	if a.gz != nil {
+	if a.gz != nil || a.br != nil {
 		h.Set("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
+		switch ae := r.Header.Get("Accept-Encoding"); {
+		case a.br != nil && accepts(ae, "br"):
+			body, etag = a.br, strings.TrimSuffix(a.etag, `"`)+`-br"`
+			h.Set("Content-Encoding", "br")
+		case a.gz != nil && accepts(ae, "gzip"):
 			body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
@@ -146,10 +181,12 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+// accepts reports whether an Accept-Encoding header value accepts the
+// content coding enc (named, with a q-value above zero if it has one).
+func accepts(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
 			continue
 		}
 		if qv, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {

@@ -379,8 +379,9 @@ func (w *Web) layoutCount(r *http.Request, title string, tree *catalog.Tree, cou
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes the page into a pooled buffer and writes it with status.
-// An execution error becomes the 500 page instead of half a page.
+// render executes the page into a pooled buffer and writes it with status
+// and its caching headers (writePage). An execution error becomes the 500
+// page instead of half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -401,13 +402,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, page s
 		w.fail(rw, r, err)
 		return
 	}
-	h := rw.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	rw.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = rw.Write(buf.Bytes())
-	}
+	writePage(rw, r, status, buf.Bytes())
 }
 
 // fail logs server-side failures and shows the error page (problem details
