@@ -96,7 +96,8 @@ const invalidationChannel = "ocean:catalog:invalidate"
 // openDB opens the configured database and its migrations.
 func openDB(ctx context.Context, cfg config.Config) (*sqldb.DB, []migrate.Migration, error) {
 	if cfg.Postgres() {
-		db, err := postgres.Open(ctx, cfg.DatabaseURL)
+		db, err := postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Pool{MaxConns: cfg.DB.MaxConns, MaxIdle: cfg.DB.MaxIdle,
+			ConnMaxLifetime: cfg.DB.ConnMaxLifetime, ConnectTimeout: cfg.DB.ConnectTimeout, StatementTimeout: cfg.DB.StatementTimeout})
 		if err != nil {
 			return nil, nil, err
 		}

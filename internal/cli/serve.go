@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/config"
 	"github.com/oceanshop/ocean/internal/metrics"
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/server"
 	"github.com/oceanshop/ocean/internal/tlsx"
 )
@@ -31,6 +33,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer stopJobs()
 	go app.Checkout.RunReconciler(jobs, checkout.ReconcileInterval(cfg.ReservationTTL))
 	go app.RunBackups(jobs, cfg, log)
+	if cfg.DebugAddr != "" {
+		if err := observe.ServeDebug(jobs, cfg.DebugAddr, log); err != nil {
+			return fmt.Errorf("OCEAN_DEBUG_ADDR: %w", err)
+		}
+	}
 	// Certificates come from OCEAN_TLS; handshakes ask for the current one,
 	// so renewals and reloads reach clients without a restart.
 	expiries := &tlsx.Expiries{}

@@ -28,8 +28,10 @@ import (
 type Config struct {
 	DataDir     string // where the SQLite file, the local CA and certificates live
 	DatabaseURL string // postgres://… selects PostgreSQL; empty means SQLite in DataDir
-	HTTPAddr    string // plain HTTP listener; "" when off
-	HTTPSAddr   string // HTTPS listener; "" when off
+	// DB is the PostgreSQL connection pool's size and timeouts.
+	DB        DBPool
+	HTTPAddr  string // plain HTTP listener; "" when off
+	HTTPSAddr string // HTTPS listener; "" when off
 
 	// TLS is where HTTPS certificates come from: "local" (a development CA
 	// in the data dir; plain HTTP serves the shop too), "acme" (obtained
@@ -83,6 +85,7 @@ type Config struct {
 	BackupKeep     int           // backups kept in BackupDir (the oldest go first)
 	PGBinDir       string        // where pg_dump, pg_restore and psql are; empty: searched
 	PIDFile        string        // serve writes its pid here; set, it enables in-place upgrades
+	DebugAddr      string        // loopback listener for pprof profiles; "" when off
 
 	// CrashAfterAuthorize is a test hook, not a setting: checkouts stop
 	// between the payment authorization and the order commit, so a test can
@@ -96,6 +99,16 @@ type Config struct {
 
 	sources map[string]string // variable → where its value came from
 	values  map[string]string // variable → the value as given
+}
+
+// DBPool is the PostgreSQL pool of one instance. A fleet's instances
+// together must stay under the server's max_connections.
+type DBPool struct {
+	MaxConns         int           // connections open at most
+	MaxIdle          int           // connections kept open when idle
+	ConnMaxLifetime  time.Duration // a connection is replaced after this long (0: never)
+	ConnectTimeout   time.Duration // dialling and authenticating one connection
+	StatementTimeout time.Duration // PostgreSQL cancels a statement running longer (0: never)
 }
 
 // Source says where a setting's value came from: its variable, its _FILE
@@ -147,6 +160,16 @@ var Settings = []Setting{
 			c.DatabaseURL = v
 			return nil
 		}},
+	{"database-max-conns", "OCEAN_DATABASE_MAX_CONNS", "32", "PostgreSQL: connections each instance opens at most (the instances of a fleet together must stay under the server's max_connections)",
+		intIn(func(c *Config) *int { return &c.DB.MaxConns }, 1, 10000)},
+	{"database-max-idle", "OCEAN_DATABASE_MAX_IDLE", "32", "PostgreSQL: connections kept open while idle (at most OCEAN_DATABASE_MAX_CONNS)",
+		intIn(func(c *Config) *int { return &c.DB.MaxIdle }, 0, 10000)},
+	{"database-conn-lifetime", "OCEAN_DATABASE_CONN_LIFETIME", "30m", "PostgreSQL: a connection is closed and replaced after this long (spreads reconnects after a failover; 0s: never)",
+		duration(func(c *Config) *time.Duration { return &c.DB.ConnMaxLifetime }, 0, 24*time.Hour)},
+	{"database-connect-timeout", "OCEAN_DATABASE_CONNECT_TIMEOUT", "5s", "PostgreSQL: how long dialling and authenticating one connection may take (a connect_timeout in OCEAN_DATABASE_URL wins)",
+		duration(func(c *Config) *time.Duration { return &c.DB.ConnectTimeout }, 100*time.Millisecond, 5*time.Minute)},
+	{"database-statement-timeout", "OCEAN_DATABASE_STATEMENT_TIMEOUT", "1m", "PostgreSQL: the server cancels a statement that runs longer, so a stuck query frees its connection (0s: never; a statement_timeout in OCEAN_DATABASE_URL wins)",
+		duration(func(c *Config) *time.Duration { return &c.DB.StatementTimeout }, 0, time.Hour)},
 	{"http-addr", "OCEAN_HTTP_ADDR", ":8080", "plain HTTP listen address (host:port), or off", addr(func(c *Config) *string { return &c.HTTPAddr })},
 	{"https-addr", "OCEAN_HTTPS_ADDR", ":8443", "HTTPS listen address (host:port), or off; the certificate comes from OCEAN_TLS", addr(func(c *Config) *string { return &c.HTTPSAddr })},
 	{"tls", "OCEAN_TLS", "local", "where HTTPS certificates come from: local (a development CA in the data dir; plain HTTP serves the shop too), acme (obtained and renewed from Let's Encrypt or another ACME CA for OCEAN_DOMAINS; plain HTTP only redirects) or files (OCEAN_TLS_CERT_FILE and OCEAN_TLS_KEY_FILE, reloaded when they change; plain HTTP only redirects)",
@@ -407,6 +430,20 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.PGBinDir = v; return nil }},
 	{"pid-file", "OCEAN_PID_FILE", "", "file where serve writes its process id; setting it enables in-place upgrades: SIGHUP or `ocean upgrade` starts the binary now at the same path on the same sockets, and this process drains and exits once the new one is ready",
 		func(c *Config, v string) error { c.PIDFile = v; return nil }},
+	{"debug-addr", "OCEAN_DEBUG_ADDR", "", "loopback host:port of a listener serving Go's pprof profiles (/debug/pprof/: CPU, heap, allocations, mutex and block contention, goroutines) for profiling under load; empty: off. Loopback addresses only: profiles show the shop's internals",
+		func(c *Config, v string) error {
+			if v == "" || v == "off" {
+				c.DebugAddr = ""
+				return nil
+			}
+			host, port, err := net.SplitHostPort(v)
+			ip, ierr := netip.ParseAddr(host)
+			if err != nil || port == "" || (host != "localhost" && (ierr != nil || !ip.IsLoopback())) {
+				return errors.New("must be a loopback host:port, like 127.0.0.1:6060")
+			}
+			c.DebugAddr = v
+			return nil
+		}},
 }
 
 // rateLimit is the setting of one rate-limit class's quota.
@@ -481,6 +518,17 @@ func addr(field func(*Config) *string) func(*Config, string) error {
 			return errors.New("must be host:port, like :8080 or 127.0.0.1:8080, or off")
 		}
 		*field(c) = v
+		return nil
+	}
+}
+
+func intIn(field func(*Config) *int, lo, hi int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		*field(c) = n
 		return nil
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,15 +26,48 @@ var migrationFS embed.FS
 // Migrations returns the schema steps this binary knows.
 func Migrations() ([]migrate.Migration, error) { return migrate.Load(migrationFS, "migrations") }
 
-// Open connects to the database at url (postgres://…) and checks it answers.
-func Open(ctx context.Context, url string) (*sqldb.DB, error) {
+// Pool is the connection pool's size and timeouts (the OCEAN_DATABASE_*
+// settings). A zero MaxConns takes DefaultPool's; a zero lifetime or
+// statement timeout means none.
+type Pool struct {
+	MaxConns         int           // open at most
+	MaxIdle          int           // kept open while idle
+	ConnMaxLifetime  time.Duration // replaced after this long; 0: never
+	ConnectTimeout   time.Duration // dial and authenticate one connection
+	StatementTimeout time.Duration // the server cancels a longer statement; 0: never
+}
+
+// DefaultPool is what Open uses: the settings' defaults.
+var DefaultPool = Pool{MaxConns: 32, MaxIdle: 32, ConnMaxLifetime: 30 * time.Minute, ConnectTimeout: 5 * time.Second, StatementTimeout: time.Minute}
+
+// Open connects to the database at url (postgres://…) with DefaultPool
+// and checks it answers.
+func Open(ctx context.Context, url string) (*sqldb.DB, error) { return OpenWith(ctx, url, DefaultPool) }
+
+// OpenWith connects to the database at url with pool p.
+func OpenWith(ctx context.Context, url string, p Pool) (*sqldb.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("OCEAN_DATABASE_URL: %w", err)
 	}
+	if p.MaxConns <= 0 {
+		p.MaxConns = DefaultPool.MaxConns
+	}
+	if p.ConnectTimeout > 0 && cfg.ConnectTimeout == 0 { // the URL's connect_timeout wins
+		cfg.ConnectTimeout = p.ConnectTimeout
+	}
+	if p.StatementTimeout > 0 {
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		if _, set := cfg.RuntimeParams["statement_timeout"]; !set { // the URL's own wins
+			cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(p.StatementTimeout.Milliseconds(), 10)
+		}
+	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(p.MaxConns)
+	db.SetMaxIdleConns(min(p.MaxIdle, p.MaxConns))
+	db.SetConnMaxLifetime(p.ConnMaxLifetime)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close() // the failed ping is the error to report
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
