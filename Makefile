@@ -18,6 +18,8 @@
 #                tools are pinned in tools/go.mod (docs/decisions/0018)
 #   make run     run the shop (go run ./cmd/ocean)
 #   make bench   Go benchmarks (with services), then scripts/bench.sh if present
+#   make loadtest  10,000 shopper sessions against the embedded shop and a
+#                three-instance fleet (scripts/loadtest.sh, docs/performance.md)
 #   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys,
 #                webhook signatures, card token requests, picture uploads
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
@@ -42,7 +44,7 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: pages baselines lighthouse test cover lint vulncheck drill-bluegreen drill-backup run bench fuzz icons
+.PHONY: pages baselines lighthouse test cover lint vulncheck drill-bluegreen drill-backup run bench loadtest fuzz icons
 
 # The linters are Go tool dependencies of their own module (tools/go.mod), so
 # the shop's go.mod carries none of their dependencies.
@@ -120,6 +122,14 @@ bench:
 	$(WITH_SERVICES) \
 	go test -run='^$$' -bench=. -benchmem -timeout=60m ./...; \
 	if [ -f scripts/bench.sh ]; then bash scripts/bench.sh; fi
+
+# Shopper sessions (cmd/ocean-load) against the embedded shop and a
+# three-instance fleet over PostgreSQL + Redis; LOAD_SESSIONS (10000),
+# LOAD_RAMP (60s), LOAD_STEADY (2m), LOAD_THINK (5s), LOAD_MODE, LOAD_SCENARIOS
+# (scripts/loadtest.sh, docs/performance.md). About 8 minutes; not part of test.
+loadtest:
+	$(WITH_SERVICES) \
+	bash scripts/loadtest.sh
 
 FUZZTIME ?= 20s
 

@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&p.AllowRemote, "allow-remote", false, "allow non-loopback targets (never point this at a shop that is not yours)")
 	fs.StringVar(&p.AdminEmail, "admin-email", os.Getenv("OCEAN_ADMIN_EMAIL"), "admin e-mail, to top up stock before the run")
 	fs.StringVar(&p.AdminPass, "admin-password", os.Getenv("OCEAN_ADMIN_PASSWORD"), "admin password")
+	fs.StringVar(&p.Profile, "profile", "", "a server's pprof base URL (OCEAN_DEBUG_ADDR, e.g. http://127.0.0.1:6060): take CPU, mutex, block and allocation profiles in the steady phase")
+	fs.StringVar(&p.ProfilePrefix, "profile-prefix", "ocean", "profiles are written to PREFIX-profile.pprof, PREFIX-mutex.pprof, …")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {

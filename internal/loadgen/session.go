@@ -88,6 +88,13 @@ type Plan struct {
 	AdminPass   string
 	Seed        uint64
 	Progress    io.Writer // a line every ProgressEvery while it runs (nil: none)
+	// Profile is a server's pprof base URL (OCEAN_DEBUG_ADDR:
+	// http://127.0.0.1:6060): during the judged phase (steady, endurance
+	// or spike) the run takes a CPU profile of up to 30 s, and at its end
+	// the mutex, block and allocation profiles, into files named
+	// ProfilePrefix-cpu.pprof and so on.
+	Profile       string
+	ProfilePrefix string
 	// ProgressEvery defaults to 10 s.
 	ProgressEvery time.Duration
 }
@@ -143,6 +150,11 @@ func (p *Plan) defaults() error {
 	case "steady", "ramp", "spike", "endurance":
 	default:
 		return fmt.Errorf("mode %q: want steady, ramp, spike or endurance", p.Mode)
+	}
+	if p.Profile != "" {
+		if err := checkLoopback(p.Profile, false); err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
 	}
 	for i, t := range p.Targets {
 		t = strings.TrimRight(t, "/")
@@ -271,6 +283,7 @@ type Report struct {
 	ClientCPU    float64       `json:"client_cpu_seconds"`
 	Phases       []PhaseReport `json:"phases"`
 	Goal         Goal          `json:"goal"`
+	Profiles     []string      `json:"profiles,omitempty"`
 	SetupNote    string        `json:"setup_note,omitempty"`
 }
 
@@ -345,6 +358,8 @@ func RunSessions(ctx context.Context, p Plan) (Report, error) {
 	rep.SetupNote = note
 	cpu0 := cpuSeconds()
 	r.run(ctx)
+	r.profWG.Wait()
+	rep.Profiles = r.profiles
 	rep.ClientCPU = cpuSeconds() - cpu0
 	rep.LoadAvgEnd = loadAvg()
 	for i, s := range r.stats {
@@ -367,6 +382,69 @@ type runner struct {
 	failed  atomic.Int64
 	seq     atomic.Int64
 	runID   string
+
+	profWG   sync.WaitGroup
+	profMu   sync.Mutex
+	profiles []string
+}
+
+// profile fetches the server's profiles in phase ph (see Plan.Profile):
+// a CPU profile from a quarter of the way in (at most 10 s) for up to
+// 30 s, then the contention and allocation profiles at the phase's end.
+func (r *runner) profile(ctx context.Context, ph phase) {
+	p := r.plan
+	if p.Profile == "" {
+		return
+	}
+	wait := min(ph.d/4, 10*time.Second)
+	secs := int(min(ph.d/2, 30*time.Second) / time.Second)
+	fetch := func(kind, query string) {
+		c := &http.Client{Timeout: time.Duration(secs+30) * time.Second}
+		res, err := c.Get(strings.TrimRight(p.Profile, "/") + "/debug/pprof/" + kind + query)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ocean-load: %s profile: %v\n", kind, err)
+			return
+		}
+		defer func() { _ = res.Body.Close() }()
+		b, err := io.ReadAll(res.Body)
+		if err == nil && res.StatusCode != 200 {
+			err = fmt.Errorf("status %d", res.StatusCode)
+		}
+		name := p.ProfilePrefix + "-" + kind + ".pprof"
+		if err == nil {
+			err = os.WriteFile(name, b, 0o600)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ocean-load: %s profile: %v\n", kind, err)
+			return
+		}
+		r.profMu.Lock()
+		r.profiles = append(r.profiles, name)
+		r.profMu.Unlock()
+	}
+	r.profWG.Go(func() {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if secs >= 1 {
+			fetch("profile", fmt.Sprintf("?seconds=%d", secs))
+		}
+	})
+	r.profWG.Go(func() {
+		t := time.NewTimer(ph.d - time.Second)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		for _, k := range []string{"mutex", "block", "allocs"} {
+			fetch(k, "")
+		}
+	})
 }
 
 func (r *runner) run(ctx context.Context) {
@@ -411,6 +489,9 @@ func (r *runner) run(ctx context.Context) {
 		s.start = time.Now()
 		r.cur.Store(s)
 		end := s.start.Add(ph.d)
+		if ph.name == "steady" || ph.name == "endurance" || ph.name == "spike" || (p.Mode == "ramp" && ph.name == "ramp") {
+			r.profile(context.WithoutCancel(ctx), ph)
+		}
 	phaseLoop:
 		for {
 			now := time.Now()
@@ -730,6 +811,9 @@ func (rep Report) Text() string {
 	verdict := "MET"
 	if !rep.Goal.Met {
 		verdict = "NOT MET: " + strings.Join(rep.Goal.Missed, ", ")
+	}
+	if len(rep.Profiles) > 0 {
+		fmt.Fprintf(&b, "\nserver profiles: %s\n", strings.Join(rep.Profiles, " "))
 	}
 	fmt.Fprintf(&b, "\ngoal (%s phase: p99 < %.0f ms per step, errors < %.1f%%): %s\n", rep.Goal.Phase, rep.Goal.P99Ms, 100*rep.Goal.ErrorRate, verdict)
 	return b.String()
