@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&p.AdminPass, "admin-password", os.Getenv("OCEAN_ADMIN_PASSWORD"), "admin password")
 	fs.StringVar(&p.Profile, "profile", "", "a server's pprof base URL (OCEAN_DEBUG_ADDR, e.g. http://127.0.0.1:6060): take CPU, mutex, block and allocation profiles in the steady phase")
 	fs.StringVar(&p.ProfilePrefix, "profile-prefix", "ocean", "profiles are written to PREFIX-profile.pprof, PREFIX-mutex.pprof, …")
+	fs.Uint64Var(&p.Seed, "seed", 0, "seed of the shoppers' choices and think times (0: from the clock)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Each session keeps a keep-alive connection; with the server on the
 	// same machine every one is two descriptors (one per process).
 	limit := loadgen.RaiseFDLimit(20000)
-	if need := uint64(p.Sessions) + 200; limit > 0 && limit < need {
+	if need := uint64(max(p.Sessions, 0)) + 200; limit > 0 && limit < need {
 		fmt.Fprintf(stderr, "ocean-load: warning: open-file limit %d is below the %d sessions need (ulimit -n)\n", limit, need)
 	}
 	rep, err := loadgen.RunSessions(ctx, p)

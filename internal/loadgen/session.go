@@ -537,7 +537,7 @@ func (r *runner) ordersTotal() int64 {
 func (r *runner) shopper(ctx context.Context, i int) {
 	r.active.Add(1)
 	defer r.active.Add(-1)
-	rng := rand.New(rand.NewPCG(r.plan.Seed, uint64(i)))
+	rng := rand.New(rand.NewPCG(r.plan.Seed, uint64(i))) //nolint:gosec // think times and page choices: repeatable with -seed, no secret
 	target := i % len(r.plan.Targets)
 	// Shoppers arrive spread out, not all in the same millisecond.
 	if !r.think(ctx, rng, i) {
