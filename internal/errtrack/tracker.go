@@ -53,7 +53,7 @@ type Tracker struct {
 	stop     chan struct{}
 	done     chan struct{}
 	closing  sync.Once
-	logLimit logLimiter
+	logLimit *httpx.LogLimiter
 	written  int
 }
 
@@ -88,7 +88,7 @@ func New(cfg Config) *Tracker {
 			Help: "Errors captured by the built-in error tracker, by kind (server: a 5xx answer, panic: a recovered panic, browser: a JavaScript error a browser reported)."}, []string{"kind"}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "ocean_errors_dropped_total",
 			Help: "Captured errors dropped because the tracker's queue was full or the store refused them."}),
-		logLimit: logLimiter{per: time.Minute, max: 5},
+		logLimit: httpx.NewLogLimiter(time.Minute, 5),
 	}
 	for _, k := range []Kind{Server, Panic, Browser} {
 		t.captured.WithLabelValues(string(k))
@@ -237,7 +237,7 @@ func (t *Tracker) write(events []Event) {
 	defer cancel()
 	if err := t.cfg.Store.Record(ctx, events, t.cfg.Samples); err != nil {
 		t.dropped.Add(float64(len(events)))
-		if t.logLimit.allow(time.Now()) {
+		if t.logLimit.Allow(time.Now()) {
 			t.cfg.Log.Warn("error tracker: storing events failed", "events", len(events), "err", scrub.Message(err.Error()))
 		}
 	}
@@ -249,7 +249,7 @@ func (t *Tracker) write(events []Event) {
 	t.written += len(events)
 	if t.written >= pruneEvery {
 		t.written = 0
-		if _, err := t.cfg.Store.Prune(ctx, t.cfg.Now().Add(-t.cfg.MaxAge), t.cfg.Groups); err != nil && t.logLimit.allow(time.Now()) {
+		if _, err := t.cfg.Store.Prune(ctx, t.cfg.Now().Add(-t.cfg.MaxAge), t.cfg.Groups); err != nil && t.logLimit.Allow(time.Now()) {
 			t.cfg.Log.Warn("error tracker: pruning failed", "err", scrub.Message(err.Error()))
 		}
 	}
@@ -281,24 +281,3 @@ func clipText(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// logLimiter allows max events per period.
-type logLimiter struct {
-	mu    sync.Mutex
-	per   time.Duration
-	max   int
-	start time.Time
-	n     int
-}
-
-func (l *logLimiter) allow(now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.start) >= l.per {
-		l.start, l.n = now, 0
-	}
-	if l.n >= l.max {
-		return false
-	}
-	l.n++
-	return true
-}

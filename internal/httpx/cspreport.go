@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +41,7 @@ func CSPReports(reg prometheus.Registerer, log *slog.Logger, logPerMinute int) h
 	if reg != nil {
 		reg.MustRegister(reports)
 	}
-	lim := &logLimiter{per: time.Minute, max: logPerMinute}
+	lim := NewLogLimiter(time.Minute, logPerMinute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
 		if err != nil {
@@ -60,7 +59,7 @@ func CSPReports(reg prometheus.Registerer, log *slog.Logger, logPerMinute int) h
 				d = "other"
 			}
 			reports.WithLabelValues(d).Inc()
-			if lim.allow(time.Now()) && log != nil {
+			if lim.Allow(time.Now()) && log != nil {
 				log.Warn("content security policy violation", "directive", d, "blocked", clip(v.Blocked),
 					"document", clip(v.Document), "source", clip(v.Source), "client", ClientAddr(r))
 			}
@@ -121,25 +120,3 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s, "?")
 }
 
-// logLimiter allows max events per period (a fixed window: exactness does
-// not matter for log volume).
-type logLimiter struct {
-	mu    sync.Mutex
-	per   time.Duration
-	max   int
-	start time.Time
-	n     int
-}
-
-func (l *logLimiter) allow(now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.start) >= l.per {
-		l.start, l.n = now, 0
-	}
-	if l.n >= l.max {
-		return false
-	}
-	l.n++
-	return true
-}

@@ -35,18 +35,18 @@ func FuzzParseCSPReports(f *testing.F) {
 
 // TestLogLimiter: at most max lines per period, then again after it.
 func TestLogLimiter(t *testing.T) {
-	l := &logLimiter{per: time.Minute, max: 3}
+	l := NewLogLimiter(time.Minute, 3)
 	now := time.Unix(1000, 0)
 	n := 0
 	for range 10 {
-		if l.allow(now) {
+		if l.Allow(now) {
 			n++
 		}
 	}
 	if n != 3 {
 		t.Fatalf("%d lines in one minute, want 3", n)
 	}
-	if !l.allow(now.Add(time.Minute)) {
+	if !l.Allow(now.Add(time.Minute)) {
 		t.Fatal("no line after the minute")
 	}
 }
