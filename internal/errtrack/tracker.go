@@ -280,4 +280,3 @@ func clipText(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-

@@ -119,4 +119,3 @@ func clip(s string) string {
 	}
 	return strings.ToValidUTF8(s, "?")
 }
-
