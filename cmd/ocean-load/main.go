@@ -48,12 +48,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&p.Profile, "profile", "", "a server's pprof base URL (OCEAN_DEBUG_ADDR, e.g. http://127.0.0.1:6060): take CPU, mutex, block and allocation profiles in the steady phase")
 	fs.StringVar(&p.ProfilePrefix, "profile-prefix", "ocean", "profiles are written to PREFIX-profile.pprof, PREFIX-mutex.pprof, …")
 	fs.Uint64Var(&p.Seed, "seed", 0, "seed of the shoppers' choices and think times (0: from the clock)")
+	bench := fs.String("bench", "", "closed-loop throughput instead of sessions: get (-path), search (uncached), add (add to cart), checkout (uncontended) or hot (one variant)")
+	workers := fs.Int("workers", 16, "-bench: concurrent workers (each its own connection, no think time)")
+	benchFor := fs.Duration("duration", 10*time.Second, "-bench: how long")
+	path := fs.String("path", "/", "-bench get: the path to ask for")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	p.Targets = strings.Split(*targets, ",")
+	if *bench != "" {
+		loadgen.RaiseFDLimit(20000)
+		res, err := loadgen.Bench(ctx, loadgen.BenchOptions{Target: p.Targets[0], Kind: *bench, Path: *path, Workers: *workers, Duration: *benchFor,
+			AllowRemote: p.AllowRemote, AdminEmail: p.AdminEmail, AdminPass: p.AdminPass})
+		if err != nil {
+			fmt.Fprintln(stderr, "ocean-load:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, res)
+		if *jsonOut != "" {
+			b, _ := json.Marshal(res) //nolint:errchkjson // numbers and strings
+			if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o600); err != nil {
+				fmt.Fprintln(stderr, "ocean-load:", err)
+				return 1
+			}
+		}
+		return 0
+	}
 	if !*quiet {
 		p.Progress = stderr
 	}
