@@ -59,6 +59,7 @@ type Variant struct {
 	Options     map[string]string
 	Price       ocean.Money
 	Stock       int
+	Weight      int64 // grams, for weight-priced shipping
 }
 
 // Store keeps carts. Methods return *ocean.Error ENOTFOUND for a missing
@@ -102,12 +103,22 @@ type View struct {
 	Count         int               // units in the cart
 }
 
+// Weight is what the cart's lines weigh together, in grams.
+func (v *View) Weight() int64 {
+	var g int64
+	for _, l := range v.Lines {
+		g += l.Variant.Weight * int64(l.Quantity)
+	}
+	return g
+}
+
 // Service is the cart's rules.
 type Service struct {
 	store   Store
 	pricing pricing.Store
 	now     func() time.Time
-	// TaxIncluded says whether catalog prices include tax.
+	// TaxIncluded says whether catalog prices include tax when the shop's
+	// settings cannot say (a store without a settings row).
 	TaxIncluded bool
 	created     atomic.Uint64
 }
@@ -484,9 +495,18 @@ func (s *Service) price(ctx context.Context, c *Cart) (*View, error) {
 		}
 		lines = append(lines, pricing.Line{VariantID: it.VariantID, UnitPrice: cv.Price, Quantity: it.Quantity})
 	}
+	// The shop's settings decide whether prices include tax, and price an
+	// empty cart in the shop's currency.
 	in := pricing.Input{Currency: cur, Lines: lines, TaxIncluded: s.TaxIncluded}
-	if cur == "" {
-		in.Currency = "ZAR"
+	st, err := s.pricing.Settings(ctx)
+	switch {
+	case err == nil:
+		in.TaxIncluded = st.PricesIncludeTax
+		if cur == "" {
+			in.Currency = st.Currency
+		}
+	case ocean.ErrorCode(err) != ocean.ENOTFOUND:
+		return nil, err
 	}
 	if c.DiscountCode != "" {
 		d, err := s.pricing.DiscountByCode(ctx, c.DiscountCode)

@@ -170,6 +170,18 @@ type codes struct {
 	pricing.Store // nil: any other call panics, which a cart must not make
 	m             map[string]*pricing.Discount
 	err           error
+	settings      *pricing.Settings // nil: a store without settings (ENOTFOUND)
+}
+
+func (c *codes) Settings(context.Context) (*pricing.Settings, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.settings == nil {
+		return nil, ocean.Errorf(ocean.ENOTFOUND, "no settings")
+	}
+	st := *c.settings
+	return &st, nil
 }
 
 func (c *codes) DiscountByCode(_ context.Context, code string) (*pricing.Discount, error) {
@@ -215,7 +227,7 @@ func newService(t *testing.T) (*Service, *memStore, *codes) {
 		"WELCOME10": {ID: 1, Code: "WELCOME10", Kind: pricing.Percent, Value: 10},
 		"BIG":       {ID: 2, Code: "BIG", Kind: pricing.Fixed, Value: 5000, Currency: "ZAR", MinSubtotal: 50000, EndsAt: &ends},
 		"OLD":       {ID: 3, Code: "OLD", Kind: pricing.Percent, Value: 50, EndsAt: &past},
-	}}
+	}, settings: &pricing.Settings{Currency: "ZAR", PricesIncludeTax: true}}
 	s := NewService(st, pc, true)
 	s.now = func() time.Time { return now }
 	return s, st, pc
@@ -284,6 +296,44 @@ func TestOptionText(t *testing.T) {
 	}
 	if got := OptionText(nil); got != "" {
 		t.Fatalf("no options: %q", got)
+	}
+}
+
+// The shop's settings, not code, decide an empty cart's currency and
+// whether prices include tax; a cart's weight is its lines' weights.
+func TestSettingsDecideCurrencyAndTax(t *testing.T) {
+	s, st, pc := newService(t)
+	pc.settings = &pricing.Settings{Currency: "EUR", PricesIncludeTax: false}
+	v, err := s.Create(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Totals.Total != (ocean.Money{Currency: "EUR"}) || v.Totals.TaxIncluded {
+		t.Fatalf("empty cart of a EUR shop = %+v", v.Totals)
+	}
+	tee := st.variants[teeS]
+	tee.Weight = 450
+	st.variants[teeS] = tee
+	if v, err = s.Add(ctx, v.ID, 0, teeS, 2); err != nil {
+		t.Fatal(err)
+	}
+	if v.Weight() != 900 || v.Totals.Subtotal != zar(40000) || v.Totals.TaxIncluded {
+		t.Fatalf("cart = %+v, weight %d", v.Totals, v.Weight())
+	}
+	pc.settings.PricesIncludeTax = true
+	if v, err = s.Get(ctx, v.ID, 0); err != nil || !v.Totals.TaxIncluded {
+		t.Fatalf("after the switch = %+v, %v", v, err)
+	}
+	// A store without settings falls back to the service's own rule; any
+	// other failure to read them is the cart's failure.
+	pc.settings = nil
+	if v, err = s.Get(ctx, v.ID, 0); err != nil || !v.Totals.TaxIncluded {
+		t.Fatalf("no settings = %+v, %v", v, err)
+	}
+	pc.err = errors.New("down")
+	pc.settings = &pricing.Settings{}
+	if _, err := s.Get(ctx, v.ID, 0); err == nil {
+		t.Fatal("a failed settings read priced the cart")
 	}
 }
 

@@ -331,7 +331,7 @@ func (s *Service) AllShippingMethods(ctx context.Context) ([]pricing.ShippingMet
 
 // SetTaxRate sets a country's rate (0 to 10000 basis points); the country
 // must be a code the shop's settings list.
-func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate) error {
+func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) error {
 	r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
 	r.Name = strings.TrimSpace(r.Name)
 	var fe []ocean.FieldError
@@ -353,7 +353,7 @@ func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate) error {
 	if r.Name == "" {
 		r.Name = fmt.Sprintf("Tax %d.%02d%%", r.RateBP/100, r.RateBP%100)
 	}
-	return s.c.Pricing.SetTaxRate(ctx, r)
+	return s.c.Pricing.PutTaxRate(ctx, r, a)
 }
 
 // Settings returns the shop's settings.
@@ -364,12 +364,12 @@ func (s *Service) Settings(ctx context.Context) (*pricing.Settings, error) {
 // UpdateSettings validates and writes the shop's settings; st.Version is
 // the version the change was made from (ESTALE when it is no longer
 // current).
-func (s *Service) UpdateSettings(ctx context.Context, st pricing.Settings) (*pricing.Settings, error) {
+func (s *Service) UpdateSettings(ctx context.Context, st pricing.Settings, a pricing.Actor) (*pricing.Settings, error) {
 	st.Normalize()
 	if err := st.Validate(); err != nil {
 		return nil, err
 	}
-	return s.c.Pricing.UpdateSettings(ctx, st)
+	return s.c.Pricing.UpdateSettings(ctx, st, a)
 }
 
 func (s *Service) totals(ctx context.Context, v *cart.View, country, method string) (pricing.Totals, *pricing.ShippingMethod, error) {
@@ -409,7 +409,8 @@ func (s *Service) totals(ctx context.Context, v *cart.View, country, method stri
 	for i, l := range v.Lines {
 		lines[i] = pricing.Line{VariantID: l.VariantID, UnitPrice: l.UnitPrice, Quantity: l.Quantity}
 	}
-	t, err := pricing.Compute(pricing.Input{Currency: v.Totals.Subtotal.Currency, Lines: lines, Discount: v.Discount, Shipping: ship, Tax: tax, TaxIncluded: s.c.Carts.TaxIncluded})
+	t, err := pricing.Compute(pricing.Input{Currency: v.Totals.Subtotal.Currency, Lines: lines, Discount: v.Discount, Shipping: ship, Weight: v.Weight(),
+		Tax: tax, TaxIncluded: v.Totals.TaxIncluded})
 	return t, ship, err
 }
 

@@ -541,6 +541,16 @@ func (e *env) seedCatalog() {
 	if err := e.db.Commerce().SetTaxRate(e.ctx, pricing.TaxRate{Country: "ZA", Name: "VAT 15%", RateBP: 1500}); err != nil {
 		e.t.Fatal(err)
 	}
+	// These tests price tax on top of the prices (the shop's settings say
+	// whether prices include it).
+	st, err := e.db.Commerce().Settings(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	st.PricesIncludeTax = false
+	if _, err := e.db.Commerce().UpdateSettings(e.ctx, *st, pricing.Actor{}); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // newCart returns a guest (userID 0) or shopper cart holding qty of variant.

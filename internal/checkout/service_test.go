@@ -52,7 +52,15 @@ func TestCheckoutPaysCapturesAndConfirms(t *testing.T) {
 func TestCheckoutMailWithDiscountAndIncludedTax(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.carts.TaxIncluded = true
+	// The shop's settings say prices include tax.
+	st, err := e.svc.Settings(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.PricesIncludeTax = true
+	if _, err := e.svc.UpdateSettings(e.ctx, *st, pricing.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.svc.CreateDiscount(e.ctx, &pricing.Discount{Code: "ten", Kind: pricing.Percent, Value: 10}); err != nil {
 		t.Fatal(err)
 	}
@@ -877,28 +885,28 @@ func TestQuoteAndShippingMethods(t *testing.T) {
 	}
 	next := *st
 	next.Countries = []string{" za", "BR", "ZA"}
-	got, err := e.svc.UpdateSettings(e.ctx, next)
+	got, err := e.svc.UpdateSettings(e.ctx, next, pricing.Actor{ID: 1})
 	if err != nil || got.Version != st.Version+1 || len(got.Countries) != 2 || got.Countries[0] != "ZA" {
 		t.Fatalf("update = %+v, %v", got, err)
 	}
 	if _, err := e.svc.ShippingMethods(e.ctx, "BR"); err != nil {
 		t.Fatalf("BR after adding it: %v", err)
 	}
-	if _, err := e.svc.UpdateSettings(e.ctx, next); ocean.ErrorCode(err) != ocean.ESTALE {
+	if _, err := e.svc.UpdateSettings(e.ctx, next, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.ESTALE {
 		t.Fatalf("stale: %v", err)
 	}
 	bad := *got
 	bad.ShopName, bad.ContactEmail, bad.Currency, bad.Countries = "", "nope", "rand", []string{"XX"}
-	_, err = e.svc.UpdateSettings(e.ctx, bad)
+	_, err = e.svc.UpdateSettings(e.ctx, bad, pricing.Actor{ID: 1})
 	if !errors.As(err, &oe) || oe.Code != ocean.EINVALID || len(oe.Fields) != 4 {
 		t.Fatalf("bad settings: %v", err)
 	}
 	bad.Countries = nil
-	if _, err := e.svc.UpdateSettings(e.ctx, bad); ocean.ErrorCode(err) != ocean.EINVALID {
+	if _, err := e.svc.UpdateSettings(e.ctx, bad, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EINVALID {
 		t.Fatal(err)
 	}
 	// Tax rates: validated, only for countries the shop ships to.
-	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: " br ", RateBP: 1700}); err != nil {
+	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: " br ", RateBP: 1700}, pricing.Actor{ID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	rates, err := e.svc.TaxRates(e.ctx)
@@ -906,11 +914,11 @@ func TestQuoteAndShippingMethods(t *testing.T) {
 		t.Fatalf("rates = %+v, %v", rates, err)
 	}
 	for _, r := range []pricing.TaxRate{{Country: "ZA", RateBP: -1}, {Country: "ZA", RateBP: 10001}, {Country: "Z", RateBP: 1}, {Country: "ZA", RateBP: 1, Name: strings.Repeat("x", 61)}} {
-		if err := e.svc.SetTaxRate(e.ctx, r); ocean.ErrorCode(err) != ocean.EINVALID {
+		if err := e.svc.SetTaxRate(e.ctx, r, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EINVALID {
 			t.Errorf("%+v: %v", r, err)
 		}
 	}
-	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: "DE", RateBP: 1900}); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: "DE", RateBP: 1900}, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
 		t.Fatalf("DE: %v", err)
 	}
 	if ms, err := e.svc.AllShippingMethods(e.ctx); err != nil || len(ms) != 3 {

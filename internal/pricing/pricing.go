@@ -12,6 +12,7 @@ package pricing
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -112,18 +113,28 @@ func (d *Discount) Check(subtotal ocean.Money, now time.Time) error {
 	return nil
 }
 
-// ShippingMethod is one way to send an order to a country.
+// ShippingMethod is one way to send an order to the countries of a zone:
+// a flat price, or a price per weight bracket (WeightRates), free from a
+// subtotal (FreeAbove) either way.
 type ShippingMethod struct {
-	ID        int64       `json:"-"`
-	Code      string      `json:"code"`
-	Name      string      `json:"name"`
-	Country   string      `json:"country"` // ISO alpha-2 or "*" for every other country
-	Price     ocean.Money `json:"price"`
-	FreeAbove *int64      `json:"free_above,omitempty"` // free from this subtotal (after discount)
-	Position  int         `json:"-"`
+	ID     int64  `json:"-"`
+	ZoneID int64  `json:"-"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	// Country is, when read for a country, that country or RestOfWorld
+	// when the method is the rest of the world's; when read for the admin,
+	// the zone's first country. A method created with no ZoneID goes to
+	// the zone listing exactly this country (made when missing).
+	Country     string       `json:"country"`
+	Price       ocean.Money  `json:"price"`
+	FreeAbove   *int64       `json:"free_above,omitempty"` // free from this subtotal (after discount)
+	WeightRates []WeightRate `json:"weight_rates,omitempty"`
+	Position    int          `json:"-"`
+	Version     int64        `json:"-"`
 }
 
-// Cost is what the method costs for a discounted subtotal.
+// Cost is what the method costs for a discounted subtotal, ignoring
+// weight brackets (a weight-priced method's base price).
 func (m ShippingMethod) Cost(discounted int64) int64 {
 	if m.FreeAbove != nil && discounted >= *m.FreeAbove {
 		return 0
@@ -155,6 +166,7 @@ type Input struct {
 	Lines       []Line
 	Discount    *Discount       // already checked with Check
 	Shipping    *ShippingMethod // nil before the shopper picked one
+	Weight      int64           // grams, for weight-priced shipping
 	Tax         *TaxRate        // nil: no tax known for the destination yet
 	TaxIncluded bool            // prices already include tax
 }
@@ -195,7 +207,12 @@ func Compute(in Input) (Totals, error) {
 		if in.Shipping.Price.Currency != cur {
 			return Totals{}, ocean.Errorf(ocean.EUNPROCESSABLE, "The shipping method is priced in %s, the cart in %s.", in.Shipping.Price.Currency, cur)
 		}
-		ship = in.Shipping.Cost(after)
+		c, ok := in.Shipping.Quote(after, in.Weight)
+		if !ok {
+			return Totals{}, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("%s does not carry parcels of %s; choose another shipping method.", in.Shipping.Name, Grams(in.Weight)),
+				Fields: []ocean.FieldError{{Field: "shipping_method", Message: "does not carry a cart of this weight"}}}
+		}
+		ship = c
 	}
 	base := after + ship
 	t := Totals{Subtotal: money(sub), Discount: money(disc), Shipping: money(ship), TaxIncluded: in.TaxIncluded}
@@ -225,8 +242,13 @@ type Store interface {
 	DiscountByCode(ctx context.Context, code string) (*Discount, error) // ENOTFOUND
 	Discounts(ctx context.Context) ([]Discount, error)
 	CreateDiscount(ctx context.Context, d *Discount) error // ECONFLICT on a taken code
+	// ShippingMethods returns the methods for a country: those of the
+	// zone listing it, or when no zone does, those of the RestOfWorld zone.
 	ShippingMethods(ctx context.Context, country string) ([]ShippingMethod, error)
 	AllShippingMethods(ctx context.Context) ([]ShippingMethod, error)
+	// CreateShippingMethod adds m to zone m.ZoneID (ENOTFOUND when it is
+	// gone), or with no ZoneID to the zone listing exactly m.Country, made
+	// when missing. ECONFLICT when the zone has a method with the code.
 	CreateShippingMethod(ctx context.Context, m *ShippingMethod) error
 	TaxRate(ctx context.Context, country string) (*TaxRate, error) // nil, nil is never returned: ENOTFOUND
 	SetTaxRate(ctx context.Context, r TaxRate) error
@@ -234,6 +256,48 @@ type Store interface {
 	// Settings reads the shop's settings row.
 	Settings(ctx context.Context) (*Settings, error)
 	// UpdateSettings writes s if the stored version is still s.Version
-	// (ESTALE otherwise) and returns the row with its new version.
-	UpdateSettings(ctx context.Context, s Settings) (*Settings, error)
+	// (ESTALE otherwise) and returns the row with its new version; the
+	// audit entry is written in the same transaction.
+	UpdateSettings(ctx context.Context, s Settings, a Actor) (*Settings, error)
+
+	ZoneStore
+}
+
+// ZoneStore keeps the shipping zones and their methods. Every write is one
+// transaction that also writes its audit entry (who, before, after); a
+// write naming a stale version is ESTALE and changes nothing, one on a
+// missing zone or method ENOTFOUND.
+type ZoneStore interface {
+	// Zones lists every zone with its methods, by position and name.
+	Zones(ctx context.Context) ([]Zone, error)
+	Zone(ctx context.Context, id int64) (*Zone, error)
+	// CreateZone adds z (ID and Version set on return): ECONFLICT naming
+	// the field when another zone has the name or lists one of the
+	// countries.
+	CreateZone(ctx context.Context, z *Zone, a Actor) error
+	// UpdateZone writes z's name, countries and position if its version is
+	// still z.Version, and returns it with the new version.
+	UpdateZone(ctx context.Context, z Zone, a Actor) (*Zone, error)
+	// DeleteZone removes a zone and its methods.
+	DeleteZone(ctx context.Context, id, version int64, a Actor) error
+	ShippingMethod(ctx context.Context, id int64) (*ShippingMethod, error)
+	// AddShippingMethod is CreateShippingMethod with an audit entry.
+	AddShippingMethod(ctx context.Context, m *ShippingMethod, a Actor) error
+	// UpdateShippingMethod writes m (its zone may change) if its version
+	// is still m.Version; ECONFLICT when the target zone has the code.
+	UpdateShippingMethod(ctx context.Context, m ShippingMethod, a Actor) (*ShippingMethod, error)
+	DeleteShippingMethod(ctx context.Context, id, version int64, a Actor) error
+	// PutTaxRate is SetTaxRate with an audit entry.
+	PutTaxRate(ctx context.Context, r TaxRate, a Actor) error
+	// SettingsAudit lists the newest entries first, at most limit.
+	SettingsAudit(ctx context.Context, limit int) ([]AuditEntry, error)
+}
+
+// Grams formats a weight for people: 850 g, 1.25 kg.
+func Grams(g int64) string {
+	if g < 1000 {
+		return fmt.Sprintf("%d g", g)
+	}
+	s := strings.TrimRight(fmt.Sprintf("%d.%03d", g/1000, g%1000), "0")
+	return strings.TrimSuffix(s, ".") + " kg"
 }

@@ -220,7 +220,7 @@ func (s *CommerceStore) Variants(ctx context.Context, ids []int64) (map[int64]ca
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.query(ctx, `SELECT v.id, p.name, p.slug, v.sku, v.options, v.price, v.currency, v.stock
+	rows, err := s.db.query(ctx, `SELECT v.id, p.name, p.slug, v.sku, v.options, v.price, v.currency, v.stock, v.weight
 FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id IN (`+placehol
 	for rows.Next() {
 		var v cart.Variant
 		var opts string
-		if err := rows.Scan(&v.ID, &v.ProductName, &v.ProductSlug, &v.SKU, &opts, &v.Price.Amount, &v.Price.Currency, &v.Stock); err != nil {
+		if err := rows.Scan(&v.ID, &v.ProductName, &v.ProductSlug, &v.SKU, &opts, &v.Price.Amount, &v.Price.Currency, &v.Stock, &v.Weight); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(opts), &v.Options); err != nil {
@@ -311,63 +311,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.Code, d.Kind, d.Value, d.Currency, d.M
 			return ocean.Errorf(ocean.ECONFLICT, "The code %s already exists.", d.Code)
 		}
 		d.ID = id
-		return err
-	})
-}
-
-const shipCols = `id, code, name, country, price, currency, free_above, position`
-
-func scanShipping(rows *sql.Rows) ([]pricing.ShippingMethod, error) {
-	defer rows.Close()
-	var out []pricing.ShippingMethod
-	for rows.Next() {
-		var m pricing.ShippingMethod
-		var free sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Code, &m.Name, &m.Country, &m.Price.Amount, &m.Price.Currency, &free, &m.Position); err != nil {
-			return nil, err
-		}
-		if free.Valid {
-			m.FreeAbove = &free.Int64
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// ShippingMethods returns the methods for a country: its own rows when it
-// has any (a country with methods of its own is its own zone), otherwise
-// the '*' rows, the rest of the world's. An international rate is never
-// offered for a country the shop has domestic methods for.
-func (s *CommerceStore) ShippingMethods(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
-	rows, err := s.db.query(ctx, `SELECT `+shipCols+` FROM shipping_methods m WHERE m.country = ?
-   OR (m.country = '*' AND NOT EXISTS (SELECT 1 FROM shipping_methods o WHERE o.country = ?))
-ORDER BY position, price, code`, country, country)
-	if err != nil {
-		return nil, err
-	}
-	return scanShipping(rows)
-}
-
-func (s *CommerceStore) AllShippingMethods(ctx context.Context) ([]pricing.ShippingMethod, error) {
-	rows, err := s.db.query(ctx, `SELECT `+shipCols+` FROM shipping_methods ORDER BY country, position, code`)
-	if err != nil {
-		return nil, err
-	}
-	return scanShipping(rows)
-}
-
-func (s *CommerceStore) CreateShippingMethod(ctx context.Context, m *pricing.ShippingMethod) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		var free any
-		if m.FreeAbove != nil {
-			free = *m.FreeAbove
-		}
-		id, err := tx.insertID(ctx, `INSERT INTO shipping_methods (code, name, country, price, currency, free_above, position) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			m.Code, m.Name, m.Country, m.Price.Amount, m.Price.Currency, free, m.Position)
-		if s.db.IsUnique(err) {
-			return ocean.Errorf(ocean.ECONFLICT, "The shipping method %s for %s already exists.", m.Code, m.Country)
-		}
-		m.ID = id
 		return err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -37,21 +38,40 @@ func readSettings(row *sql.Row) (*pricing.Settings, error) {
 // UpdateSettings writes st when the stored version is st.Version: one
 // conditional UPDATE, so of two writers holding the same version exactly
 // one wins and the other gets ESTALE with nothing written.
-func (s *CommerceStore) UpdateSettings(ctx context.Context, st pricing.Settings) (*pricing.Settings, error) {
+func (s *CommerceStore) UpdateSettings(ctx context.Context, st pricing.Settings, a pricing.Actor) (*pricing.Settings, error) {
 	incl := 0
 	if st.PricesIncludeTax {
 		incl = 1
 	}
 	var out *pricing.Settings
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		var err error
+		before, err := readSettings(tx.queryRow(ctx, `SELECT shop_name, contact_email, currency, countries, prices_include_tax, version FROM shop_settings WHERE id = 1`))
+		if err != nil {
+			return err
+		}
+		if st.Currency != before.Currency {
+			// Prices are never converted: the currency changes only while
+			// nothing is priced in another one.
+			var variants, methods int
+			if err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM variants WHERE currency <> ?), (SELECT COUNT(*) FROM shipping_methods WHERE currency <> ?)`, st.Currency, st.Currency).Scan(&variants, &methods); err != nil {
+				return err
+			}
+			if variants+methods > 0 {
+				return &ocean.Error{Code: ocean.EUNPROCESSABLE,
+					Message: fmt.Sprintf("%d variants and %d shipping methods are priced in %s; prices are not converted, so the currency can change only while nothing is priced in another one.", variants, methods, before.Currency),
+					Fields:  []ocean.FieldError{{Field: "currency", Message: "cannot change while the catalog or shipping methods are priced in " + before.Currency}}}
+			}
+		}
 		out, err = readSettings(tx.queryRow(ctx, `UPDATE shop_settings SET shop_name = ?, contact_email = ?, currency = ?, countries = ?, prices_include_tax = ?, version = version + 1
 WHERE id = 1 AND version = ? RETURNING shop_name, contact_email, currency, countries, prices_include_tax, version`,
 			st.ShopName, st.ContactEmail, st.Currency, strings.Join(st.Countries, ","), incl, st.Version))
 		if ocean.ErrorCode(err) == ocean.ENOTFOUND {
 			return staleErr("shop's settings")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "settings", "1", "update", out.Version, before, out)
 	})
 	if err != nil {
 		return nil, err

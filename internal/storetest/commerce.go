@@ -61,6 +61,7 @@ func Commerce(t *testing.T, open func(t *testing.T) CommerceDB) {
 		t.Run("shipping methods per country", func(t *testing.T) { testShipping(t, fx(t)) })
 		t.Run("tax rates", func(t *testing.T) { testTaxRates(t, fx(t)) })
 		t.Run("shop settings are versioned", func(t *testing.T) { testSettings(t, fx(t)) })
+		t.Run("shipping zones and methods are versioned and audited", func(t *testing.T) { testZones(t, fx(t)) })
 	})
 	t.Run("inventory", func(t *testing.T) {
 		t.Run("adjustments and their ledger", func(t *testing.T) { testAdjust(t, fx(t)) })
@@ -404,7 +405,7 @@ func testShipping(t *testing.T, f *shop) {
 		t.Fatalf("DE methods = %+v, %v", de, err)
 	}
 	all, err := f.s.AllShippingMethods(ctx)
-	if err != nil || len(all) != 3 || all[0].Country != "*" || all[2].Country != "ZA" {
+	if err != nil || len(all) != 3 || all[0].Country != "ZA" || all[2].Country != "*" {
 		t.Fatalf("all methods = %+v, %v", all, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/pricing"
 )
 
 func testSettings(t *testing.T, f *shop) {
@@ -20,7 +21,7 @@ func testSettings(t *testing.T, f *shop) {
 	}
 	next := *st
 	next.ShopName, next.Countries, next.PricesIncludeTax = "Kelp & Co", []string{"ZA", "NA"}, false
-	got, err := f.s.UpdateSettings(ctx, next)
+	got, err := f.s.UpdateSettings(ctx, next, pricing.Actor{ID: 1, Name: "boss@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func testSettings(t *testing.T, f *shop) {
 	// A write from the old version changes nothing.
 	stale := *st
 	stale.ShopName = "Lost"
-	if _, err := f.s.UpdateSettings(ctx, stale); ocean.ErrorCode(err) != ocean.ESTALE {
+	if _, err := f.s.UpdateSettings(ctx, stale, pricing.Actor{ID: 1, Name: "boss@example.com"}); ocean.ErrorCode(err) != ocean.ESTALE {
 		t.Fatalf("stale write: %v; want ESTALE", err)
 	}
 	if again, err := f.s.Settings(ctx); err != nil || again.ShopName != "Kelp & Co" || again.Version != 2 {
@@ -45,7 +46,7 @@ func testSettings(t *testing.T, f *shop) {
 			defer wg.Done()
 			w := *got
 			w.ShopName = name
-			if _, err := f.s.UpdateSettings(ctx, w); err == nil {
+			if _, err := f.s.UpdateSettings(ctx, w, pricing.Actor{ID: 1, Name: "boss@example.com"}); err == nil {
 				wins <- name
 			} else if ocean.ErrorCode(err) != ocean.ESTALE {
 				t.Error(err)
