@@ -15,13 +15,13 @@ import (
 // nothing.
 
 func (a *API) settingsRoutes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET", "/api/v1/admin/settings", a.admin(a.getSettings), ""},
 		{"PATCH", "/api/v1/admin/settings", a.admin(a.patchSettings), ""},
 		{"GET", "/api/v1/admin/shipping-methods", a.admin(a.listShippingMethods), ""},
 		{"GET", "/api/v1/admin/tax-rates", a.admin(a.listTaxRates), ""},
 		{"PUT", "/api/v1/admin/tax-rates/{country}", a.admin(a.putTaxRate), ""},
-	}
+	}, a.shippingRoutes()...)
 }
 
 func (a *API) getSettings(w http.ResponseWriter, r *http.Request, _ *account.User) {
@@ -44,7 +44,7 @@ type settingsIn struct {
 	Version          *int64    `json:"version"`
 }
 
-func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, _ *account.User) {
+func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, u *account.User) {
 	version, err := ifMatch(r)
 	if err != nil {
 		fail(w, r, err)
@@ -84,7 +84,7 @@ func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, _ *account.U
 	if in.PricesIncludeTax != nil {
 		st.PricesIncludeTax = *in.PricesIncludeTax
 	}
-	out, err := a.Checkout.UpdateSettings(r.Context(), *st)
+	out, err := a.Checkout.UpdateSettings(r.Context(), *st, settingsActor(u))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -94,15 +94,18 @@ func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, _ *account.U
 }
 
 func (a *API) listShippingMethods(w http.ResponseWriter, r *http.Request, _ *account.User) {
-	ms, err := a.Checkout.AllShippingMethods(r.Context())
+	zs, err := a.Checkout.Zones(r.Context())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if ms == nil {
-		ms = []pricing.ShippingMethod{}
+	out := []methodJSON{}
+	for _, z := range zs {
+		for _, m := range z.Methods {
+			out = append(out, toMethodJSON(m, z.Countries))
+		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": ms})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
 func (a *API) listTaxRates(w http.ResponseWriter, r *http.Request, _ *account.User) {
@@ -114,7 +117,7 @@ func (a *API) listTaxRates(w http.ResponseWriter, r *http.Request, _ *account.Us
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": rs})
 }
 
-func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, _ *account.User) {
+func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, u *account.User) {
 	var in struct {
 		RateBP *int   `json:"rate_bp"`
 		Name   string `json:"name"`
@@ -128,7 +131,7 @@ func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, _ *account.User
 		return
 	}
 	rate := pricing.TaxRate{Country: r.PathValue("country"), Name: in.Name, RateBP: *in.RateBP}
-	if err := a.Checkout.SetTaxRate(r.Context(), rate); err != nil {
+	if err := a.Checkout.SetTaxRate(r.Context(), rate, settingsActor(u)); err != nil {
 		fail(w, r, err)
 		return
 	}

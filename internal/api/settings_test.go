@@ -84,11 +84,21 @@ func testTaxAndShippingRoutes(t *testing.T) {
 		t.Fatalf("put = %s", r.raw)
 	}
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":1400,"name":"VAT 14%"}`, adm...), 200, "")
-	// The new rate prices the next checkout: R200 tee + R60 shipping, 14%.
+	// The new rate prices the next checkout: R200 tee + R60 shipping, 14%,
+	// included in the prices as the settings say: R31.93 of R260.
+	r = s.want(s.do("POST", "/api/v1/carts/"+s.cart(1)+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "")
+	if !strings.Contains(r.raw, `"tax":{"amount":3193,`) || !strings.Contains(r.raw, `"total":{"amount":26000,`) || !strings.Contains(r.raw, `"tax_included":true`) {
+		t.Fatalf("checkout with VAT 14%% included: %s", r.raw)
+	}
+	// Settings now say prices exclude tax: the cart and the checkout add it.
+	s.want(s.do("PATCH", "/api/v1/admin/settings", `{"prices_include_tax":false}`, adm...), 200, "")
 	cart := s.cart(1)
+	if r := s.want(s.do("GET", "/api/v1/carts/"+cart, ""), 200, ""); !strings.Contains(r.raw, `"tax_included":false`) {
+		t.Fatalf("cart after the switch: %s", r.raw)
+	}
 	r = s.want(s.do("POST", "/api/v1/carts/"+cart+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "")
-	if !strings.Contains(r.raw, `"amount":29640`) {
-		t.Fatalf("checkout with VAT 14%%: %s", r.raw)
+	if !strings.Contains(r.raw, `"total":{"amount":29640,`) || !strings.Contains(r.raw, `"tax_included":false`) {
+		t.Fatalf("checkout with VAT 14%% added: %s", r.raw)
 	}
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":10001}`, adm...), 400, "")
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{}`, adm...), 400, "rate_bp")

@@ -10,19 +10,28 @@ import (
 // SeedRules gives a shop without shipping methods a starting set, so
 // checkout works on first start: South African VAT (15%), standard and
 // express delivery in South Africa (standard free from R750), one
-// international rate. A shop that has any shipping method is left alone.
+// international rate, as the zones "South Africa" and "Rest of the world".
+// A shop that has any shipping zone is left alone.
 func SeedRules(ctx context.Context, store pricing.Store) error {
-	ms, err := store.AllShippingMethods(ctx)
-	if err != nil || len(ms) > 0 {
+	zs, err := store.Zones(ctx)
+	if err != nil || len(zs) > 0 {
 		return err
 	}
 	free := int64(75000)
+	sys := pricing.Actor{Name: "demo seed"}
+	home := &pricing.Zone{Name: "South Africa", Countries: []string{"ZA"}}
+	world := &pricing.Zone{Name: "Rest of the world", Countries: []string{pricing.RestOfWorld}, Position: 1000}
+	for _, z := range []*pricing.Zone{home, world} {
+		if err := store.CreateZone(ctx, z, sys); err != nil {
+			return err
+		}
+	}
 	for _, m := range []pricing.ShippingMethod{
-		{Code: "standard", Name: "Standard delivery (3-5 working days)", Country: "ZA", Price: ocean.Money{Amount: 6000, Currency: "ZAR"}, FreeAbove: &free, Position: 1},
-		{Code: "express", Name: "Express delivery (next working day)", Country: "ZA", Price: ocean.Money{Amount: 15000, Currency: "ZAR"}, Position: 2},
-		{Code: "international", Name: "International courier (5-10 working days)", Country: "*", Price: ocean.Money{Amount: 45000, Currency: "ZAR"}, Position: 3},
+		{ZoneID: home.ID, Code: "standard", Name: "Standard delivery (3-5 working days)", Price: ocean.Money{Amount: 6000, Currency: "ZAR"}, FreeAbove: &free, Position: 1},
+		{ZoneID: home.ID, Code: "express", Name: "Express delivery (next working day)", Price: ocean.Money{Amount: 15000, Currency: "ZAR"}, Position: 2},
+		{ZoneID: world.ID, Code: "international", Name: "International courier (5-10 working days)", Price: ocean.Money{Amount: 45000, Currency: "ZAR"}, Position: 3},
 	} {
-		if err := store.CreateShippingMethod(ctx, &m); err != nil && ocean.ErrorCode(err) != ocean.ECONFLICT {
+		if err := store.AddShippingMethod(ctx, &m, sys); err != nil {
 			return err
 		}
 	}

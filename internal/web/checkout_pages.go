@@ -125,6 +125,7 @@ type methodView struct {
 	Cost       ocean.Money // what it costs for this cart (free above the threshold)
 	FreeAbove  *ocean.Money
 	Checked    bool
+	Unable     string // why the method cannot take this cart (too heavy); "" when it can
 }
 
 // checkoutData is the data of the four checkout pages.
@@ -354,19 +355,30 @@ func (w *Web) methods(r *http.Request, v *cart.View, st checkoutState) ([]method
 		return nil, err
 	}
 	out := make([]methodView, 0, len(ms))
+	first := -1
 	for _, m := range ms {
+		mv := methodView{Code: m.Code, Name: m.Name, Price: m.Price, Checked: m.Code == st.Method}
 		_, t, err := w.checkout.Quote(r.Context(), v.ID, userID(r), st.Address.Country, m.Code)
-		if err != nil {
+		switch {
+		case err == nil:
+			mv.Cost = t.Shipping
+			if first < 0 {
+				first = len(out)
+			}
+		case unableToCarry(err):
+			// The same rule the checkout applies: a method whose weight
+			// brackets end below the cart's weight is shown, not offered.
+			mv.Unable, mv.Checked = ocean.ErrorMessage(err), false
+		default:
 			return nil, err
 		}
-		mv := methodView{Code: m.Code, Name: m.Name, Price: m.Price, Cost: t.Shipping, Checked: m.Code == st.Method}
 		if m.FreeAbove != nil {
 			mv.FreeAbove = &ocean.Money{Amount: *m.FreeAbove, Currency: m.Price.Currency}
 		}
 		out = append(out, mv)
 	}
-	if st.Method == "" && len(out) > 0 {
-		out[0].Checked = true
+	if st.Method == "" && first >= 0 {
+		out[first].Checked = true
 	}
 	return out, nil
 }
@@ -421,12 +433,34 @@ func (w *Web) checkoutShippingPost(rw http.ResponseWriter, r *http.Request) {
 		w.renderShipping(rw, r, v, st, http.StatusUnprocessableEntity, form)
 		return
 	}
+	if _, _, err := w.checkout.Quote(r.Context(), v.ID, userID(r), st.Address.Country, method); unableToCarry(err) {
+		form := newForm()
+		form.Message = ocean.ErrorMessage(err)
+		form.Errors["method"] = "This method cannot take an order this heavy; choose another."
+		w.renderShipping(rw, r, v, st, http.StatusUnprocessableEntity, form)
+		return
+	}
 	st.Method, st.Key = method, ""
 	if err := w.saveCheckout(rw, v.ID, st); err != nil {
 		w.fail(rw, r, err)
 		return
 	}
 	http.Redirect(rw, r, "/checkout/payment", http.StatusSeeOther)
+}
+
+// unableToCarry reports whether err is the checkout's refusal of a method
+// for the cart's weight.
+func unableToCarry(err error) bool {
+	var oe *ocean.Error
+	if !errors.As(err, &oe) || oe.Code != ocean.EUNPROCESSABLE {
+		return false
+	}
+	for _, f := range oe.Fields {
+		if f.Field == "shipping_method" {
+			return true
+		}
+	}
+	return false
 }
 
 // ---------------------------------------------------------------- 3 payment
