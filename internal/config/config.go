@@ -320,7 +320,7 @@ var Settings = []Setting{
 			c.MailFrom = v
 			return nil
 		}},
-	{"prices-include-tax", "OCEAN_PRICES_INCLUDE_TAX", "true", "catalog prices include the destination's tax (VAT), which receipts show as included; false adds tax at checkout",
+	{"prices-include-tax", "OCEAN_PRICES_INCLUDE_TAX", "true", "whether catalog prices include tax when the shop has no settings row; the admin settings (prices include tax) decide otherwise",
 		boolean(func(c *Config) *bool { return &c.PricesIncludeTax })},
 	{"reservation-ttl", "OCEAN_RESERVATION_TTL", "10m", "how long a checkout holds stock while payment runs; unpaid reservations are released after it",
 		duration(func(c *Config) *time.Duration { return &c.ReservationTTL }, time.Second, 24*time.Hour)},
