@@ -16,7 +16,7 @@ func TestZoneAndMethodRules(t *testing.T) {
 	code := func(err error) string { return ocean.ErrorCode(err) }
 
 	bad := &pricing.Zone{Name: " ", Countries: []string{"zz"}}
-	if err := e.svc.CreateZone(e.ctx, bad, boss); code(err) != ocean.EINVALID || len(err.(*ocean.Error).Fields) != 2 {
+	if err := e.svc.CreateZone(e.ctx, bad, boss); code(err) != ocean.EINVALID || len(ocean.ErrorFields(err)) != 2 {
 		t.Fatalf("bad zone: %v", err)
 	}
 	if err := e.svc.CreateZone(e.ctx, &pricing.Zone{Name: "Brazil", Countries: []string{"BR"}}, boss); code(err) != ocean.EUNPROCESSABLE {

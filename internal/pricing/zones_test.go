@@ -87,12 +87,8 @@ func TestZoneAndMethodValidation(t *testing.T) {
 }
 
 func fieldsOf(err error) string {
-	oe, ok := err.(*ocean.Error)
-	if !ok {
-		return ""
-	}
 	var fs []string
-	for _, f := range oe.Fields {
+	for _, f := range ocean.ErrorFields(err) {
 		fs = append(fs, f.Field)
 	}
 	return strings.Join(fs, ",")

@@ -54,7 +54,7 @@ func scanMethods(rows *sql.Rows, country func(pricing.ShippingMethod) string) ([
 // zoneCountries maps every zone id to its countries, in the order stored
 // (by country code, RestOfWorld first since '*' sorts before letters).
 func (s *CommerceStore) zoneCountries(ctx context.Context, q zoneQuerier) (map[int64][]string, error) {
-	rows, err := q.query(ctx, `SELECT zone_id, country FROM shipping_zone_countries ORDER BY zone_id, country`)
+	rows, err := q.query(ctx, `SELECT zone_id, country FROM shipping_zone_countries ORDER BY zone_id, country`) //nolint:sqlclosecheck // EachRow closes it
 	if err != nil {
 		return nil, err
 	}
