@@ -223,7 +223,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	w, err := web.New(web.Config{Catalog: a.Catalog, Media: pictures, Log: log, PublicURL: cfg.PublicURL, Accounts: a.Accounts, Mailbox: box,
 		Carts: a.Carts, Checkout: a.Checkout, Payment: pay, Inventory: a.Inventory,
 		Locks: a.Locker, LockStats: a.LockMetrics.Stats, Instance: instanceName(), Errors: db.Errors(), Vitals: db.Vitals(),
-		KPI: kpi.New(a.DB.KPI(), demo.Currency, nil)})
+		KPI: kpi.New(a.DB.KPI(), demo.Currency, nil), Release: Version, LocalCA: cfg.TLS == "local"})
 	if err != nil {
 		return err
 	}

@@ -39,9 +39,26 @@ type buyShop struct {
 	co    *checkout.Service
 	inv   *inventory.Service
 	ids   map[string]int64 // variant id by SKU
+	gw    *sandbox.Gateway
+	log   *slog.Logger
 }
 
 func newBuyShop(t *testing.T) *buyShop {
+	t.Helper()
+	shop, cfg := newBuyParts(t)
+	w, err := web.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(shop.handler(w))
+	t.Cleanup(srv.Close)
+	shop.srv = srv
+	return shop
+}
+
+// newBuyParts is a buyShop's services and the storefront's configuration,
+// before a storefront is built and served (newBuyShop does both).
+func newBuyParts(t *testing.T) (*buyShop, web.Config) {
 	t.Helper()
 	ctx := context.Background()
 	db := sqlitetest.Open(t)
@@ -112,18 +129,18 @@ func newBuyShop(t *testing.T) *buyShop {
 	}
 	co := checkout.New(checkout.Config{Store: store, Carts: carts, CartData: store, Pricing: store,
 		Gateways: map[string]payment.Gateway{gw.Name(): gw}, Sealer: accounts, Log: quiet})
-	w, err := web.New(web.Config{Catalog: cat, Log: quiet, Accounts: accounts, Mailbox: box, Carts: carts, Checkout: co,
-		Payment: web.Payment{Gateway: sandbox.Name, CardPage: sandbox.PayPath}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := web.Config{Catalog: cat, Log: quiet, Accounts: accounts, Mailbox: box, Carts: carts, Checkout: co,
+		Payment: web.Payment{Gateway: sandbox.Name, CardPage: sandbox.PayPath}}
+	return &buyShop{accShop: &accShop{svc: accounts, box: box}, carts: carts, co: co, inv: inventory.NewService(store), ids: ids, gw: gw, log: quiet}, cfg
+}
+
+// handler serves storefront w with the sandbox gateway's pages behind the
+// server's middleware.
+func (s *buyShop) handler(w *web.Web) http.Handler {
 	mux := http.NewServeMux()
 	w.Register(mux)
-	mux.Handle("/sandbox-gateway/", sandbox.Handler(gw))
-	h := httpx.Chain(mux, httpx.WithRequestID, httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(quiet, w.ErrorPage))
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
-	return &buyShop{accShop: &accShop{srv: srv, svc: accounts, box: box}, carts: carts, co: co, inv: inventory.NewService(store), ids: ids}
+	mux.Handle("/sandbox-gateway/", sandbox.Handler(s.gw))
+	return httpx.Chain(mux, httpx.WithRequestID, httpx.SecurityHeaders, httpx.CheckRequest(w.ErrorPage), httpx.Recover(s.log, w.ErrorPage))
 }
 
 // add puts a product in the cart from its page, as the page's form does.

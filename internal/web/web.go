@@ -50,9 +50,12 @@ type Web struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	assets *assets
-	icons  map[string]template.HTML
-	images imageCache
-	cards  cardCache
+	worker *worker // the service worker (offline.go)
+	// localCA: no service worker over HTTPS (see Config.LocalCA).
+	localCA bool
+	icons   map[string]template.HTML
+	images  imageCache
+	cards   cardCache
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
@@ -120,6 +123,15 @@ type Config struct {
 	// Vitals page (/admin/vitals).
 	Errors ErrorBrowser
 	Vitals rum.Store
+	// Release is the build's version: a new one gives the service worker a
+	// new version, so a deploy replaces the offline caches (offline.go).
+	Release string
+	// LocalCA says HTTPS is served with the shop's own development CA
+	// (OCEAN_TLS=local). Browsers refuse to register a service worker
+	// from an untrusted certificate, and say so in the console of every
+	// page, so pages served over it do not offer the worker; plain HTTP
+	// on localhost does.
+	LocalCA bool
 }
 
 // Payment is the payment gateway the storefront's checkout uses: Gateway
@@ -135,7 +147,7 @@ type Payment struct {
 // pageNames are the page templates (templates/NAME.html): each is parsed
 // together with layout.html and partials.html and executed through the
 // "layout" template, which calls the page's "content".
-var pageNames = []string{"home", "listing", "product", "error", "notice",
+var pageNames = []string{"home", "listing", "product", "error", "notice", "offline",
 	"signin", "register", "forgot", "reset", "account", "orders",
 	"cart", "checkout_details", "checkout_shipping", "checkout_payment", "checkout_review", "order",
 	"admin", "admin_users", "admin_audit", "admin_mailbox",
@@ -154,7 +166,8 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{svc: cfg.Catalog, media: cfg.Media, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals}
+		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals,
+		localCA: cfg.LocalCA}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
 		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
 	}
@@ -166,6 +179,9 @@ func New(cfg Config) (*Web, error) {
 		return nil, err
 	}
 	if w.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if w.worker, err = buildWorker(w.assets, cfg.Release); err != nil {
 		return nil, err
 	}
 	base := template.New("").Funcs(w.funcs())
@@ -245,10 +261,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 		}
 		return w.withSession(h)
 	}
-	mux.Handle("GET /{$}", w.visits(page(w.home)))
-	mux.Handle("GET /c/{slug}", w.visits(page(w.category)))
+	mux.Handle("GET /{$}", w.offlineOK(w.visits(page(w.home))))
+	mux.Handle("GET /c/{slug}", w.offlineOK(w.visits(page(w.category))))
 	mux.Handle("GET /search", w.visits(page(w.search)))
-	mux.Handle("GET /p/{slug}", w.visits(page(w.product)))
+	mux.Handle("GET /p/{slug}", w.offlineOK(w.visits(page(w.product))))
+	mux.HandleFunc("GET /sw.js", w.serviceWorker)
+	mux.HandleFunc("GET "+offlinePath, w.offline)
 	mux.HandleFunc("GET /images/products/{file}", w.productImage)
 	mux.HandleFunc("GET /media/{file}", w.mediaFile)
 	mux.HandleFunc("GET /static/{path...}", w.static)
@@ -351,6 +369,8 @@ type layout struct {
 	// units in it, for the header's cart link.
 	Commerce  bool
 	CartCount int
+	// Worker is whether the page offers the service worker (offline.go).
+	Worker bool
 }
 
 func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
@@ -360,7 +380,7 @@ func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
 // layoutCount is layout with the cart's unit count already known (a cart
 // page has just loaded the cart); -1 looks it up.
 func (w *Web) layoutCount(r *http.Request, title string, tree *catalog.Tree, count int) layout {
-	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life."}
+	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life.", Worker: w.workerOn(r)}
 	if tree != nil {
 		l.Nav = tree.Roots
 	}
