@@ -23,6 +23,9 @@ import (
 const (
 	RoleCustomer = "customer"
 	RoleAdmin    = "admin"
+	// RoleStaff runs the shop day to day: catalog, orders and inventory,
+	// not settings, accounts or keys (see Can and roles.go).
+	RoleStaff = "staff"
 )
 
 // User is an account. Phone is plain text here and encrypted in the Store.

@@ -247,7 +247,7 @@ func (s *Service) StartSession(ctx context.Context, u *User) (string, *Session, 
 }
 
 func sessionLimits(role string) (idle, absolute time.Duration) {
-	if role == RoleAdmin {
+	if role == RoleAdmin || role == RoleStaff {
 		return AdminIdle, AdminAbsolute
 	}
 	return CustomerIdle, CustomerAbsolute

@@ -3,6 +3,8 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -25,8 +27,8 @@ func (s *Service) Users(ctx context.Context, after int64, limit int) ([]User, er
 // SetRole changes an account's role. The account is signed out everywhere,
 // so its next session starts with a new id and the new privileges.
 func (s *Service) SetRole(ctx context.Context, id int64, role string, m Meta) error {
-	if role != RoleAdmin && role != RoleCustomer {
-		return ocean.Invalid("The role is not valid.", ocean.FieldError{Field: "role", Message: "must be customer or admin"})
+	if role != RoleAdmin && role != RoleStaff && role != RoleCustomer {
+		return ocean.Invalid("The role is not valid.", ocean.FieldError{Field: "role", Message: "must be customer, staff or admin"})
 	}
 	u, err := s.User(ctx, id)
 	if err != nil {
@@ -52,6 +54,28 @@ func (s *Service) SetRole(ctx context.Context, id int64, role string, m Meta) er
 	}
 	s.audit(ctx, EventRoleChange, m.ActorID, id, m, u.Role+" → "+role)
 	return nil
+}
+
+// SetRoleByEmail is SetRole for `ocean users set-role`: the account is
+// named by its email address, the change is written to out and to the
+// audit log (as done from the command line).
+func (s *Service) SetRoleByEmail(ctx context.Context, email, role string, out io.Writer) error {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	u, err := s.c.Store.UserByEmail(ctx, norm)
+	if err != nil {
+		return err
+	}
+	if u.ErasedAt != nil {
+		return ocean.Errorf(ocean.ENOTFOUND, "No account has that email address.")
+	}
+	if err := s.SetRole(ctx, u.ID, role, Meta{}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s is now %s (signed out everywhere)\n", u.Email, role)
+	return err
 }
 
 // CreateAdmin makes a staff account (or promotes an existing one, keeping

@@ -86,11 +86,17 @@ func (a *API) authed(h authedHandler) http.HandlerFunc {
 	}
 }
 
-// admin requires a valid access token of an admin. Others get 403.
+// admin requires a valid access token of an account whose role may use
+// the route's class (account.AreaOf: the one table of back-office route
+// classes, shared with the admin pages). Others get 403.
 func (a *API) admin(h authedHandler) http.HandlerFunc {
 	return a.authed(func(w http.ResponseWriter, r *http.Request, u *account.User) {
-		if !u.IsAdmin() {
+		if !u.IsStaff() {
 			fail(w, r, &ocean.Error{Code: ocean.EFORBIDDEN, Message: "This needs an admin account."})
+			return
+		}
+		if area, _ := account.AreaOf(r.URL.Path); !u.Can(area) {
+			fail(w, r, account.Forbidden(u, area))
 			return
 		}
 		h(w, r, u)

@@ -73,10 +73,18 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 	return svc, box, nil
 }
 
-// usersCmd is `ocean users create-admin`.
+// usersCmd is `ocean users create-admin` and `ocean users set-role`.
 func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) (err error) {
+	if len(args) == 3 && args[0] == "set-role" {
+		a, err := NewApp(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, a.Close()) }()
+		return a.Accounts.SetRoleByEmail(ctx, args[1], args[2], stdout)
+	}
 	if len(args) == 0 || args[0] != "create-admin" {
-		return errors.New("usage: ocean users create-admin --email ADDRESS [--name NAME] [--password-stdin]")
+		return errors.New("usage: ocean users create-admin --email ADDRESS [--name NAME] [--password-stdin] | ocean users set-role EMAIL customer|staff|admin")
 	}
 	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

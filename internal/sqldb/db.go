@@ -249,18 +249,81 @@ func (db *DB) Applied(ctx context.Context) (map[int]bool, error) {
 	return out, rows.Err()
 }
 
+// noForeignKeys is the first line of a SQLite step that rebuilds a table
+// others point at (SQLite changes a CHECK only by copying the table): the
+// step runs with foreign keys off, so dropping the old table cascades to
+// nothing, and every foreign key is checked before it commits.
+const noForeignKeys = "-- ocean:foreign-keys-off"
+
 // Apply implements migrate.Target: the step and its bookkeeping commit
 // together (both databases have transactional DDL).
 func (db *DB) Apply(ctx context.Context, m migrate.Migration, up bool) error {
+	body, record := m.Down, `DELETE FROM schema_migrations WHERE version = ?`
+	if up {
+		body, record = m.Up, `INSERT INTO schema_migrations (version) VALUES (?)`
+	}
+	if db.Dialect == SQLite && strings.HasPrefix(body, noForeignKeys) {
+		return db.applyWithoutForeignKeys(ctx, body, record, m.Version)
+	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		body, record := m.Down, `DELETE FROM schema_migrations WHERE version = ?`
-		if up {
-			body, record = m.Up, `INSERT INTO schema_migrations (version) VALUES (?)`
-		}
 		if _, err := tx.tx.ExecContext(ctx, body); err != nil {
 			return err
 		}
 		_, err := tx.exec(ctx, record, m.Version)
 		return err
 	})
+}
+
+// applyWithoutForeignKeys runs a SQLite step on one connection with
+// foreign keys off (the pragma is a no-op inside a transaction, so it is
+// set before), refuses to commit if any row then points at nothing, and
+// turns them back on whatever happened.
+func (db *DB) applyWithoutForeignKeys(ctx context.Context, body, record string, version int) (err error) {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, on := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); on != nil && err == nil {
+			err = on
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if _, err = tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err = tx.ExecContext(ctx, record, version); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	broken := rows.Next()
+	if ierr := rows.Err(); ierr != nil {
+		_ = rows.Close()
+		return ierr
+	}
+	if cerr := rows.Close(); cerr != nil {
+		return cerr
+	}
+	if broken {
+		return errors.New("the step leaves rows whose foreign keys point at nothing")
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }

@@ -481,6 +481,13 @@ func testRoles(t *testing.T, e *accountEnv) {
 	if err := e.svc.SetRole(ctx, c.ID, "root", account.Meta{ActorID: admin.ID}); ocean.ErrorCode(err) != ocean.EINVALID {
 		t.Fatalf("unknown role: %v", err)
 	}
+	// The staff role (migration 0014 widened the CHECK) is stored and read back.
+	if err := e.svc.SetRole(ctx, c.ID, account.RoleStaff, account.Meta{ActorID: admin.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.User(ctx, c.ID); err != nil || got.Role != account.RoleStaff || got.IsAdmin() || !got.IsStaff() {
+		t.Fatalf("staff role: %+v %v", got, err)
+	}
 	if err := e.svc.SetRole(ctx, c.ID, account.RoleAdmin, account.Meta{ActorID: admin.ID}); err != nil {
 		t.Fatal(err)
 	}

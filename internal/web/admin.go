@@ -30,16 +30,16 @@ type adminData struct {
 	Office    bool
 	Orders    []statusCount
 	AllOrders int
-	// Admin is false for staff, who see the dashboard only; Dash is the
-	// owner's dashboard (nil without it).
+	// Admin is false for staff, who see the dashboard and the tiles of
+	// their role (Staff); Dash is the owner's dashboard (nil without it).
 	Admin bool
+	Staff bool
 	Dash  *dashView
 }
 
 func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
-	s := current(r)
-	if s == nil || !(s.user.IsAdmin() || w.kpi != nil && canSeeDashboard(s.user)) {
-		w.notFound(rw, r)
+	s := w.requireAdmin(rw, r)
+	if s == nil {
 		return
 	}
 	var dash *dashView
@@ -51,7 +51,8 @@ func (w *Web) adminHome(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !s.user.IsAdmin() {
-		d := adminData{Dash: dash}
+		// Staff: the dashboard and the pages of their role.
+		d := adminData{Dash: dash, Office: w.office != nil, Staff: true}
 		d.layout = w.pageLayout(rw, r, "Dashboard")
 		w.renderPrivate(rw, r, http.StatusOK, "admin", d)
 		return

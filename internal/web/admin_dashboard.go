@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/kpi"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -16,15 +15,6 @@ import (
 // kpi, drawn on the server. Charts are inline SVG built here (no script,
 // no chart library, nothing from another origin), each with a title, a
 // description and its numbers in a table.
-
-// roleStaff is the back-office role that may see the dashboard besides
-// admins (the operator tools know it too).
-const roleStaff = "staff"
-
-// canSeeDashboard says whether u may see the dashboard: admins and staff.
-func canSeeDashboard(u *account.User) bool {
-	return u != nil && u.ErasedAt == nil && (u.Role == account.RoleAdmin || u.Role == roleStaff)
-}
 
 // dashView is the dashboard as the template shows it.
 type dashView struct {

@@ -272,12 +272,19 @@ func requireUser(rw http.ResponseWriter, r *http.Request) *signedIn {
 	return s
 }
 
-// requireAdmin returns the signed-in admin; anyone else gets the ordinary
-// 404 page, so the admin's existence is not revealed.
+// requireAdmin returns the signed-in admin or staff member whose role may
+// use the page's route class (account.AreaOf: one table for the admin
+// pages and the admin API); staff on a page for admins only get a 403 page
+// saying whom to ask, anyone else the ordinary 404 page, so the admin's
+// existence is not revealed.
 func (w *Web) requireAdmin(rw http.ResponseWriter, r *http.Request) *signedIn {
 	s := current(r)
-	if s == nil || !s.user.IsAdmin() {
+	if s == nil || !s.user.IsStaff() {
 		w.notFound(rw, r)
+		return nil
+	}
+	if area, _ := account.AreaOf(r.URL.Path); !s.user.Can(area) {
+		w.fail(rw, r, account.Forbidden(s.user, area))
 		return nil
 	}
 	return s

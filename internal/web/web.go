@@ -440,6 +440,7 @@ type errorData struct {
 	Fields    []fieldMessage
 	RequestID string
 	RetryURL  string // the same listing without the settings that failed
+	Admin     bool   // a back-office page the user may not use: offer the way back to /admin
 }
 
 type fieldMessage struct{ Label, Message string }
@@ -469,6 +470,9 @@ func (w *Web) ErrorPage(rw http.ResponseWriter, r *http.Request, err error) {
 		d.Heading = "We couldn’t find that page"
 	case status == http.StatusBadRequest:
 		d.Heading = "Something in that request wasn’t right"
+	case status == http.StatusForbidden:
+		d.Heading = "You can’t use this page"
+		_, d.Admin = account.AreaOf(r.URL.Path)
 	case status == http.StatusTooManyRequests:
 		d.Heading = "Too many requests"
 		d.Message = "You’re going a little fast for us. Please wait a moment and try again."

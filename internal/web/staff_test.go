@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/oceanshop/ocean/internal/account"
+)
+
+// staffMember registers an account, makes it staff and signs it in.
+func (s *officeShop) staffMember(t *testing.T, email string) (*browser, *account.User) {
+	t.Helper()
+	ctx := context.Background()
+	b := s.browser(t)
+	b.register(email, "Sipho Staff", pw)
+	u, err := s.app.DB.Accounts().UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := s.app.DB.Accounts().UserByEmail(ctx, ownerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.app.Accounts.SetRole(ctx, u.ID, account.RoleStaff, account.Meta{ActorID: owner.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// The role change signed the account out everywhere.
+	wantAt(t, b.signIn(email, pw), "/account")
+	return b, u
+}
+
+// TestRoleRouteClasses: every class of admin page for every role. Staff
+// work in the catalog, orders and inventory; settings, accounts and
+// operations answer them 403 with a page that says whom to ask and leads
+// back to the admin; customers and strangers get the ordinary 404.
+func TestRoleRouteClasses(t *testing.T) {
+	s := newOffice(t)
+	_, v := s.product(t, 5, 10000)
+	o := s.buy(t, v, 1)
+	vid := strconv.FormatInt(v, 10)
+	boss := s.owner(t)
+	staff, _ := s.staffMember(t, "sipho@example.com")
+	cust := s.browser(t)
+	cust.register("ada@example.com", "Ada", pw)
+	anon := s.browser(t)
+
+	staffMay := map[string]bool{}
+	for _, c := range []struct {
+		path string
+		area account.Area
+	}{
+		{"/admin", account.AreaDashboard},
+		{"/admin/products", account.AreaCatalog},
+		{"/admin/products/new", account.AreaCatalog},
+		{"/admin/categories", account.AreaCatalog},
+		{"/admin/catalog-audit", account.AreaCatalog},
+		{"/admin/orders", account.AreaOrders},
+		{"/admin/orders/" + o.PublicID, account.AreaOrders},
+		{"/admin/discounts", account.AreaOrders},
+		{"/admin/inventory", account.AreaInventory},
+		{"/admin/inventory/" + vid, account.AreaInventory},
+		{"/admin/inventory/verify", account.AreaInventory},
+		{"/admin/users", account.AreaUsers},
+		{"/admin/audit", account.AreaUsers},
+		{"/admin/mailbox", account.AreaOperations},
+	} {
+		if got, _ := account.AreaOf(c.path); got != c.area {
+			t.Errorf("%s is in %q, want %q", c.path, got, c.area)
+		}
+		staffMay[c.path] = c.area == account.AreaDashboard || c.area == account.AreaCatalog || c.area == account.AreaOrders || c.area == account.AreaInventory
+		if v := boss.get(c.path); v.status != 200 {
+			t.Errorf("admin GET %s: %d", c.path, v.status)
+		}
+		sv := staff.get(c.path)
+		switch {
+		case staffMay[c.path] && sv.status != 200:
+			t.Errorf("staff GET %s: %d, want 200", c.path, sv.status)
+		case !staffMay[c.path]:
+			wantPage(t, sv, 403, "You can’t use this page", "needs an admin account", "ask one of the shop's admins", "Back to the admin")
+		}
+		for who, b := range map[string]*browser{"customer": cust, "signed out": anon} {
+			if v := b.get(c.path); v.status != 404 {
+				t.Errorf("%s GET %s: %d, want 404", who, c.path, v.status)
+			}
+		}
+	}
+
+	// Staff's home shows the tiles of their role, not the admin's.
+	home := staff.get("/admin")
+	for _, link := range []string{`href="/admin/products"`, `href="/admin/orders"`, `href="/admin/inventory"`} {
+		if !strings.Contains(home.body, link) {
+			t.Errorf("staff home lacks %s", link)
+		}
+	}
+	if strings.Contains(home.body, `class="tile" href="/admin/users"`) {
+		t.Error("staff home offers the accounts page")
+	}
+
+	// Staff may act on orders and stock …
+	if v := staff.submit("/admin/inventory/"+vid, "/admin/inventory/"+vid+"/adjustments", url.Values{"delta": {"3"}, "reason": {"recount"}}); v.status != 200 {
+		t.Errorf("staff stock adjustment: %d", v.status)
+	}
+	if l, _ := s.app.Inventory.Level(context.Background(), v); l.Stock != 7 {
+		t.Errorf("stock after staff's +3: %d, want 7", l.Stock)
+	}
+	// … but not make themselves (or anyone) admin.
+	cu, _ := s.app.DB.Accounts().UserByEmail(context.Background(), "ada@example.com")
+	for _, target := range []int64{cu.ID} {
+		rv := staff.submit("/account", "/admin/users/"+strconv.FormatInt(target, 10)+"/role", url.Values{"role": {"admin"}})
+		wantPage(t, rv, 403, "needs an admin account")
+	}
+	if u, _ := s.app.DB.Accounts().UserByEmail(context.Background(), "ada@example.com"); u.Role != account.RoleCustomer {
+		t.Fatalf("staff changed a role: %s", u.Role)
+	}
+}
+
+// TestAdminGrantsStaff: the accounts page offers the staff role, and the
+// change takes effect at the next sign-in.
+func TestAdminGrantsStaff(t *testing.T) {
+	s := newOffice(t)
+	boss := s.owner(t)
+	b := s.browser(t)
+	b.register("lerato@example.com", "Lerato", pw)
+	u, _ := s.app.DB.Accounts().UserByEmail(context.Background(), "lerato@example.com")
+	page := boss.get("/admin/users")
+	if !strings.Contains(page.body, `<option value="staff"`) {
+		t.Fatal("the accounts page does not offer the staff role")
+	}
+	v := boss.submit("/admin/users", "/admin/users/"+strconv.FormatInt(u.ID, 10)+"/role", url.Values{"role": {"staff"}})
+	wantAt(t, v, "/admin/users")
+	if got, _ := s.app.DB.Accounts().UserByEmail(context.Background(), "lerato@example.com"); got.Role != account.RoleStaff {
+		t.Fatalf("role is %s", got.Role)
+	}
+	if v := b.get("/admin/orders"); v.status != 404 {
+		t.Errorf("the old session still works after the role change: %d", v.status)
+	}
+	wantAt(t, b.signIn("lerato@example.com", pw), "/account")
+	if v := b.get("/admin/orders"); v.status != 200 {
+		t.Errorf("staff after signing in again: %d", v.status)
+	}
+	if v := boss.submit("/admin/users", "/admin/users/"+strconv.FormatInt(u.ID, 10)+"/role", url.Values{"role": {"owner"}}); v.status != 400 || !strings.Contains(v.body, "The role is not valid") {
+		t.Errorf("unknown role: %d", v.status)
+	}
+}
