@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -184,8 +186,8 @@ type adminOrderData struct {
 	Done    string
 	Error   string // what went wrong with the last action; nothing changed
 	Order   *order.Order
-	Events  []order.Event
-	Refunds []order.Refund
+	Events  []eventRow
+	Refunds []refundRow
 	Left    ocean.Money // what is left to refund
 	Paid    ocean.Money // what was refunded so far
 	// The actions the state machine allows now, each with its form.
@@ -198,6 +200,79 @@ func (w *Web) adminOrder(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.renderOrder(rw, r, r.PathValue("id"), http.StatusOK, nil)
+}
+
+// eventRow is a status change as the history shows it: who by name, and
+// the note in words (a refund's amount in the order's currency).
+type eventRow struct {
+	order.Event
+	By, Says string
+}
+
+// refundRow is a refund with who made it, by name.
+type refundRow struct {
+	order.Refund
+	By string
+}
+
+// reRefundNote is the note the store writes with a refund's status change:
+// the amount in minor units.
+var reRefundNote = regexp.MustCompile(`^refund (\d{1,18})$`)
+
+// historyRows names the people behind an order's events and refunds (an
+// admin or staff member's name and email, read once each) and formats the
+// money in its notes.
+func (w *Web) historyRows(ctx context.Context, ev []order.Event, rf []order.Refund, currency string) ([]eventRow, []refundRow) {
+	names := map[string]string{}
+	who := func(actor string) string {
+		if n, ok := names[actor]; ok {
+			return n
+		}
+		n := actorName(actor)
+		if id, ok := strings.CutPrefix(actor, "admin:"); ok {
+			if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
+				if u, err := w.accounts.User(ctx, uid); err == nil && u.ErasedAt == nil {
+					n = u.Name + " <" + u.Email + ">"
+				} else if err == nil {
+					n = "A former staff member (account " + id + ")"
+				}
+			}
+		}
+		names[actor] = n
+		return n
+	}
+	events := make([]eventRow, 0, len(ev))
+	for _, e := range ev {
+		row := eventRow{Event: e, By: who(e.Actor), Says: e.Note}
+		if m := reRefundNote.FindStringSubmatch(e.Note); m != nil {
+			if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+				row.Says = "Refund of " + ocean.Money{Amount: n, Currency: currency}.String()
+			}
+		}
+		events = append(events, row)
+	}
+	refunds := make([]refundRow, 0, len(rf))
+	for _, x := range rf {
+		refunds = append(refunds, refundRow{Refund: x, By: who(x.Actor)})
+	}
+	return events, refunds
+}
+
+// actorName says who, other than a person of the shop, changed an order.
+func actorName(actor string) string {
+	switch actor {
+	case "":
+		return ""
+	case "gateway":
+		return "Payment gateway"
+	case "webhook":
+		return "Payment gateway (notification)"
+	case "reconciler":
+		return "Ocean (unfinished payments)"
+	case "customer":
+		return "The customer"
+	}
+	return actor
 }
 
 // newReference is a refund form's idempotency reference: made when the
@@ -232,7 +307,8 @@ func (w *Web) renderOrder(rw http.ResponseWriter, r *http.Request, publicID stri
 		return
 	}
 	cur := o.Totals.Total.Currency
-	d := adminOrderData{Order: o, Events: ev, Refunds: rf,
+	events, refunds := w.historyRows(ctx, ev, rf, cur)
+	d := adminOrderData{Order: o, Events: events, Refunds: refunds,
 		Left: ocean.Money{Amount: o.Totals.Total.Amount - o.Refunded, Currency: cur},
 		Paid: ocean.Money{Amount: o.Refunded, Currency: cur},
 		// Offer only what the state machine allows from here.

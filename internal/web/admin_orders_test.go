@@ -287,7 +287,8 @@ func TestAdminOrderLifecycle(t *testing.T) {
 	wantPage(t, v1, 409, "cannot become cancelled")
 	v1 = boss.submit(page, page+"/deliver", url.Values{})
 	wantAt(t, v1, page)
-	wantPage(t, v1, 200, "marked delivered", "Delivered", "admin:")
+	// The history names the staff member, not an account number.
+	wantPage(t, v1, 200, "marked delivered", "Delivered", "Shop admin <owner@example.com>")
 
 	// A partial refund, sent twice with the same form: refunded once.
 	ref := reReference.FindStringSubmatch(v1.body)
@@ -299,6 +300,13 @@ func TestAdminOrderLifecycle(t *testing.T) {
 		v1 = boss.submit(page, page+"/refunds", refund)
 		wantAt(t, v1, page)
 		wantPage(t, v1, 200, "refund was sent", "Partly refunded", "R10.00")
+	}
+	// The history says the refund in the shop's currency, by whom.
+	wantPage(t, v1, 200, "Refund of R10.00", "Payment gateway")
+	for _, raw := range []string{"refund 1000", "admin:"} {
+		if strings.Contains(v1.body, raw) {
+			t.Errorf("the order page shows the raw %q", raw)
+		}
 	}
 	cur := s.order(t, o.PublicID)
 	auth, err := s.app.Sandbox.Lookup(ctx, cur.PaymentRef)
