@@ -194,13 +194,14 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The encoded page is cached with the catalog: a repeated search costs
-	// a map lookup, and any catalog write invalidates it.
-	body, err := a.Catalog.View(r.Context(), "api:products:"+q.Key(), func() (any, error) {
-		page, err := a.Catalog.Search(r.Context(), q)
+	// a map lookup, and a write that changes what the page shows (one of
+	// its products, its facets, what it lists) drops it.
+	body, err := a.Catalog.View(r.Context(), "api:products:"+q.Key(), func(ctx context.Context) (any, error) {
+		page, err := a.Catalog.Search(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		tree, err := a.Catalog.Categories(r.Context())
+		tree, err := a.Catalog.Categories(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -14,7 +14,7 @@ import (
 // as a tree, versions for optimistic concurrency and the audit log. Every
 // write normalises and validates its input, lets the store write it in one
 // transaction (rows, search index, stock ledger, audit entry), then
-// invalidates the cache so every instance serves the change.
+// invalidates what it changed (SaveTags) so every instance serves the change.
 
 // Create adds a product from the admin: normalised (a slug from the name,
 // status draft unless given, option values in one spelling) and validated.
@@ -23,7 +23,7 @@ func (s *Service) Create(ctx context.Context, a Actor, p *Product) error {
 	if err := s.check(ctx, p); err != nil {
 		return err
 	}
-	defer s.cache.Invalidate(ctx)
+	defer func() { s.cache.InvalidateTags(ctx, TagProduct(p.ID), TagListings, TagPrices, TagStock) }()
 	return s.store.CreateProduct(ctx, p, a)
 }
 
@@ -56,7 +56,17 @@ func (s *Service) Save(ctx context.Context, a Actor, p *Product, version int64) 
 	if err := s.check(ctx, p); err != nil {
 		return err
 	}
-	defer s.cache.Invalidate(ctx)
+	// What the save drops depends on what it changes: compared with the
+	// product as it is now, which is what the store writes over when the
+	// version still matches. Without a version (or a product to compare)
+	// every listing goes.
+	var before *Product
+	if version != 0 {
+		if b, err := s.store.ProductByID(ctx, p.ID); err == nil && b.Version == version {
+			before = b
+		}
+	}
+	defer func() { s.cache.InvalidateTags(ctx, SaveTags(before, p)...) }()
 	return s.store.SaveProduct(ctx, p, version, a)
 }
 
@@ -77,7 +87,13 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id, version int64, sta
 	for i := range p.Variants {
 		p.Variants[i].KeepStock = true
 	}
-	if err := s.Save(ctx, a, p, p.Version); err != nil {
+	p.Normalize()
+	if err := s.check(ctx, p); err != nil {
+		return nil, err
+	}
+	// A status change moves the product in or out of every listing.
+	defer s.cache.InvalidateTags(ctx, TagProduct(id), TagListings, TagPrices, TagStock)
+	if err := s.store.SaveProduct(ctx, p, p.Version, a); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -139,7 +155,7 @@ func cut(s string, n int) string {
 // Delete removes a draft product (EUNPROCESSABLE for any other status:
 // archive those).
 func (s *Service) Delete(ctx context.Context, a Actor, id, version int64) error {
-	defer s.cache.Invalidate(ctx)
+	defer s.cache.InvalidateTags(ctx, TagProduct(id), TagListings, TagPrices, TagStock)
 	return s.store.DeleteProduct(ctx, id, version, a)
 }
 

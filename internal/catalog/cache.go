@@ -14,10 +14,20 @@ import (
 )
 
 // Cache holds catalog reads between writes. Implementations must be safe for
-// concurrent use. Invalidate drops everything the catalog cached and starts a
-// new generation; Set stores only if the generation is still gen, so a value
-// read before a write never outlives it. A shared implementation (Redis) also
-// tells other instances, and keeps a second tier every instance reads.
+// concurrent use.
+//
+// Every entry carries tags: what it shows (TagProduct for each product on it)
+// and what could change which products it lists (TagListings and its
+// narrower forms). A write invalidates only the tags it touches
+// (InvalidateTags): an entry is dropped when one of its tags is, and the rest
+// stay. Invalidate drops everything (a category change, an outage) and starts
+// a new generation.
+//
+// Gen is read before a value is loaded and handed to Set: Set stores only if
+// neither the whole cache nor one of the value's tags was invalidated since,
+// so a value read before a write never outlives it. A shared implementation
+// (Redis) also tells other instances, and keeps a second tier every instance
+// reads.
 //
 // Entries expire after the keyspace's TTL (CacheTTL, with jitter), and Get
 // may report a miss for an entry shortly before it expires (RefreshEarly), so
@@ -25,8 +35,9 @@ import (
 type Cache interface {
 	Gen(ctx context.Context) uint64
 	Get(ctx context.Context, key string) (any, bool)
-	Set(ctx context.Context, key string, v any, gen uint64)
+	Set(ctx context.Context, key string, v any, gen uint64, tags ...string)
 	Invalidate(ctx context.Context)
+	InvalidateTags(ctx context.Context, tags ...string)
 }
 
 // BatchCache is a Cache that can look up and store many keys at once (one
@@ -35,8 +46,9 @@ type BatchCache interface {
 	Cache
 	// GetMany returns the values for keys, nil where there is none.
 	GetMany(ctx context.Context, keys []string) []any
-	// SetMany stores vals[i] under keys[i] if the generation is still gen.
-	SetMany(ctx context.Context, keys []string, vals []any, gen uint64)
+	// SetMany stores vals[i] under keys[i], tagged tags[i] (if given), if
+	// neither the cache nor those tags were invalidated since gen.
+	SetMany(ctx context.Context, keys []string, vals []any, gen uint64, tags ...[]string)
 }
 
 // The keyspaces of the catalog cache: a key is "<keyspace>:<rest>" ("tree"
@@ -72,7 +84,7 @@ func keyspaceIndex(key string) int {
 	return len(CacheKeyspaces) // other
 }
 
-// Time to live, before jitter. Every write invalidates the whole catalog, so
+// Time to live, before jitter. Every write invalidates what it changed, so
 // these are a safety net and a bound on memory, not what keeps pages fresh.
 // The in-process tier is refreshed from the shared tier often; the shared
 // tier lives longer. Negative entries are short: a slug that appears (a

@@ -165,6 +165,10 @@ type Store interface {
 	// Cards returns cards for the ids that exist and are active, in no
 	// particular order.
 	Cards(ctx context.Context, ids []int64) ([]Card, error)
+	// VariantProducts returns the ids of the products the variants belong
+	// to (in any status), each once, in no particular order; unknown
+	// variants are left out.
+	VariantProducts(ctx context.Context, variantIDs []int64) ([]int64, error)
 	// ProductBySlug returns the active product with its variants or
 	// ENOTFOUND.
 	ProductBySlug(ctx context.Context, slug string) (*Product, error)

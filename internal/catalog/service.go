@@ -14,7 +14,7 @@ import (
 
 // Service is the catalog as the delivery layers (web, api, mcp) see it. Reads
 // are served from the cache when they can be; every write goes through here
-// and invalidates the cache.
+// and invalidates what it changed (the tags in tags.go).
 type Service struct {
 	store   Store
 	cache   Cache
@@ -112,7 +112,7 @@ func buildTree(cats []Category) *Tree {
 
 // Categories returns the category tree.
 func (s *Service) Categories(ctx context.Context) (*Tree, error) {
-	v, err := s.cached(ctx, KeyTree, func(ctx context.Context, _ uint64) (any, error) {
+	v, err := s.cached(ctx, KeyTree, nil, func(ctx context.Context, _ uint64) (any, error) {
 		cats, err := s.store.Categories(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("categories: %w", err)
@@ -129,12 +129,13 @@ func (s *Service) Categories(ctx context.Context) (*Tree, error) {
 // the request that started it goes away, so the others still get it.
 const loadTimeout = 30 * time.Second
 
-// cached returns the value under key, loading and storing it on a miss.
-func (s *Service) cached(ctx context.Context, key string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
+// cached returns the value under key, loading and storing it on a miss;
+// tags (nil: none) names what the value depends on.
+func (s *Service) cached(ctx context.Context, key string, tags func(v any) []string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
 	if v, ok := s.cache.Get(ctx, key); ok {
 		return v, nil
 	}
-	return s.load(ctx, key, load)
+	return s.load(ctx, key, tags, load)
 }
 
 // load runs load for key once per instance however many requests miss it
@@ -142,14 +143,18 @@ func (s *Service) cached(ctx context.Context, key string, load func(ctx context.
 // in between. The generation is part of the flight's key: a request that
 // starts after a write never joins a load that began before it. Errors are
 // shared by the waiting requests but never cached.
-func (s *Service) load(ctx context.Context, key string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
+func (s *Service) load(ctx context.Context, key string, tags func(v any) []string, load func(ctx context.Context, gen uint64) (any, error)) (any, error) {
 	gen := s.cache.Gen(ctx)
 	run := func(ctx context.Context) (any, error) {
 		v, err := load(ctx, gen)
 		if err != nil {
 			return nil, err
 		}
-		s.cache.Set(ctx, key, v, gen)
+		var t []string
+		if tags != nil {
+			t = tags(v)
+		}
+		s.cache.Set(ctx, key, v, gen, t...)
 		return v, nil
 	}
 	v, err, shared := s.flights.Do(key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
@@ -166,7 +171,8 @@ func (s *Service) load(ctx context.Context, key string, load func(ctx context.Co
 	return v, err
 }
 
-// Page is one page of search results.
+// Page is one page of search results. The cache keeps a page without its
+// facets, which are the same for every page of a search and cached apart.
 type Page struct {
 	Query      Query
 	Items      []Card
@@ -178,31 +184,65 @@ type Page struct {
 // Search runs a validated query. An unknown category is EINVALID for the
 // category field.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
-	v, err := s.cached(ctx, KeySearch+":"+q.Key(), func(ctx context.Context, gen uint64) (any, error) {
+	pageTags := func(v any) []string { return PageTags(q, v.(*Page).Items) }
+	v, err := s.cached(ctx, KeySearch+":"+q.Key(), pageTags, func(ctx context.Context, gen uint64) (any, error) {
 		return s.search(ctx, q, gen)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*Page), nil
-}
-
-func (s *Service) search(ctx context.Context, q Query, gen uint64) (*Page, error) {
-	tree, err := s.Categories(ctx)
+	page := *v.(*Page)
+	collect(ctx, pageTags(&page)...)
+	// Facets describe the whole result, not the page: the same for every
+	// page of one search, so cached without the cursor, and apart from the
+	// page, so that a change that moves them (a price, a product selling
+	// out) does not drop the pages too.
+	fkey := KeyFacets + ":" + Query{Terms: q.Terms, Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock, Options: q.Options}.Key()
+	facets, err := s.cached(ctx, fkey, func(any) []string { return FacetTags() }, func(ctx context.Context, _ uint64) (any, error) {
+		f, _, err := s.filter(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := s.store.Facets(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("facets: %w", err)
+		}
+		return fs, nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	collect(ctx, FacetTags()...)
+	page.Facets = facets.(Facets)
+	return &page, nil
+}
+
+// filter turns a validated query into the store's filter, with the
+// category it searches in (nil for all).
+func (s *Service) filter(ctx context.Context, q Query) (Filter, *Category, error) {
 	f := Filter{Terms: q.Terms, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock,
 		Options: q.Options, Sort: q.EffectiveSort(), Limit: q.Limit, After: q.Cursor}
-	page := &Page{Query: q}
-	if q.Category != "" {
-		c, ok := tree.BySlug(q.Category)
-		if !ok {
-			return nil, ocean.Invalid("There is no such category.", ocean.FieldError{Field: "category", Message: "no category has this slug"})
-		}
-		page.Category = c
-		f.CategoryIDs = tree.Subtree(c)
+	if q.Category == "" {
+		return f, nil, nil
 	}
+	tree, err := s.Categories(ctx)
+	if err != nil {
+		return f, nil, err
+	}
+	c, ok := tree.BySlug(q.Category)
+	if !ok {
+		return f, nil, ocean.Invalid("There is no such category.", ocean.FieldError{Field: "category", Message: "no category has this slug"})
+	}
+	f.CategoryIDs = tree.Subtree(c)
+	return f, c, nil
+}
+
+func (s *Service) search(ctx context.Context, q Query, gen uint64) (*Page, error) {
+	f, c, err := s.filter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Query: q, Category: c}
 	hits, err := s.store.Search(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -218,20 +258,6 @@ func (s *Service) search(ctx context.Context, q Query, gen uint64) (*Page, error
 	if page.Items, err = s.cards(ctx, ids, gen); err != nil {
 		return nil, err
 	}
-	// Facets describe the whole result, not the page: the same for every
-	// page of one search, so cache them without the cursor.
-	fkey := KeyFacets + ":" + Query{Terms: q.Terms, Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock, Options: q.Options}.Key()
-	facets, err := s.cached(ctx, fkey, func(ctx context.Context, _ uint64) (any, error) {
-		fs, err := s.store.Facets(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("facets: %w", err)
-		}
-		return fs, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	page.Facets = facets.(Facets)
 	return page, nil
 }
 
@@ -268,16 +294,16 @@ func (s *Service) cards(ctx context.Context, ids []int64, gen uint64) ([]Card, e
 			return nil, fmt.Errorf("cards: %w", err)
 		}
 		byID := make(map[int64]Card, len(loaded))
-		lkeys, lvals := make([]string, len(loaded)), make([]any, len(loaded))
+		lkeys, lvals, ltags := make([]string, len(loaded)), make([]any, len(loaded)), make([][]string, len(loaded))
 		for i, c := range loaded {
 			byID[c.ID] = c
-			lkeys[i], lvals[i] = cardKey(c.ID), c
+			lkeys[i], lvals[i], ltags[i] = cardKey(c.ID), c, []string{TagProduct(c.ID)}
 		}
 		if batch {
-			bc.SetMany(ctx, lkeys, lvals, gen)
+			bc.SetMany(ctx, lkeys, lvals, gen, ltags...)
 		} else {
 			for i, k := range lkeys {
-				s.cache.Set(ctx, k, lvals[i], gen)
+				s.cache.Set(ctx, k, lvals[i], gen, ltags[i]...)
 			}
 		}
 		for i, id := range ids {
@@ -308,6 +334,7 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	key := KeyProduct + ":" + slug
 	if v, ok := s.cache.Get(ctx, key); ok {
 		p := v.(*Product)
+		collect(ctx, ProductTags(p)...)
 		if p.MovedFrom != "" {
 			return nil, &Moved{Slug: p.Slug}
 		}
@@ -315,9 +342,10 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 	}
 	neg := KeyNegative + ":" + slug
 	if _, ok := s.cache.Get(ctx, neg); ok {
+		collect(ctx, TagListings)
 		return nil, errNoProduct()
 	}
-	v, err := s.load(ctx, key, func(ctx context.Context, gen uint64) (any, error) {
+	v, err := s.load(ctx, key, func(v any) []string { return ProductTags(v.(*Product)) }, func(ctx context.Context, gen uint64) (any, error) {
 		p, err := s.store.ProductBySlug(ctx, slug)
 		if ocean.ErrorCode(err) == ocean.ENOTFOUND {
 			// A slug the product used to have: remembered as a marker
@@ -325,7 +353,8 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 			if to, rerr := s.store.SlugRedirect(ctx, slug); rerr == nil {
 				return &Product{Slug: to, MovedFrom: slug}, nil
 			}
-			s.cache.Set(ctx, neg, true, gen)
+			// A product created or given this slug drops TagListings.
+			s.cache.Set(ctx, neg, true, gen, TagListings)
 		}
 		if err != nil {
 			return nil, err
@@ -333,9 +362,13 @@ func (s *Service) Product(ctx context.Context, slug string) (*Product, error) {
 		return p, nil
 	})
 	if err != nil {
+		if ocean.ErrorCode(err) == ocean.ENOTFOUND {
+			collect(ctx, TagListings)
+		}
 		return nil, err
 	}
 	p := v.(*Product)
+	collect(ctx, ProductTags(p)...)
 	if p.MovedFrom != "" {
 		return nil, &Moved{Slug: p.Slug}
 	}
@@ -348,11 +381,24 @@ func errNoProduct() error {
 
 // View returns the value cached under key, computing it with build on a
 // miss. Delivery layers use it for rendered forms of catalog reads (encoded
-// JSON, say), which every catalog write then invalidates with the rest.
-// Errors are not cached. A []byte value is shared with other instances
-// through the shared tier; other values stay in this process.
-func (s *Service) View(ctx context.Context, key string, build func() (any, error)) (any, error) {
-	return s.cached(ctx, KeyView+":"+key, func(context.Context, uint64) (any, error) { return build() })
+// JSON, say). build must make its reads through this Service with the
+// context it is given: the view then carries the tags of what it read, and
+// a write drops it exactly when it drops one of those. A view that read
+// nothing tagged is dropped with every listing. Errors are not cached. A
+// []byte value is shared with other instances through the shared tier;
+// other values stay in this process.
+func (s *Service) View(ctx context.Context, key string, build func(ctx context.Context) (any, error)) (any, error) {
+	sink := &tagSink{tags: map[string]struct{}{}}
+	tags := func(any) []string {
+		t := sink.list()
+		if len(t) == 0 {
+			return []string{TagListings}
+		}
+		return t
+	}
+	return s.cached(ctx, KeyView+":"+key, tags, func(ctx context.Context, _ uint64) (any, error) {
+		return build(context.WithValue(ctx, sinkKey{}, sink))
+	})
 }
 
 // CacheStats returns the cache's hit and miss counts per keyspace, or nil
@@ -401,7 +447,7 @@ func (s *Service) CreateProduct(ctx context.Context, p *Product) error {
 	if _, ok := tree.ByID(p.CategoryID); !ok {
 		return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: "category", Message: "must be an existing category"})
 	}
-	defer s.cache.Invalidate(ctx)
+	defer func() { s.cache.InvalidateTags(ctx, TagProduct(p.ID), TagListings, TagPrices, TagStock) }()
 	return s.store.CreateProduct(ctx, p, System)
 }
 
@@ -413,7 +459,8 @@ func (s *Service) UpdateProduct(ctx context.Context, id int64, u ProductUpdate) 
 	if u.Name != nil && (*u.Name == "" || len(*u.Name) > 200) {
 		return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: "name", Message: "must be 1-200 characters"})
 	}
-	defer s.cache.Invalidate(ctx)
+	// A name or slug can move the product in and out of listings.
+	defer s.cache.InvalidateTags(ctx, TagProduct(id), TagListings, TagPrices, TagStock)
 	return s.store.UpdateProduct(ctx, id, u)
 }
 
@@ -423,7 +470,8 @@ const MaxPrice = 1_000_000_000
 
 // SetPrices changes variant prices (minor units, in the product's
 // currency). Every instance's cached pages and cards show the new prices at
-// once: the write invalidates the catalog cache everywhere.
+// once: the write drops the product's entries and the listings that filter
+// or sort by price, everywhere.
 func (s *Service) SetPrices(ctx context.Context, productID int64, prices map[int64]int64, currency string) error {
 	var fe []ocean.FieldError
 	for id, a := range prices {
@@ -437,8 +485,40 @@ func (s *Service) SetPrices(ctx context.Context, productID int64, prices map[int
 	if fe != nil {
 		return ocean.Invalid("The prices are not valid.", fe...)
 	}
-	defer s.cache.Invalidate(ctx)
+	defer s.cache.InvalidateTags(ctx, TagProduct(productID), TagPrices)
 	return s.store.SetPrices(ctx, productID, prices, currency)
+}
+
+// StockChanged drops what showed the stock of the variants given, after
+// the stock changed (checkout, refunds, the inventory): their products'
+// entries, and the listings and facets that depend on stock when a
+// product may have sold out or come back (StockTags). sold says units
+// were only taken away. With no variants named (not known) it drops the
+// whole catalog cache. Errors reading which products those are drop the
+// whole cache too: a stock change must never stay unseen.
+func (s *Service) StockChanged(ctx context.Context, variantIDs []int64, sold bool) {
+	if len(variantIDs) == 0 {
+		s.cache.Invalidate(ctx)
+		return
+	}
+	ids, err := s.store.VariantProducts(ctx, variantIDs)
+	if err != nil {
+		s.cache.Invalidate(ctx)
+		return
+	}
+	var inStock map[int64]bool
+	if sold {
+		cards, err := s.store.Cards(ctx, ids)
+		if err != nil {
+			s.cache.Invalidate(ctx)
+			return
+		}
+		inStock = make(map[int64]bool, len(cards))
+		for _, c := range cards {
+			inStock[c.ID] = c.InStock
+		}
+	}
+	s.cache.InvalidateTags(ctx, StockTags(ids, inStock, sold)...)
 }
 
 // CountProducts returns the number of products.
@@ -446,7 +526,8 @@ func (s *Service) CountProducts(ctx context.Context) (int, error) { return s.sto
 
 type noCache struct{}
 
-func (noCache) Get(context.Context, string) (any, bool)  { return nil, false }
-func (noCache) Set(context.Context, string, any, uint64) {}
-func (noCache) Gen(context.Context) uint64               { return 0 }
-func (noCache) Invalidate(context.Context)               {}
+func (noCache) Get(context.Context, string) (any, bool)             { return nil, false }
+func (noCache) Set(context.Context, string, any, uint64, ...string) {}
+func (noCache) Gen(context.Context) uint64                          { return 0 }
+func (noCache) Invalidate(context.Context)                          {}
+func (noCache) InvalidateTags(context.Context, ...string)           {}

@@ -66,8 +66,10 @@ type Config struct {
 	// ReservationTTL is how long stock stays reserved while payment runs
 	// (default 10 minutes).
 	ReservationTTL time.Duration
-	// StockChanged is called after stock levels change (cache invalidation).
-	StockChanged func(ctx context.Context)
+	// StockChanged is called after stock levels change (cache
+	// invalidation) with the variants whose stock changed (nil: not known)
+	// and whether units were only taken away (a sale).
+	StockChanged func(ctx context.Context, variantIDs []int64, sold bool)
 	// Locker, when set, puts locks in front of the database: one checkout
 	// per cart at a time, the variants' stock updates in key order with
 	// fencing tokens, and order status changes. Correctness never depends
@@ -533,7 +535,7 @@ func (s *Service) checkout(ctx context.Context, r Request) (*order.Order, error)
 	if err != nil {
 		return nil, err
 	}
-	s.stockChanged(ctx)
+	s.stockChanged(ctx, o, true)
 	return s.pay(ctx, o, gw, r.Token)
 }
 
@@ -558,7 +560,7 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 		if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentDeclined, d.Code, d.Message, "gateway"); rerr != nil {
 			return nil, rerr
 		}
-		s.stockChanged(ctx)
+		s.stockChanged(ctx, o, false)
 		if d.Code == "invalid_token" {
 			return nil, tokenError(err)
 		}
@@ -571,7 +573,7 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 		s.c.Log.Error("payment authorization failed", "order", o.Number(), "err", err)
 		if _, lerr := gw.Lookup(pctx, o.PaymentRef); ocean.ErrorCode(lerr) == ocean.ENOTFOUND {
 			if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentFailed, "gateway_unavailable", "The payment service did not answer.", "gateway"); rerr == nil {
-				s.stockChanged(ctx)
+				s.stockChanged(ctx, o, false)
 			}
 		}
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment service is not answering. Nothing was charged; please try again in a minute.", Err: err}
@@ -696,10 +698,21 @@ func (s *Service) open(o *order.Order) *order.Order {
 	return o
 }
 
-func (s *Service) stockChanged(ctx context.Context) {
-	if s.c.StockChanged != nil {
-		s.c.StockChanged(ctx)
+// stockChanged reports that the stock of o's variants changed: sold when
+// the order took its units, otherwise they came back.
+func (s *Service) stockChanged(ctx context.Context, o *order.Order, sold bool) {
+	if s.c.StockChanged == nil {
+		return
 	}
+	var ids []int64
+	if o != nil {
+		for _, it := range o.Items {
+			if it.VariantID != 0 {
+				ids = append(ids, it.VariantID)
+			}
+		}
+	}
+	s.c.StockChanged(ctx, ids, sold)
 }
 
 func (s *Service) confirm(ctx context.Context, o *order.Order) {

@@ -436,8 +436,21 @@ type env struct {
 	mails   []sentMail
 	mailErr error
 	changed atomic.Int32 // StockChanged calls
+	stocked []stockCall  // their arguments, under mu
 
 	tee, cap int64 // variants: a tee (ZAR 200.00, 10 in stock), a cap (ZAR 50.00, 3 in stock)
+}
+
+// stockCall is one StockChanged call: which variants, and whether sold.
+type stockCall struct {
+	variants []int64
+	sold     bool
+}
+
+func (e *env) stockCalls() []stockCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]stockCall(nil), e.stocked...)
 }
 
 // logBuffer collects log lines so a test can see that a failure was told.
@@ -500,8 +513,13 @@ func newEnv(t *testing.T, opts ...option) *env {
 			return e.mailErr
 		},
 		PublicURL: "https://shop.example/", ReservationTTL: 10 * time.Minute,
-		StockChanged: func(context.Context) { e.changed.Add(1) },
-		Locker:       e.locker, Now: cl.Now,
+		StockChanged: func(_ context.Context, ids []int64, sold bool) {
+			e.mu.Lock()
+			e.stocked = append(e.stocked, stockCall{ids, sold})
+			e.mu.Unlock()
+			e.changed.Add(1)
+		},
+		Locker: e.locker, Now: cl.Now,
 	}
 	for _, o := range opts {
 		o(&e.cfg)

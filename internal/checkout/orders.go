@@ -167,7 +167,7 @@ func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Or
 		}
 		return nil, illegal(cur, order.Cancelled)
 	}
-	s.stockChanged(ctx)
+	s.stockChanged(ctx, o, false)
 	cur, err := s.OrderByID(ctx, publicID)
 	if err != nil {
 		return nil, err
@@ -318,7 +318,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 			if won, err := s.c.Store.Release(ctx, o.ID, order.PaymentFailed, "expired", "The reservation expired before payment finished.", "reconciler"); err != nil || !won {
 				continue
 			}
-			s.stockChanged(ctx)
+			s.stockChanged(ctx, o, false)
 			s.c.Log.Info("reconcile: released an expired reservation", "order", o.Number())
 		default:
 			s.c.Log.Warn("reconcile: gateway lookup failed; will retry", "order", o.Number(), "err", err)
@@ -483,7 +483,7 @@ func (s *Service) handleEvent(ctx context.Context, gw payment.Gateway, ev paymen
 		if _, err := s.c.Store.Release(ctx, o.ID, order.PaymentDeclined, "card_declined", "The payment failed.", "webhook"); err != nil {
 			return err
 		}
-		s.stockChanged(ctx)
+		s.stockChanged(ctx, o, false)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,11 @@ func TestCheckoutPaysCapturesAndConfirms(t *testing.T) {
 	}
 	if e.stock(e.tee) != 8 || e.cartStatus(cartID) != cart.Ordered || e.changed.Load() == 0 {
 		t.Errorf("stock %d, cart %s, stock-changed calls %d", e.stock(e.tee), e.cartStatus(cartID), e.changed.Load())
+	}
+	// The catalog hears which variant sold, so it drops that product's
+	// entries and not the whole catalog.
+	if calls := e.stockCalls(); len(calls) != 1 || !slices.Equal(calls[0].variants, []int64{e.tee}) || !calls[0].sold {
+		t.Errorf("stock-changed calls %+v, want one sale of variant %d", calls, e.tee)
 	}
 	if a := e.auth(o); a.Status != payment.Captured || a.Amount != o.Totals.Total {
 		t.Errorf("gateway has %+v", a)

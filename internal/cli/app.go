@@ -209,7 +209,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if err := bootstrap.FirstAdmin(ctx, a.Accounts, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword, log, os.Stderr); err != nil {
 		return err
 	}
-	if err := a.initCommerce(ctx, cfg, log, cache.Invalidate); err != nil {
+	if err := a.initCommerce(ctx, cfg, log, a.Catalog.StockChanged); err != nil {
 		return err
 	}
 	pay := web.Payment{} // Stripe takes cards through the API (payment tokens)

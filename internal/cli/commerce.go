@@ -22,7 +22,7 @@ import (
 )
 
 // initCommerce wires carts, inventory, payment gateways and the checkout.
-func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Logger, invalidate func(context.Context)) error {
+func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Logger, stockChanged func(context.Context, []int64, bool)) error {
 	a.log, a.crashAfterAuthorize = log, cfg.CrashAfterAuthorize
 	store := a.DB.Commerce()
 	if err := demo.SeedRules(ctx, store); err != nil {
@@ -30,7 +30,7 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 	}
 	a.Carts = cart.NewService(store, store, cfg.PricesIncludeTax)
 	a.Inventory = inventory.NewService(store)
-	a.Inventory.Changed = invalidate
+	a.Inventory.Changed = stockChanged
 	gateways := map[string]payment.Gateway{}
 	switch cfg.PaymentGateway {
 	case "stripe":
@@ -63,7 +63,7 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		Mail: func(ctx context.Context, to, subject, text string) error {
 			return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
 		},
-		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: invalidate,
+		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: stockChanged,
 		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
 	})
 	a.Metrics.MustRegister(metrics.ShopCollector{Carts: a.Carts.Stats, Checkout: a.Checkout.Stats})

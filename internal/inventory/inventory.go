@@ -69,8 +69,9 @@ const MaxAdjustment = 1_000_000
 // Service is the inventory's rules.
 type Service struct {
 	store Store
-	// Changed is called after stock changes, to invalidate catalog caches.
-	Changed func(ctx context.Context)
+	// Changed is called after stock changes, to invalidate catalog caches,
+	// with the variants changed and whether units were only taken away.
+	Changed func(ctx context.Context, variantIDs []int64, sold bool)
 }
 
 // NewService returns an inventory service.
@@ -94,7 +95,7 @@ func (s *Service) Adjust(ctx context.Context, variantID int64, delta int, reason
 		return Level{}, err
 	}
 	if s.Changed != nil {
-		s.Changed(ctx)
+		s.Changed(ctx, []int64{variantID}, delta < 0)
 	}
 	return l, nil
 }

@@ -61,7 +61,9 @@ func TestAdjustWritesAStaffRowAndTellsTheCache(t *testing.T) {
 	st := &fakeStore{stock: 3}
 	s := NewService(st)
 	changed := 0
-	s.Changed = func(context.Context) { changed++ }
+	var told []int64
+	var sold bool
+	s.Changed = func(_ context.Context, ids []int64, s bool) { changed++; told, sold = ids, s }
 	l, err := s.Adjust(ctx, 7, 5, "  found a box  ", "staff:1")
 	if err != nil || l.Stock != 8 {
 		t.Fatalf("adjust = %+v, %v", l, err)
@@ -70,8 +72,8 @@ func TestAdjustWritesAStaffRowAndTellsTheCache(t *testing.T) {
 	if len(st.entries) != 1 || st.entries[0] != want {
 		t.Fatalf("entry = %+v, want %+v (reason trimmed, kind adjust)", st.entries, want)
 	}
-	if changed != 1 {
-		t.Fatalf("caches told %d times, want 1", changed)
+	if changed != 1 || len(told) != 1 || told[0] != 7 || sold {
+		t.Fatalf("caches told %d times (variants %v, sold %v), want once of variant 7 coming in", changed, told, sold)
 	}
 	// A refused change does not invalidate anything.
 	if _, err := s.Adjust(ctx, 7, -9, "lost", "staff:1"); ocean.ErrorCode(err) != ocean.ECONFLICT {

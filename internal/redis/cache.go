@@ -36,6 +36,15 @@ import (
 // generation it was computed in and is ignored once the generation has moved
 // past it, so a value a slow loader writes after a write is never served.
 //
+// Tags (catalog.Cache): InvalidateTags bumps the same Redis counter, drops
+// the tags in this instance's tier, and publishes them with the new
+// generation; every other instance drops them in its own. A Redis value
+// carries its tags and the generation this instance had heard of when the
+// value's load began, and is ignored once one of its tags was dropped at a
+// later generation. An instance that starts reads the counter and ignores
+// every value from before it, so it never serves a value whose tags were
+// dropped before it could hear.
+//
 // When Redis is unreachable (or the subscription is down, so invalidations
 // from others could be missed) the Redis tier is skipped: reads go to the
 // in-process tier and the database, and the in-process tier keeps what it
@@ -58,8 +67,11 @@ type Cache struct {
 	counts    catalog.CacheCounters
 	fetches   singleflight.Group
 
-	mu   sync.RWMutex // held to move both tiers' generations together
-	rgen uint64       // the Redis generation this instance reads and writes
+	mu      sync.RWMutex      // held to move both tiers' generations together
+	rgen    uint64            // Redis values from before this generation are ignored
+	rseq    uint64            // the newest Redis generation heard of (full or tags)
+	dropped map[string]uint64 // tag → the Redis generation it was last dropped in
+	hist    [histLen]stamp    // local generation → rseq when it began
 
 	ps     *goredis.PubSub
 	cancel context.CancelFunc
@@ -89,6 +101,19 @@ type CacheConfig struct {
 	// what has expired.
 	Draw func() float64
 }
+
+// stamp pairs a generation of the in-process tier with the Redis generation
+// this instance had heard of when it began: what a value loaded in that
+// local generation is stamped with in Redis.
+type stamp struct{ local, redis uint64 }
+
+// histLen is how many local generations keep their stamp: a load that
+// takes longer than this many invalidations is stored in this process only.
+const histLen = 4096
+
+// maxDropped bounds the tags remembered; past it a tag invalidation counts
+// as a full one for the Redis tier.
+const maxDropped = 1 << 17
 
 // retryAfter is how long the Redis tier is skipped after a failed command.
 const retryAfter = time.Second
@@ -130,6 +155,7 @@ func NewCache(rdb goredis.UniversalClient, cfg CacheConfig, log *slog.Logger) *C
 		rdb:   rdb, cfg: cfg, self: hex.EncodeToString(id[:]), log: log,
 		bumpGen: goredis.NewScript(bumpScript),
 		cancel:  cancel, done: make(chan struct{}),
+		dropped: map[string]uint64{},
 	}
 	// Subscribe connects lazily enough that an unreachable Redis does not
 	// block here; Receive reports the error and the loop retries.
@@ -224,7 +250,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // heard handles another instance's invalidation: "<instance> <generation>
-// <prefix>", with "?" for the generation when that instance could not bump
+// <prefix>" for everything, "<instance> <generation> <prefix> <tag>,<tag>…"
+// for tags, with "?" for the generation when that instance could not bump
 // it (then this one must not trust the Redis tier until someone does). A
 // message about another shop's keys (another prefix on the same channel)
 // clears the in-process tier and nothing else; a message without a prefix
@@ -246,6 +273,9 @@ func (c *Cache) heard(ctx context.Context, payload string) {
 	}
 	if err != nil {
 		c.needBump.Store(true)
+	} else if len(f) >= 4 {
+		c.dropTags(ctx, g, strings.Split(f[3], ","))
+		return
 	}
 	c.moveTo(ctx, g)
 }
@@ -255,9 +285,63 @@ func (c *Cache) heard(ctx context.Context, payload string) {
 // old generations is not stored after this.
 func (c *Cache) moveTo(ctx context.Context, g uint64) {
 	c.mu.Lock()
-	c.rgen = max(c.rgen, g)
+	if g > c.rgen {
+		c.rgen = g
+		clear(c.dropped)
+	}
+	c.rseq = max(c.rseq, g)
 	c.local.Invalidate(ctx)
+	c.record(ctx)
 	c.mu.Unlock()
+}
+
+// dropTags drops tags, dropped in Redis generation g, from the in-process
+// tier and from what this instance accepts from Redis.
+func (c *Cache) dropTags(ctx context.Context, g uint64, tags []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rseq = max(c.rseq, g)
+	if len(c.dropped)+len(tags) > maxDropped {
+		c.rgen = max(c.rgen, g)
+		clear(c.dropped)
+	} else {
+		for _, t := range tags {
+			c.dropped[t] = max(c.dropped[t], g)
+		}
+	}
+	c.local.InvalidateTags(ctx, tags...)
+	c.record(ctx)
+}
+
+// record notes the Redis generation heard of as the stamp of the local
+// generation just begun (mu held).
+func (c *Cache) record(ctx context.Context) {
+	l := c.local.Gen(ctx)
+	c.hist[l%histLen] = stamp{local: l, redis: c.rseq}
+}
+
+// stampOf returns the Redis stamp for a value loaded in local generation
+// gen (mu held); false when it is too old to know.
+func (c *Cache) stampOf(gen uint64) (uint64, bool) {
+	s := c.hist[gen%histLen]
+	return s.redis, s.local == gen
+}
+
+// stale reports whether a Redis value stamped gen with tags must be
+// ignored: from before the last full invalidation, or one of its tags
+// dropped after it.
+func (c *Cache) stale(gen uint64, tags []string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if gen < c.rgen {
+		return true
+	}
+	for _, t := range tags {
+		if c.dropped[t] > gen {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Cache) genKey() string             { return c.cfg.Prefix + "gen" }
@@ -281,14 +365,18 @@ func (c *Cache) bump(ctx context.Context) (uint64, error) {
 	return uint64(g), err //nolint:gosec // INCR counts up from 0: never negative
 }
 
-func (c *Cache) publish(ctx context.Context, g uint64) {
+func (c *Cache) publish(ctx context.Context, g uint64, tags ...string) {
 	gen := "?"
 	if g != 0 {
 		gen = strconv.FormatUint(g, 10)
 	}
+	msg := c.self + " " + gen + " " + c.cfg.Prefix
+	if len(tags) > 0 {
+		msg += " " + strings.Join(tags, ",")
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := c.rdb.Publish(ctx, c.cfg.Channel, c.self+" "+gen+" "+c.cfg.Prefix).Err(); err != nil {
+	if err := c.rdb.Publish(ctx, c.cfg.Channel, msg).Err(); err != nil {
 		c.failed(err)
 	}
 }
@@ -341,22 +429,48 @@ func (c *Cache) retryBump(ctx context.Context) bool {
 	return true
 }
 
-// A Redis value: version byte, generation, expiry (Unix ms), payload.
+// A Redis value: version byte (2), generation, expiry (Unix ms), the tags
+// (a count, then each as a length byte and its bytes), payload. Values of
+// version 1 (no tags) are ignored.
 const headerLen = 17
 
-func encodeValue(gen uint64, exp time.Time, payload []byte) []byte {
-	b := make([]byte, headerLen, headerLen+len(payload))
-	b[0] = 1
+func encodeValue(gen uint64, exp time.Time, tags []string, payload []byte) []byte {
+	n := headerLen + 2 + len(payload)
+	for _, t := range tags {
+		n += 1 + len(t)
+	}
+	b := make([]byte, headerLen, n)
+	b[0] = 2
 	binary.BigEndian.PutUint64(b[1:], gen)
 	binary.BigEndian.PutUint64(b[9:], uint64(exp.UnixMilli()))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(tags))) //nolint:gosec // a page holds at most a few hundred products
+	for _, t := range tags {
+		b = append(b, byte(len(t))) //nolint:gosec // tags are short names ("p:123")
+		b = append(b, t...)
+	}
 	return append(b, payload...)
 }
 
-func decodeValue(b []byte) (gen uint64, exp time.Time, payload []byte, ok bool) {
-	if len(b) < headerLen || b[0] != 1 {
-		return 0, time.Time{}, nil, false
+func decodeValue(b []byte) (gen uint64, exp time.Time, tags []string, payload []byte, ok bool) {
+	if len(b) < headerLen+2 || b[0] != 2 {
+		return 0, time.Time{}, nil, nil, false
 	}
-	return binary.BigEndian.Uint64(b[1:]), time.UnixMilli(int64(binary.BigEndian.Uint64(b[9:]))), b[headerLen:], true //nolint:gosec // the bits encodeValue wrote from an int64
+	gen = binary.BigEndian.Uint64(b[1:])
+	exp = time.UnixMilli(int64(binary.BigEndian.Uint64(b[9:]))) //nolint:gosec // the bits encodeValue wrote from an int64
+	n := int(binary.BigEndian.Uint16(b[headerLen:]))
+	rest := b[headerLen+2:]
+	if n > 0 {
+		tags = make([]string, 0, n)
+	}
+	for range n {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return 0, time.Time{}, nil, nil, false
+		}
+		l := int(rest[0])
+		tags = append(tags, string(rest[1:1+l]))
+		rest = rest[1+l:]
+	}
+	return gen, exp, tags, rest, true
 }
 
 // Gen implements catalog.Cache.
@@ -403,8 +517,8 @@ func (c *Cache) accept(ctx context.Context, key string, b []byte, err error, lge
 		return fetched{}
 	}
 	c.recovered()
-	gen, exp, payload, ok := decodeValue(b)
-	if !ok || gen < rgen {
+	gen, exp, tags, payload, ok := decodeValue(b)
+	if !ok || gen < rgen || c.stale(gen, tags) {
 		return fetched{asked: true} // from before a write: never served
 	}
 	now := c.cfg.Now()
@@ -417,7 +531,7 @@ func (c *Cache) accept(ctx context.Context, key string, b []byte, err error, lge
 	if err != nil {
 		return fetched{asked: true}
 	}
-	c.local.Put(ctx, key, v, lgen, min(catalog.Jitter(localTTL), exp.Sub(now)))
+	c.local.Put(ctx, key, v, lgen, min(catalog.Jitter(localTTL), exp.Sub(now)), tags...)
 	return fetched{v: v, ok: true, asked: true}
 }
 
@@ -469,35 +583,41 @@ func (c *Cache) GetMany(ctx context.Context, keys []string) []any {
 	return out
 }
 
-// Set implements catalog.Cache: both tiers, if the generation is still gen.
-func (c *Cache) Set(ctx context.Context, key string, v any, gen uint64) {
-	c.SetMany(ctx, []string{key}, []any{v}, gen)
+// Set implements catalog.Cache: both tiers, if neither the cache nor one
+// of tags was invalidated since gen.
+func (c *Cache) Set(ctx context.Context, key string, v any, gen uint64, tags ...string) {
+	c.SetMany(ctx, []string{key}, []any{v}, gen, tags)
 }
 
 // SetMany implements catalog.BatchCache.
-func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint64) {
+func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint64, tags ...[]string) {
 	live := c.live.Load()
 	type item struct {
-		key string
-		v   any
-		val []byte
-		ttl time.Duration
+		key  string
+		v    any
+		tags []string
+		val  []byte
+		ttl  time.Duration
 	}
 	items := make([]item, 0, len(keys))
 	c.mu.RLock()
-	rgen := c.rgen
+	rgen, known := c.stampOf(gen)
 	for i, key := range keys {
 		localTTL, sharedTTL := catalog.CacheTTL(key)
 		ttl := catalog.Jitter(localTTL)
 		if !live {
 			ttl = min(ttl, c.cfg.OutageTTL)
 		}
-		if c.local.Put(ctx, key, vals[i], gen, ttl) {
-			items = append(items, item{key: key, v: vals[i], ttl: catalog.Jitter(sharedTTL)})
+		var t []string
+		if i < len(tags) {
+			t = tags[i]
+		}
+		if c.local.Put(ctx, key, vals[i], gen, ttl, t...) {
+			items = append(items, item{key: key, v: vals[i], tags: t, ttl: catalog.Jitter(sharedTTL)})
 		}
 	}
 	c.mu.RUnlock()
-	if len(items) == 0 || !live || !c.shared(ctx) {
+	if len(items) == 0 || !live || !known || !c.shared(ctx) {
 		return
 	}
 	now := c.cfg.Now()
@@ -507,7 +627,7 @@ func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint
 		if err != nil {
 			continue // no shared form: this instance only
 		}
-		it.val = encodeValue(rgen, now.Add(it.ttl), payload)
+		it.val = encodeValue(rgen, now.Add(it.ttl), it.tags, payload)
 		kept = append(kept, it)
 	}
 	if len(kept) == 0 {
@@ -551,6 +671,30 @@ func (c *Cache) Invalidate(ctx context.Context) {
 	if c.live.Load() {
 		c.publish(ctx, g)
 	}
+}
+
+// InvalidateTags drops the entries tagged with one of tags: here at once,
+// on the other instances when they hear of it (a published message, well
+// within a second). Without Redis (an outage, or the subscription down)
+// it drops everything instead, as Invalidate does, so that the fleet
+// resynchronises when Redis returns.
+func (c *Cache) InvalidateTags(ctx context.Context, tags ...string) {
+	if len(tags) == 0 {
+		return
+	}
+	if !c.live.Load() || time.Now().UnixNano() < c.downUntil.Load() || c.needBump.Load() {
+		c.Invalidate(ctx)
+		return
+	}
+	g, err := c.bump(ctx)
+	if err != nil {
+		c.failed(err)
+		c.Invalidate(ctx)
+		return
+	}
+	c.recovered()
+	c.dropTags(ctx, g, tags)
+	c.publish(ctx, g, tags...)
 }
 
 // Stats returns hit and miss counts per keyspace for both tiers.

@@ -64,7 +64,7 @@ func TestValueFromBeforeAWriteIsNeverServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rdb.Set(ctx, b.valueKey("product:tee"), encodeValue(old, time.Now().Add(time.Minute), payload), time.Minute).Err(); err != nil {
+	if err := rdb.Set(ctx, b.valueKey("product:tee"), encodeValue(old, time.Now().Add(time.Minute), nil, payload), time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "b hears the write", func() bool { b.mu.RLock(); defer b.mu.RUnlock(); return b.rgen > old })
@@ -79,7 +79,7 @@ func TestValueFromBeforeAWriteIsNeverServed(t *testing.T) {
 	c.mu.RLock()
 	cur := c.rgen
 	c.mu.RUnlock()
-	if err := rdb.Set(ctx, b.valueKey("product:tee"), encodeValue(cur, time.Now().Add(10*time.Minute), payload), 10*time.Minute).Err(); err != nil {
+	if err := rdb.Set(ctx, b.valueKey("product:tee"), encodeValue(cur, time.Now().Add(10*time.Minute), nil, payload), 10*time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := c.Get(ctx, "product:tee"); !ok {

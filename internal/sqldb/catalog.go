@@ -124,6 +124,30 @@ FROM products p WHERE p.status = 'active' AND p.id IN (`+strings.TrimSuffix(stri
 	return out, rows.Err()
 }
 
+func (s *CatalogStore) VariantProducts(ctx context.Context, variantIDs []int64) ([]int64, error) {
+	if len(variantIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(variantIDs))
+	for i, id := range variantIDs {
+		args[i] = id
+	}
+	rows, err := s.db.query(ctx, `SELECT DISTINCT product_id FROM variants WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(variantIDs)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // summary is the first sentence of a description, at most 160 bytes.
 func summary(desc string) string {
 	if i := strings.Index(desc, ". "); i >= 0 {

@@ -35,6 +35,116 @@ func Cache(t *testing.T, impl CacheImpl) {
 		}
 		testCacheFleet(t, impl)
 	})
+	t.Run("tags", func(t *testing.T) { testCacheTags(t, impl) })
+	t.Run("fleet tags", func(t *testing.T) {
+		if !impl.Shared {
+			t.Skip("not a shared cache")
+		}
+		testCacheFleetTags(t, impl)
+	})
+}
+
+// InvalidateTags drops the entries with one of the tags and keeps the
+// rest; a value loaded before a tag was dropped is not stored under it,
+// while one with other tags is.
+func testCacheTags(t *testing.T, impl CacheImpl) {
+	c := impl.New(t, time.Now)
+	gen := c.Gen(ctx)
+	c.Set(ctx, "card:1", catalog.Card{ID: 1}, gen, "p:1")
+	c.Set(ctx, "search:a", &catalog.Page{Items: []catalog.Card{{ID: 1}, {ID: 2}}}, gen, catalog.TagListings, "p:1", "p:2")
+	c.Set(ctx, "search:b", &catalog.Page{Items: []catalog.Card{{ID: 3}}}, gen, catalog.TagListings, "p:3")
+	c.Set(ctx, "product:two", &catalog.Product{ID: 2}, gen, "p:2")
+	c.Set(ctx, "tree", catalog.NewTree(nil), gen)
+	c.InvalidateTags(ctx, "p:1")
+	for _, k := range []string{"card:1", "search:a"} {
+		if _, ok := c.Get(ctx, k); ok {
+			t.Errorf("%s (tagged p:1) survives InvalidateTags(p:1)", k)
+		}
+	}
+	for _, k := range []string{"search:b", "product:two", "tree"} {
+		if _, ok := c.Get(ctx, k); !ok {
+			t.Errorf("%s (not tagged p:1) was dropped by InvalidateTags(p:1)", k)
+		}
+	}
+	// A load that began before the drop: refused under the dropped tag,
+	// stored under another.
+	c.Set(ctx, "card:1", catalog.Card{ID: 1}, gen, "p:1")
+	if _, ok := c.Get(ctx, "card:1"); ok {
+		t.Error("a value loaded before its tag was dropped was stored")
+	}
+	c.Set(ctx, "card:4", catalog.Card{ID: 4}, gen, "p:4")
+	if _, ok := c.Get(ctx, "card:4"); !ok {
+		t.Error("a value whose tags were not dropped was refused")
+	}
+	c.Set(ctx, "card:1", catalog.Card{ID: 1}, c.Gen(ctx), "p:1")
+	if _, ok := c.Get(ctx, "card:1"); !ok {
+		t.Error("a value loaded after the drop was refused")
+	}
+	// A broad tag drops every listing at once; Invalidate drops everything.
+	c.InvalidateTags(ctx, catalog.TagListings)
+	if _, ok := c.Get(ctx, "search:b"); ok {
+		t.Error("a listing survives InvalidateTags(listings)")
+	}
+	if _, ok := c.Get(ctx, "product:two"); !ok {
+		t.Error("a product page was dropped with the listings")
+	}
+	c.Invalidate(ctx)
+	if _, ok := c.Get(ctx, "product:two"); ok {
+		t.Error("an entry survives Invalidate")
+	}
+	if bc, ok := c.(catalog.BatchCache); ok {
+		g := c.Gen(ctx)
+		c.InvalidateTags(ctx, "p:8")
+		bc.SetMany(ctx, []string{"card:8", "card:9"}, []any{catalog.Card{ID: 8}, catalog.Card{ID: 9}}, g, []string{"p:8"}, []string{"p:9"})
+		got := bc.GetMany(ctx, []string{"card:8", "card:9"})
+		if got[0] != nil || got[1] == nil {
+			t.Errorf("SetMany after p:8 dropped: %#v, want card 9 only", got)
+		}
+	}
+}
+
+// Instances of one shop: a tag dropped on one is dropped on every other
+// within a second, in both tiers, and what it did not tag stays served; a
+// slow loader's value from before the drop is never served by anyone.
+func testCacheFleetTags(t *testing.T, impl CacheImpl) {
+	a, b := impl.New(t, time.Now), impl.New(t, time.Now)
+	gen := a.Gen(ctx)
+	a.Set(ctx, "product:tee", &catalog.Product{ID: 1, Name: "old"}, gen, "p:1")
+	a.Set(ctx, "product:mug", &catalog.Product{ID: 2, Name: "mug"}, gen, "p:2")
+	for _, k := range []string{"product:tee", "product:mug"} {
+		if _, ok := b.Get(ctx, k); !ok {
+			t.Fatalf("b does not read %s, which a stored", k)
+		}
+	}
+	bgen := b.Gen(ctx) // b starts a slow load of the tee before the write
+	a.InvalidateTags(ctx, "p:1")
+	deadline := time.Now().Add(time.Second)
+	for {
+		if _, ok := b.Get(ctx, "product:tee"); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b still serves the tee a second after a dropped its tag")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, ok := b.Get(ctx, "product:mug"); !ok {
+		t.Error("b dropped the mug, which the write did not tag")
+	}
+	b.Set(ctx, "product:tee", &catalog.Product{ID: 1, Name: "stale"}, bgen, "p:1") // the slow load ends
+	c := impl.New(t, time.Now)
+	for i, r := range []catalog.Cache{a, b, c} {
+		if v, ok := r.Get(ctx, "product:tee"); ok {
+			t.Errorf("instance %d serves %q, loaded before the write", i, v.(*catalog.Product).Name)
+		}
+	}
+	// A load after the write is stored and shared.
+	b.Set(ctx, "product:tee", &catalog.Product{ID: 1, Name: "new"}, b.Gen(ctx), "p:1")
+	for i, r := range []catalog.Cache{a, b} {
+		if v, ok := r.Get(ctx, "product:tee"); !ok || v.(*catalog.Product).Name != "new" {
+			t.Errorf("instance %d: after the reload %v, %v", i, v, ok)
+		}
+	}
 }
 
 func testCacheGenerations(t *testing.T, impl CacheImpl) {
@@ -264,6 +374,9 @@ func testCacheConcurrent(t *testing.T, impl CacheImpl) {
 					n := base.Add(1000)
 					c.Invalidate(ctx)
 					done.Store(n)
+				}
+				if w == 1 && i%20 == 19 {
+					c.InvalidateTags(ctx, "p:7", catalog.TagStock) // untagged cards stay
 				}
 			}
 		})
