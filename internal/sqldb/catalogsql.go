@@ -215,7 +215,7 @@ SELECT 'p', '', '', COUNT(*), COALESCE(MIN(v.price), 0), COALESCE(MAX(v.price), 
 UNION ALL
 SELECT 's', '', '', COUNT(DISTINCT v.product_id), 0, 0 FROM variants v JOIN matched m ON m.id = v.product_id WHERE v.stock > 0
 UNION ALL
-SELECT 'o', o.name, o.value, COUNT(DISTINCT v.product_id), 0, 0 FROM matched m `+join+` variants v ON v.product_id = m.id `+join+` variant_options o ON o.variant_id = v.id GROUP BY o.name, o.value`)
+SELECT 'o', o.name, o.value, COUNT(DISTINCT v.product_id), 0, 0 FROM matched m ` + join + ` variants v ON v.product_id = m.id ` + join + ` variant_options o ON o.variant_id = v.id GROUP BY o.name, o.value`)
 	return Rebind(d, b.sql.String()), b.args
 }
 

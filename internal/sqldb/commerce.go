@@ -34,7 +34,7 @@ func (db *DB) Commerce() *CommerceStore { return &CommerceStore{db: db} }
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
-	row := t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q), args...)
+	row := t.rawQueryRow(ctx, Rebind(t.db.Dialect, q), args...)
 	end(row.Err())
 	return row
 }
@@ -42,7 +42,7 @@ func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
-	rows, err := t.tx.QueryContext(ctx, Rebind(t.db.Dialect, q), args...)
+	rows, err := t.rawQuery(ctx, Rebind(t.db.Dialect, q), args...)
 	end(err)
 	return rows, err
 }

@@ -31,6 +31,79 @@ type DB struct {
 	// the DB is shared).
 	Observe Observer
 	queries atomic.Int64
+	stmts   stmtCache
+}
+
+// stmtCache keeps SQLite's statements prepared: the pure-Go SQLite parses
+// every statement it is given, and parsing was a quarter of a checkout's
+// CPU (make bench's profile: sqlite3's yy_reduce). PostgreSQL needs none:
+// pgx caches prepared statements per connection itself. A statement is
+// prepared on the pool once and then on each connection that runs it
+// (database/sql keeps one per connection); at most maxStmts distinct
+// statements are kept, so filters built with varying arguments cannot grow
+// it without bound.
+type stmtCache struct {
+	m sync.Map // stmtKey → *sql.Stmt
+	n atomic.Int64
+	// pending marks a statement being prepared in the background.
+	pending sync.Map
+}
+
+type stmtKey struct {
+	pool *sql.DB
+	q    string
+}
+
+const maxStmts = 2000
+
+// prepared returns pool's prepared statement for q, or nil: on PostgreSQL,
+// when the cache is full, or the first time q is seen. inTx: the caller
+// holds a connection of pool (SQLite's write pool has only one), so the
+// statement is prepared in the background once that connection is free,
+// instead of waiting for it here.
+func (db *DB) prepared(ctx context.Context, pool *sql.DB, q string, inTx bool) *sql.Stmt {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	k := stmtKey{pool, q}
+	if st, ok := db.stmts.m.Load(k); ok {
+		return st.(*sql.Stmt)
+	}
+	if db.stmts.n.Load() >= maxStmts {
+		return nil
+	}
+	prepare := func(ctx context.Context) *sql.Stmt {
+		st, err := pool.PrepareContext(ctx, q)
+		if err != nil {
+			return nil // the statement runs unprepared and reports its own error
+		}
+		if prev, loaded := db.stmts.m.LoadOrStore(k, st); loaded {
+			_ = st.Close() //nolint:sqlclosecheck // another request prepared it first; this copy is not needed
+			return prev.(*sql.Stmt)
+		}
+		db.stmts.n.Add(1)
+		return st
+	}
+	if !inTx {
+		return prepare(ctx)
+	}
+	if _, busy := db.stmts.pending.LoadOrStore(k, true); !busy {
+		go func() {
+			defer db.stmts.pending.Delete(k)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			prepare(ctx)
+		}()
+	}
+	return nil
+}
+
+func (db *DB) closeStmts() {
+	db.stmts.m.Range(func(k, v any) bool {
+		_ = v.(*sql.Stmt).Close() // the pools close next
+		db.stmts.m.Delete(k)
+		return true
+	})
 }
 
 // Observer is what metrics and tracing learn about statements. Each
@@ -136,6 +209,7 @@ func QueryName(function string) string {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.closeStmts()
 	if db.Read == db.Write {
 		return db.Write.Close()
 	}
@@ -165,7 +239,14 @@ func EachRow(rows *sql.Rows, fn func() error) error {
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	db.queries.Add(1)
 	ctx, end := db.start(ctx, 1)
-	rows, err := db.Read.QueryContext(ctx, Rebind(db.Dialect, q), args...)
+	q = Rebind(db.Dialect, q)
+	var rows *sql.Rows
+	var err error
+	if st := db.prepared(ctx, db.Read, q, false); st != nil { //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = db.Read.QueryContext(ctx, q, args...)
+	}
 	end(err)
 	return rows, err
 }
@@ -173,7 +254,13 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	db.queries.Add(1)
 	ctx, end := db.start(ctx, 1)
-	row := db.Read.QueryRowContext(ctx, Rebind(db.Dialect, q), args...)
+	q = Rebind(db.Dialect, q)
+	var row *sql.Row
+	if st := db.prepared(ctx, db.Read, q, false); st != nil { //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+		row = st.QueryRowContext(ctx, args...)
+	} else {
+		row = db.Read.QueryRowContext(ctx, q, args...)
+	}
 	end(row.Err())
 	return row
 }
@@ -182,7 +269,14 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	db.queries.Add(1)
 	ctx, end := db.start(ctx, 2) // called by the stores' exec
-	res, err := db.Write.ExecContext(ctx, Rebind(db.Dialect, q), args...)
+	q = Rebind(db.Dialect, q)
+	var res sql.Result
+	var err error
+	if st := db.prepared(ctx, db.Write, q, false); st != nil { //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = db.Write.ExecContext(ctx, q, args...)
+	}
 	end(err)
 	return res, err
 }
@@ -196,7 +290,14 @@ type Tx struct {
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
-	res, err := t.tx.ExecContext(ctx, Rebind(t.db.Dialect, q), args...)
+	q = Rebind(t.db.Dialect, q)
+	var res sql.Result
+	var err error
+	if st := t.db.prepared(ctx, t.db.Write, q, true); st != nil {
+		res, err = t.tx.StmtContext(ctx, st).ExecContext(ctx, args...) //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+	} else {
+		res, err = t.tx.ExecContext(ctx, q, args...)
+	}
 	end(err)
 	return res, err
 }
@@ -207,9 +308,25 @@ func (t *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error)
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
 	var id int64
-	err := t.tx.QueryRowContext(ctx, Rebind(t.db.Dialect, q+" RETURNING id"), args...).Scan(&id)
+	err := t.rawQueryRow(ctx, Rebind(t.db.Dialect, q+" RETURNING id"), args...).Scan(&id)
 	end(err)
 	return id, err
+}
+
+// rawQueryRow and rawQuery run q (rebound) in the transaction, prepared once
+// the statement cache has it.
+func (t *Tx) rawQueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.db.prepared(ctx, t.db.Write, q, true); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...) //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (t *Tx) rawQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.db.prepared(ctx, t.db.Write, q, true); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...) //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 // InTx runs fn in one write transaction, committed if fn returns nil.
