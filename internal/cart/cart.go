@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/pricing"
@@ -368,6 +369,9 @@ func (s *Service) Remove(ctx context.Context, id string, userID, itemID int64) (
 	return s.Get(ctx, id, userID)
 }
 
+// maxCodeRunes is the longest discount code there can be.
+const maxCodeRunes = 32
+
 // ApplyDiscount checks a code against the cart now and keeps it.
 func (s *Service) ApplyDiscount(ctx context.Context, id string, userID int64, code string) (*View, error) {
 	c, err := s.loadOpen(ctx, id, userID)
@@ -375,8 +379,12 @@ func (s *Service) ApplyDiscount(ctx context.Context, id string, userID int64, co
 		return nil, err
 	}
 	code = pricing.NormalizeCode(code)
-	if code == "" || len(code) > 32 {
+	if code == "" {
 		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Enter a discount code.", Fields: []ocean.FieldError{{Field: "code", Message: "is required"}}}
+	}
+	if n := utf8.RuneCountInString(code); n > maxCodeRunes {
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("That discount code is too long (max %d characters).", maxCodeRunes),
+			Fields: []ocean.FieldError{{Field: "code", Message: fmt.Sprintf("is too long (max %d characters)", maxCodeRunes)}}}
 	}
 	d, err := s.pricing.DiscountByCode(ctx, code)
 	if ocean.ErrorCode(err) == ocean.ENOTFOUND {

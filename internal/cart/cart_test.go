@@ -526,7 +526,8 @@ func TestDiscounts(t *testing.T) {
 	}
 	for _, c := range []struct{ code, msg, field string }{
 		{"", "Enter a discount code.", "code"},
-		{strings.Repeat("A", 33), "Enter a discount code.", "code"},
+		{strings.Repeat("A", 33), "That discount code is too long (max 32 characters).", "code"},
+		{strings.Repeat("A", 5000), "That discount code is too long (max 32 characters).", "code"},
 		{"nope", "There is no discount code NOPE.", "code"},
 	} {
 		_, err := s.ApplyDiscount(ctx, id, 0, c.code)

@@ -192,6 +192,22 @@ func (r *Request) normalize() {
 	r.Token = strings.TrimSpace(r.Token)
 }
 
+// TextProblem says what is wrong with a one-line text field that must have
+// lo to hi characters, in the words of a field error ("is required", "is
+// too long (max 64 characters)"), or "" when nothing is.
+func TextProblem(s string, lo, hi int) string {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r\n"):
+		return "must be one line of text"
+	case n < lo:
+		return "is required"
+	case n > hi:
+		return fmt.Sprintf("is too long (max %d characters)", hi)
+	}
+	return ""
+}
+
 func textOK(s string, lo, hi int) bool {
 	n := utf8.RuneCountInString(s)
 	return utf8.ValidString(s) && n >= lo && n <= hi && !strings.ContainsAny(s, "\x00\r\n")
@@ -205,23 +221,14 @@ func (r *Request) Validate(gateways map[string]payment.Gateway) error {
 		add("email", "must be an email address like name@example.com")
 	}
 	a := r.Address
-	if !textOK(a.Name, 1, 100) {
-		add("shipping_address.name", "is required (up to 100 characters)")
-	}
-	if !textOK(a.Line1, 1, 200) {
-		add("shipping_address.line1", "is required (up to 200 characters)")
-	}
-	if !textOK(a.Line2, 0, 200) {
-		add("shipping_address.line2", "must be up to 200 characters")
-	}
-	if !textOK(a.City, 1, 100) {
-		add("shipping_address.city", "is required (up to 100 characters)")
-	}
-	if !textOK(a.PostalCode, 0, 20) {
-		add("shipping_address.postal_code", "must be up to 20 characters")
-	}
-	if !textOK(a.Phone, 0, 30) {
-		add("shipping_address.phone", "must be up to 30 characters")
+	for _, f := range []struct {
+		name, value string
+		lo, hi      int
+	}{{"name", a.Name, 1, 100}, {"line1", a.Line1, 1, 200}, {"line2", a.Line2, 0, 200},
+		{"city", a.City, 1, 100}, {"postal_code", a.PostalCode, 0, 20}, {"phone", a.Phone, 0, 30}} {
+		if msg := TextProblem(f.value, f.lo, f.hi); msg != "" {
+			add("shipping_address."+f.name, msg)
+		}
 	}
 	if !ocean.IsCountry(a.Country) {
 		add("shipping_address.country", "must be an ISO 3166-1 two-letter country code such as ZA")

@@ -53,6 +53,23 @@ func TestRequestValidate(t *testing.T) {
 			t.Errorf("%s: %v %v", field, err, ocean.ErrorFields(err))
 		}
 	}
+	// Over-long text is "too long", not "missing"; an empty field is missing.
+	for _, c := range []struct {
+		spoil      func(*Request)
+		field, msg string
+	}{
+		{func(r *Request) { r.Address.Name = strings.Repeat("n", 5000) }, "shipping_address.name", "is too long (max 100 characters)"},
+		{func(r *Request) { r.Address.City = strings.Repeat("c", 101) }, "shipping_address.city", "is too long (max 100 characters)"},
+		{func(r *Request) { r.Address.Line1 = "" }, "shipping_address.line1", "is required"},
+		{func(r *Request) { r.Address.City = "a\nb" }, "shipping_address.city", "must be one line of text"},
+	} {
+		r := good()
+		c.spoil(&r)
+		r.normalize()
+		if fe := ocean.ErrorFields(r.Validate(gws)); len(fe) != 1 || fe[0].Field != c.field || fe[0].Message != c.msg {
+			t.Errorf("%s: %v, want %q", c.field, fe, c.msg)
+		}
+	}
 	// Two capital letters are not enough: the code must be assigned.
 	for _, code := range []string{"UK", "XK", "ZZ", "QQ"} {
 		r := good()

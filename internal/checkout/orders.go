@@ -85,13 +85,38 @@ func illegal(o *order.Order, to order.Status) error {
 	return ocean.Errorf(ocean.ECONFLICT, "Order %s is %s and cannot become %s.", o.Number(), o.Status.Label(), strings.ToLower(to.Label()))
 }
 
+// maxTracking is the longest tracking number a shipment takes.
+const maxTracking = 64
+
 // Fulfil marks a paid order shipped with its tracking number.
 func (s *Service) Fulfil(ctx context.Context, publicID, tracking, actor string) (*order.Order, error) {
 	tracking = strings.TrimSpace(tracking)
-	if !textOK(tracking, 1, 64) {
-		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Enter the tracking number.", Fields: []ocean.FieldError{{Field: "tracking_number", Message: "is required (1-64 characters)"}}}
+	switch msg := TextProblem(tracking, 1, maxTracking); msg {
+	case "":
+	case "is required":
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "Enter the tracking number.", Fields: []ocean.FieldError{{Field: "tracking_number", Message: msg}}}
+	default:
+		return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "The tracking number " + msg + ".", Fields: []ocean.FieldError{{Field: "tracking_number", Message: msg}}}
 	}
-	return s.move(ctx, publicID, order.Fulfilled, actor, "", tracking)
+	o, err := s.move(ctx, publicID, order.Fulfilled, actor, "", tracking)
+	if err == nil {
+		s.tell(ctx, o, "Your order "+o.Number()+" is on its way",
+			fmt.Sprintf("Good news: your order %s has shipped.\n\nTracking number: %s\n", o.Number(), o.Tracking))
+	}
+	return o, err
+}
+
+// tell mails the shopper about a change to their order (shipped,
+// refunded), with the link to the order; nil Mail sends nothing, and a
+// failure is logged: the change is made either way.
+func (s *Service) tell(ctx context.Context, o *order.Order, subject, text string) {
+	if s.c.Mail == nil || o.Email == "" {
+		return
+	}
+	text += fmt.Sprintf("\nSee your order: %s/orders/%s\n", strings.TrimRight(s.c.PublicURL, "/"), o.PublicID)
+	if err := s.c.Mail(ctx, o.Email, subject, text); err != nil {
+		s.c.Log.Error("order mail not sent", "order", o.Number(), "subject", subject, "err", err)
+	}
 }
 
 // Deliver marks a shipped order delivered.
@@ -286,7 +311,15 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 		}
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway refused the refund: nothing was refunded.", Err: err}
 	}
-	return s.OrderByID(ctx, publicID)
+	cur, err := s.OrderByID(ctx, publicID)
+	if err == nil {
+		cc := cur.Totals.Total.Currency
+		s.tell(ctx, cur, "A refund on your order "+cur.Number(),
+			fmt.Sprintf("We refunded %s on your order %s to the card you paid with.\n\nRefunded in all: %s\nTotal after refunds: %s\n",
+				ocean.Money{Amount: amount, Currency: cc}, cur.Number(), ocean.Money{Amount: cur.Refunded, Currency: cc},
+				ocean.Money{Amount: cur.Totals.Total.Amount - cur.Refunded, Currency: cc}))
+	}
+	return cur, err
 }
 
 // Reconcile settles what a crash or a lost connection left behind:

@@ -88,12 +88,28 @@ func TestFulfilDeliverAndIllegalMoves(t *testing.T) {
 			t.Errorf("tracking %q: %v", bad, err)
 		}
 	}
+	_, err := e.svc.Fulfil(e.ctx, o.PublicID, strings.Repeat("9", 10000), "admin")
+	if fe := ocean.ErrorFields(err); ocean.ErrorMessage(err) != "The tracking number is too long (max 64 characters)." || len(fe) != 1 || fe[0].Message != "is too long (max 64 characters)" {
+		t.Errorf("a 10,000-character tracking number: %v %v", err, fe)
+	}
 	got, err := e.svc.Fulfil(e.ctx, o.PublicID, " TRK123 ", "admin@example.com")
 	if err != nil || got.Status != order.Fulfilled || got.Tracking != "TRK123" {
 		t.Fatalf("%v %+v", err, got)
 	}
 	if _, err := e.svc.Fulfil(e.ctx, o.PublicID, "TRK124", "admin"); ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("fulfilled twice: %v", err)
+	}
+	shipped := 0
+	for _, m := range e.sentMails() {
+		if m.subject == "Your order "+o.Number()+" is on its way" {
+			shipped++
+			if m.to != o.Email || !strings.Contains(m.text, "Tracking number: TRK123") || !strings.Contains(m.text, "/orders/"+o.PublicID) {
+				t.Errorf("shipment mail: %+v", m)
+			}
+		}
+	}
+	if shipped != 1 {
+		t.Errorf("%d shipment mails, want 1", shipped)
 	}
 	if _, err := e.svc.Cancel(e.ctx, o.PublicID, "admin"); ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("cancelled a shipped order: %v", err)
@@ -298,6 +314,18 @@ func TestRefund(t *testing.T) {
 	_, rf, err := e.svc.History(e.ctx, o.ID)
 	if err != nil || len(rf) != 2 || rf[0].Actor != "admin@example.com" {
 		t.Fatalf("%v %+v", err, rf)
+	}
+	// The shopper hears of each refund once (the retry sent nothing).
+	var told []sentMail
+	for _, m := range e.sentMails() {
+		if strings.HasPrefix(m.subject, "A refund on your order") {
+			told = append(told, m)
+		}
+	}
+	if len(told) != 2 || told[0].to != o.Email || !strings.Contains(told[0].text, "We refunded R10.00") ||
+		!strings.Contains(told[0].text, "Total after refunds: "+ocean.Money{Amount: total - 1000, Currency: "ZAR"}.String()) ||
+		!strings.Contains(told[1].text, "Total after refunds: R0.00") || !strings.Contains(told[1].text, "/orders/"+o.PublicID) {
+		t.Errorf("refund mails: %+v", told)
 	}
 }
 
