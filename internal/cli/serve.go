@@ -50,5 +50,5 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	return server.Run(ctx, server.Options{HTTPAddr: cfg.HTTPAddr, HTTPSAddr: cfg.HTTPSAddr, TrustedProxies: cfg.TrustedProxies,
 		PIDFile: cfg.PIDFile, ShutdownDelay: cfg.ShutdownDelay, Handler: app.Handler, TLS: https,
-		Jobs: jobs, StopJobs: stopJobs, Drain: app.Drain, Log: log, Start: start})
+		Jobs: jobs, StopJobs: stopJobs, Drain: app.Drain, Metrics: app.Metrics, Log: log, Start: start})
 }

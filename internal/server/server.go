@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/tlsx"
 	"github.com/oceanshop/ocean/internal/upgrade"
@@ -38,8 +40,11 @@ type Options struct {
 	StopJobs func()
 	// Drain makes /readyz answer 503 from now on.
 	Drain func()
-	Log   *slog.Logger
-	Start time.Time // when the process started, for the "ready_in" of the log
+	// Metrics, when set, counts what the listeners see outside requests
+	// (failed TLS handshakes).
+	Metrics prometheus.Registerer
+	Log     *slog.Logger
+	Start   time.Time // when the process started, for the "ready_in" of the log
 }
 
 // Run serves o.Handler until ctx is cancelled (SIGINT, SIGTERM) or a new
@@ -56,8 +61,10 @@ func Run(ctx context.Context, o Options) error {
 	var ls []listener
 	limits := httpx.DefaultLimits()
 	conns := &upgrade.ConnCount{}
+	errLog := httpx.ServerErrorLog(log, o.Metrics)
 	newServer := func(h http.Handler) *http.Server {
 		srv := httpx.NewServer(h, limits, log)
+		srv.ErrorLog = errLog
 		srv.ConnState = conns.Track
 		return srv
 	}

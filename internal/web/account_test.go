@@ -680,18 +680,25 @@ func TestAdmin(t *testing.T) {
 	cust.register("ada@example.com", "Ada", pw)
 	anon := s.browser(t)
 	for _, p := range []string{"/admin", "/admin/users", "/admin/audit", "/admin/mailbox"} {
-		for who, b := range map[string]*browser{"customer": cust, "signed out": anon} {
-			v := b.get(p)
-			if v.status != 404 || !strings.Contains(v.body, "find that page") || strings.Contains(v.body, "Admin") {
-				t.Errorf("%s %s: %d", who, p, v.status)
-			}
-			if v.url.Path != p {
-				t.Errorf("%s %s: redirected to %s", who, p, v.url)
-			}
+		v := cust.get(p)
+		if v.status != 404 || !strings.Contains(v.body, "find that page") || strings.Contains(v.body, "Admin") {
+			t.Errorf("customer %s: %d", p, v.status)
+		}
+		if v.url.Path != p {
+			t.Errorf("customer %s: redirected to %s", p, v.url)
+		}
+		// Signed out, an admin page asks to sign in, and comes back after.
+		v = anon.get(p)
+		if v.status != 200 || v.url.Path != "/account/signin" || v.url.Query().Get("next") != p || strings.Contains(v.body, "Audit") {
+			t.Errorf("signed out %s: %d at %s", p, v.status, v.url)
 		}
 	}
+	v := anon.submit("/account/signin?next=%2Fadmin%2Faudit", "/account/signin?next=%2Fadmin%2Faudit", url.Values{"email": {"boss@example.com"}, "password": {pw}, "next": {"/admin/audit"}})
+	if v.status != 200 || v.url.Path != "/admin/audit" {
+		t.Errorf("signing in from an admin page: %d at %s", v.status, v.url)
+	}
 	// A customer cannot change roles, even with a valid token.
-	v := cust.submit("/account", "/admin/users/2/role", url.Values{"role": {"admin"}})
+	v = cust.submit("/account", "/admin/users/2/role", url.Values{"role": {"admin"}})
 	if v.status != 404 {
 		t.Errorf("customer role change: %d", v.status)
 	}

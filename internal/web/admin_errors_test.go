@@ -29,9 +29,7 @@ func TestAdminErrorsListDetailAndStatus(t *testing.T) {
 	}
 	anon := s.browser(t)
 	for _, p := range []string{"/admin/errors", "/admin/vitals"} {
-		if v := anon.get(p); v.status != 404 {
-			t.Errorf("signed out GET %s: %d, want 404", p, v.status)
-		}
+		wantSignIn(t, anon.get(p), p)
 	}
 	boss := s.owner(t)
 	list := boss.get("/admin/errors")

@@ -26,7 +26,8 @@ func TestAdminLocksIsHiddenFromCustomers(t *testing.T) {
 	cust := s.browser(t)
 	cust.register("ada@example.com", "Ada", pw)
 	anon := s.browser(t)
-	for who, b := range map[string]*browser{"customer": cust, "signed out": anon} {
+	wantSignIn(t, anon.get("/admin/locks"), "/admin/locks")
+	for who, b := range map[string]*browser{"customer": cust} {
 		v := b.get("/admin/locks")
 		if v.status != 404 || !strings.Contains(v.body, "find that page") {
 			t.Errorf("%s GET /admin/locks: %d", who, v.status)

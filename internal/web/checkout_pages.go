@@ -689,7 +689,7 @@ func (w *Web) placeTrouble(rw http.ResponseWriter, r *http.Request, cartID strin
 	}
 	var de *checkout.DeclineError
 	if errors.As(err, &de) {
-		retry(de.Message+" Nothing was charged and your cart is kept. Try another card.", http.StatusPaymentRequired)
+		retry(de.Message+" Nothing was charged and your cart is kept.", http.StatusPaymentRequired)
 		return
 	}
 	code := ocean.ErrorCode(err)

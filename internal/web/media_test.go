@@ -77,10 +77,8 @@ func TestProductPictures(t *testing.T) {
 	if !strings.Contains(v.body, `src="/images/products/`+slug+`.svg"`) || strings.Contains(v.body, "<picture>") {
 		t.Fatalf("product page without photos:\n%s", v.body)
 	}
-	// The picture pages are the admin's: anyone else sees the 404 page.
-	if v := guest.get(page); v.status != 404 {
-		t.Fatalf("a guest got the pictures page: %d", v.status)
-	}
+	// The picture pages are the admin's: a guest is asked to sign in.
+	wantSignIn(t, guest.get(page), page)
 
 	owner := s.owner(t)
 	v = owner.get(page)

@@ -34,6 +34,9 @@ type orderView struct {
 	Card             string
 	Paid             bool // paid, shipped or delivered: a confirmed order
 	Failed           bool // a payment attempt that did not go through
+	// Refunded is the money returned so far (zero: none), Net what the
+	// order costs the shopper after it.
+	Refunded, Net ocean.Money
 }
 
 func viewOrder(o *order.Order) orderView {
@@ -42,6 +45,9 @@ func viewOrder(o *order.Order) orderView {
 		Email: o.Email, Tracking: o.Tracking, Card: o.Card, Paid: o.PaidAt != nil}
 	ov.Address.Country = ov.Country
 	ov.Failed = o.PaidAt == nil && o.Status == order.Cancelled
+	cur := o.Totals.Total.Currency
+	ov.Refunded = ocean.Money{Amount: o.Refunded, Currency: cur}
+	ov.Net = ocean.Money{Amount: o.Totals.Total.Amount - o.Refunded, Currency: cur}
 	ov.Totals = totalsView{Totals: o.Totals, DiscountCode: o.DiscountCode, ShippingKnown: true, ShippingName: o.ShippingName}
 	for _, it := range o.Items {
 		ov.Items = append(ov.Items, orderItemView{Name: it.ProductName, Slug: it.ProductSlug, Options: cart.OptionText(it.Options),

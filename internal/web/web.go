@@ -507,7 +507,15 @@ func (w *Web) ErrorPage(rw http.ResponseWriter, r *http.Request, err error) {
 	w.render(rw, r, status, "error", d)
 }
 
+// notFound answers the friendly 404 page. The back office's gates answer
+// with it too, so its pages stay unknown to shoppers; but a visitor who is
+// not signed in, opening an admin page, is sent to sign in and back.
 func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
+	if w.accounts != nil && current(r) == nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/")) {
+		requireUser(rw, r)
+		return
+	}
 	w.fail(rw, r, ocean.Errorf(ocean.ENOTFOUND, "There is no page at this address."))
 }
 

@@ -419,7 +419,7 @@ func TestCategory(t *testing.T) {
 	}
 	// Breadcrumbs follow the tree.
 	body = s.page(t, "/c/shirts", 200)
-	if !regexp.MustCompile(`(?s)aria-label="Breadcrumb">.*href="/">Home</a>.*href="/c/clothing">Clothing</a>.*aria-current="page">Shirts<`).MatchString(body) {
+	if !regexp.MustCompile(`(?s)aria-label="Breadcrumb">.*href="/">Shop</a>.*href="/c/clothing">Clothing</a>.*aria-current="page">Shirts<`).MatchString(body) {
 		t.Error("shirts breadcrumbs wrong")
 	}
 	wantCards(t, "shirts", body, "linen-shirt", "oxford-shirt", "flannel-shirt")
