@@ -30,28 +30,34 @@ const AdminPasswordFile = "first-admin-password.txt"
 // password never reaches a log: it is shown on out only when out is a
 // terminal; otherwise (a service manager, a container, a pipe) it is
 // written to a 0600 file in dataDir and only that file's path is logged.
-func FirstAdmin(ctx context.Context, svc *account.Service, dataDir, email, password string, log *slog.Logger, out io.Writer) error {
+// On the start that created the admin it returns the Welcome to print
+// once the shop listens (nil on later starts); its Password is set only
+// when out is a terminal.
+func FirstAdmin(ctx context.Context, svc *account.Service, dataDir, email, password string, log *slog.Logger, out io.Writer) (*Welcome, error) {
 	u, generated, err := svc.EnsureAdmin(ctx, email, password)
 	if err != nil {
-		return fmt.Errorf("create the first admin (OCEAN_ADMIN_EMAIL, OCEAN_ADMIN_PASSWORD): %w", err)
+		return nil, fmt.Errorf("create the first admin (OCEAN_ADMIN_EMAIL, OCEAN_ADMIN_PASSWORD): %w", err)
 	}
 	if u == nil {
-		return nil
+		return nil, nil
 	}
 	log.Info("created the first admin account", "email", u.Email)
+	w := &Welcome{AdminEmail: u.Email}
 	if generated == "" {
-		return nil
+		return w, nil
 	}
 	if terminal(out) {
 		fmt.Fprintf(out, "\n  First admin account: %s\n  Password (shown once, change it at /account): %s\n\n", u.Email, generated)
-		return nil
+		w.Password = generated
+		return w, nil
 	}
 	path, err := writeSecretFile(dataDir, AdminPasswordFile, fmt.Sprintf("First admin account: %s\nPassword (change it at /account, then delete this file): %s\n", u.Email, generated))
 	if err != nil {
-		return fmt.Errorf("save the first admin's generated password: %w", err)
+		return nil, fmt.Errorf("save the first admin's generated password: %w", err)
 	}
 	log.Warn("the first admin's generated password is in a file readable only by this user; sign in, change it, then delete the file", "file", path)
-	return nil
+	w.PasswordFile = path
+	return w, nil
 }
 
 // AdminPassword is the password for `ocean users create-admin`: the first

@@ -39,7 +39,8 @@ func TestFirstAdminPasswordNotLogged(t *testing.T) {
 	svc, dir := accounts(t), t.TempDir()
 	var logs, out bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	if err := FirstAdmin(context.Background(), svc, dir, "admin@shop.test", "", log, &out); err != nil {
+	w, err := FirstAdmin(context.Background(), svc, dir, "admin@shop.test", "", log, &out)
+	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, AdminPasswordFile)
@@ -68,17 +69,21 @@ func TestFirstAdminPasswordNotLogged(t *testing.T) {
 	if u, err := svc.SignIn(context.Background(), "admin@shop.test", pw, account.Meta{}); err != nil || !u.IsAdmin() {
 		t.Fatalf("sign in with the filed password: %v", err)
 	}
+	// The next-steps block names the file, never the password.
+	if abs, _ := filepath.Abs(path); w == nil || w.Password != "" || w.PasswordFile != abs {
+		t.Fatalf("welcome %+v", w)
+	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := FirstAdmin(context.Background(), svc, dir, "admin@shop.test", "", log, &out); err != nil {
-		t.Fatal(err)
+	if w, err := FirstAdmin(context.Background(), svc, dir, "admin@shop.test", "", log, &out); err != nil || w != nil {
+		t.Fatalf("second start: %+v %v", w, err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("second start wrote a password file again: %v", err)
 	}
 	// A password that is too short is refused, naming the settings.
-	err = FirstAdmin(context.Background(), accounts(t), t.TempDir(), "other@shop.test", "short", log, &out)
+	_, err = FirstAdmin(context.Background(), accounts(t), t.TempDir(), "other@shop.test", "short", log, &out)
 	if err == nil || !strings.Contains(err.Error(), "OCEAN_ADMIN_PASSWORD") {
 		t.Fatalf("short password: %v", err)
 	}
@@ -196,5 +201,29 @@ func TestKeySources(t *testing.T) {
 	}
 	if _, err := TokenSigner("http://shop.test", tok[1], t.TempDir()); err != nil {
 		t.Fatalf("generated OCEAN_TOKEN_KEYS: %v", err)
+	}
+}
+
+// TestWelcome: the first start's next steps name the shop over plain HTTP
+// and HTTPS (with the CA to trust), the admin sign-in beside the password,
+// the two test cards and the dev mailbox; with no terminal, the file.
+func TestWelcome(t *testing.T) {
+	var out bytes.Buffer
+	Welcome{AdminEmail: "admin@localhost", Password: "pw-123", Plain: "http://localhost:8080", Secure: "https://localhost:8443",
+		CAFile: "ocean-data/ca.pem", Sandbox: true, Mailbox: true}.Write(&out)
+	text := out.String()
+	for _, want := range []string{"http://localhost:8080/", "plain HTTP", "https://localhost:8443/", "ocean-data/ca.pem",
+		"https://localhost:8443/account/signin?next=/admin  as admin@localhost\n               password pw-123",
+		"4242 4242 4242 4242", "4000 0000 0000 0002", "https://localhost:8443/admin/mailbox"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("next steps lack %q:\n%s", want, text)
+		}
+	}
+	out.Reset()
+	Welcome{AdminEmail: "admin@localhost", PasswordFile: "/data/first-admin-password.txt", Plain: "http://localhost:8080"}.Write(&out)
+	text = out.String()
+	if !strings.Contains(text, "http://localhost:8080/account/signin?next=/admin") || !strings.Contains(text, "password in /data/first-admin-password.txt") ||
+		strings.Contains(text, "4242") || strings.Contains(text, "mailbox") {
+		t.Errorf("plain, password in a file, Stripe and SMTP:\n%s", text)
 	}
 }

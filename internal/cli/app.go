@@ -62,6 +62,9 @@ type App struct {
 	Checkout  *checkout.Service
 	// Sandbox is the built-in test payment gateway, nil when Stripe is used.
 	Sandbox *sandbox.Gateway
+	// Welcome is the first start's "next steps" (serve prints it once the
+	// listeners are up); nil on later starts.
+	Welcome *bootstrap.Welcome
 	// Locker is the lock framework: Redis locks shared by the fleet, or
 	// in-process locks for one instance.
 	Locker      lock.Locker
@@ -206,7 +209,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	if a.Accounts, a.Mailbox, err = newAccounts(cfg, db, a.Redis, log); err != nil {
 		return err
 	}
-	if err := bootstrap.FirstAdmin(ctx, a.Accounts, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword, log, os.Stderr); err != nil {
+	if a.Welcome, err = bootstrap.FirstAdmin(ctx, a.Accounts, cfg.DataDir, cfg.AdminEmail, cfg.AdminPassword, log, os.Stderr); err != nil {
 		return err
 	}
 	if err := a.initCommerce(ctx, cfg, log, a.Catalog.StockChanged); err != nil {

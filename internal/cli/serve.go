@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/checkout"
@@ -11,6 +13,7 @@ import (
 	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/server"
+	"github.com/oceanshop/ocean/internal/tlsca"
 	"github.com/oceanshop/ocean/internal/tlsx"
 )
 
@@ -50,5 +53,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	return server.Run(ctx, server.Options{HTTPAddr: cfg.HTTPAddr, HTTPSAddr: cfg.HTTPSAddr, TrustedProxies: cfg.TrustedProxies,
 		PIDFile: cfg.PIDFile, ShutdownDelay: cfg.ShutdownDelay, Handler: app.Handler, TLS: https,
-		Jobs: jobs, StopJobs: stopJobs, Drain: app.Drain, Metrics: app.Metrics, Log: log, Start: start})
+		Jobs: jobs, StopJobs: stopJobs, Drain: app.Drain, Metrics: app.Metrics, Log: log, Start: start,
+		Ready: func(plain, secure string) {
+			if app.Welcome == nil {
+				return
+			}
+			// The first start: what to do next, once, where a person reads.
+			w := *app.Welcome
+			w.Plain, w.Secure, w.Sandbox, w.Mailbox = plain, secure, app.Sandbox != nil, app.Mailbox != nil
+			if cfg.TLS == tlsx.ModeLocal && secure != "" {
+				w.CAFile = filepath.Join(cfg.DataDir, tlsca.CAFile)
+			}
+			w.Write(os.Stderr)
+		}})
 }

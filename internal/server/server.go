@@ -40,6 +40,10 @@ type Options struct {
 	StopJobs func()
 	// Drain makes /readyz answer 503 from now on.
 	Drain func()
+	// Ready, when set, is called once the listeners serve, with their
+	// addresses ("http://localhost:8080", "https://localhost:8443"; "" for
+	// a listener that is off).
+	Ready func(plain, secure string)
 	// Metrics, when set, counts what the listeners see outside requests
 	// (failed TLS handshakes).
 	Metrics prometheus.Registerer
@@ -120,15 +124,21 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	errc := make(chan error, len(ls))
+	var plainURL, secureURL string
 	for _, l := range ls {
 		if l.tls {
+			secureURL = "https://" + display(l.ln.Addr())
 			log.Info("listening", append([]any{"url", "https://" + display(l.ln.Addr()), "addr", l.ln.Addr().String()},
 				append(side.LogAttrs(), "ready_in", time.Since(o.Start).Round(time.Millisecond))...)...)
 		} else {
+			plainURL = "http://" + display(l.ln.Addr())
 			log.Info("listening", "url", "http://"+display(l.ln.Addr()), "addr", l.ln.Addr().String(),
 				"ready_in", time.Since(o.Start).Round(time.Millisecond))
 		}
 		go func() { errc <- l.srv.Serve(l.ln) }()
+	}
+	if o.Ready != nil {
+		o.Ready(plainURL, secureURL)
 	}
 	var upgraded <-chan struct{}
 	if upg != nil {
