@@ -13,6 +13,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/demo"
+	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/redis/redistest"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -68,22 +69,23 @@ func query(tb testing.TB, kv ...string) catalog.Query {
 // addresses. Each request goes to one of the two instances at random and
 // loads the category tree as a page does. It reports hit% (requests that
 // reached no database), lookup-hit% (cache lookups answered by either
-// tier) and db-calls/op. Writes every N requests (a stock change, which
-// invalidates the catalog) show what writes cost. Run with a fixed count,
-// for example -benchtime=20000x, since the cold start counts.
+// tier) and db-calls/op. A stock change every N requests (one unit of a
+// product, picked with the same popularity, sold on one instance as a
+// checkout would: Service.StockChanged) shows what edits cost; the
+// "drop-all" runs make the same edits drop the whole catalog cache, as
+// every write did before tags (decision 0105), for comparison. Run with a
+// fixed count, for example -benchtime=20000x, since the cold start counts.
 //
 //	go test -run '^$' -bench BrowseZipf -benchtime=20000x ./internal/catalog/
 func BenchmarkBrowseZipf(b *testing.B) {
-	for _, every := range []int{0, 5000, 1000} {
-		name := "read-only"
-		if every > 0 {
-			name = fmt.Sprintf("write-every-%d", every)
-		}
-		b.Run(name, func(b *testing.B) { benchBrowse(b, every) })
+	b.Run("read-only", func(b *testing.B) { benchBrowse(b, 0, false) })
+	for _, every := range []int{1000, 100} {
+		b.Run(fmt.Sprintf("stock-every-%d", every), func(b *testing.B) { benchBrowse(b, every, false) })
+		b.Run(fmt.Sprintf("stock-every-%d-drop-all", every), func(b *testing.B) { benchBrowse(b, every, true) })
 	}
 }
 
-func benchBrowse(b *testing.B, writeEvery int) {
+func benchBrowse(b *testing.B, writeEvery int, dropAll bool) {
 	redisURL := redistest.URL(b)
 	ctx := context.Background()
 	db := sqlitetest.Open(b)
@@ -114,8 +116,9 @@ func benchBrowse(b *testing.B, writeEvery int) {
 
 	// The pages: every product, every listing.
 	type page struct {
-		slug string        // a product page
-		q    catalog.Query // or a listing
+		slug    string        // a product page
+		q       catalog.Query // or a listing
+		variant int64         // a product's first variant
 	}
 	var pages []page
 	for cursor := ""; ; {
@@ -128,7 +131,11 @@ func benchBrowse(b *testing.B, writeEvery int) {
 			b.Fatal(err)
 		}
 		for _, c := range p.Items {
-			pages = append(pages, page{slug: c.Slug})
+			pr, err := svcs[0].Product(ctx, c.Slug)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pages = append(pages, page{slug: c.Slug, variant: pr.Variants[0].ID})
 		}
 		if cursor = p.NextCursor; cursor == "" {
 			break
@@ -169,7 +176,24 @@ func benchBrowse(b *testing.B, writeEvery int) {
 	b.ResetTimer()
 	for i := range b.N {
 		if writeEvery > 0 && i > 0 && i%writeEvery == 0 {
-			caches[rng.IntN(2)].Invalidate(ctx) // a stock level changed
+			// A unit of a product sells (or, sold out, comes back).
+			p := pages[zipf.Uint64()]
+			for p.slug == "" {
+				p = pages[zipf.Uint64()]
+			}
+			sold := true
+			if _, err := db.Commerce().Adjust(ctx, inventory.Entry{VariantID: p.variant, Delta: -1, Kind: inventory.Adjust, Reason: "bench", Actor: "bench"}); err != nil {
+				sold = false
+				if _, err := db.Commerce().Adjust(ctx, inventory.Entry{VariantID: p.variant, Delta: 5, Kind: inventory.Adjust, Reason: "bench", Actor: "bench"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			w := rng.IntN(2)
+			if dropAll {
+				caches[w].Invalidate(ctx)
+			} else {
+				svcs[w].StockChanged(ctx, []int64{p.variant}, sold)
+			}
 		}
 		svc := svcs[rng.IntN(2)]
 		n := store.calls.Load()
