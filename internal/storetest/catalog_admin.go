@@ -20,6 +20,96 @@ func catalogAdmin(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 	t.Run("only drafts are deleted", func(t *testing.T) { testDeleteProduct(t, newStore(t)) })
 	t.Run("categories rename, move and delete when empty", func(t *testing.T) { testCategoryWrites(t, newStore(t)) })
 	t.Run("admin list filters by status and text", func(t *testing.T) { testAdminList(t, newStore(t)) })
+	t.Run("the search index moves with the product in its transaction", func(t *testing.T) { testSearchIndexInTransaction(t, newStore(t)) })
+}
+
+// found reports whether a search for word finds product id.
+func found(t *testing.T, s catalog.Store, word string, id int64) bool {
+	t.Helper()
+	hits, err := s.Search(ctx, catalog.Filter{Terms: []string{word}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(hits, func(h catalog.Hit) bool { return h.ID == id })
+}
+
+// The full-text index (FTS5 on SQLite, the tsvector on PostgreSQL) is
+// written in the product's own transaction: every committed write is
+// searchable as soon as it returns, and a refused one leaves no trace in
+// the index, whichever check refused it.
+func testSearchIndexInTransaction(t *testing.T, s catalog.Store) {
+	c, p := adminFixture(t, s)
+	other := &catalog.Product{Slug: "anchor-mug", Name: "Anchor mug", Description: "Enamel.", CategoryID: c.ID, Status: catalog.StatusActive,
+		Options:  []catalog.Option{{Name: "colour", Values: []string{"Navy"}}},
+		Variants: []catalog.Variant{{SKU: "AM-1", Options: map[string]string{"colour": "Navy"}, Price: zar(100)}}}
+	if err := s.CreateProduct(ctx, other, alice); err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, s, "anchor", other.ID) || !found(t, s, "enamel", other.ID) || !found(t, s, "navy", other.ID) {
+		t.Fatal("a created product is not searchable by name, description and option value at once")
+	}
+	// Refused saves: a taken SKU, a stale version, a foreign variant.
+	edit, _ := s.ProductByID(ctx, other.ID)
+	edit.Name, edit.Variants[0].SKU = "Beacon lamp", "PT-S"
+	if err := s.SaveProduct(ctx, edit, 0, alice); ocean.ErrorCode(err) != ocean.ECONFLICT {
+		t.Fatalf("save with a taken SKU: %v", err)
+	}
+	edit, _ = s.ProductByID(ctx, other.ID)
+	edit.Name = "Lighthouse lamp"
+	if err := s.SaveProduct(ctx, edit, edit.Version+5, alice); ocean.ErrorCode(err) != ocean.ESTALE {
+		t.Fatalf("stale save: %v", err)
+	}
+	edit, _ = s.ProductByID(ctx, other.ID)
+	edit.Name, edit.Variants[0].ID = "Compass lamp", p.Variants[0].ID
+	if err := s.SaveProduct(ctx, edit, 0, alice); ocean.ErrorCode(err) != ocean.EINVALID {
+		t.Fatalf("save with another product's variant: %v", err)
+	}
+	dup := &catalog.Product{Slug: "driftwood", Name: "Driftwood", CategoryID: c.ID, Status: catalog.StatusActive,
+		Variants: []catalog.Variant{{SKU: "AM-1", Price: zar(1)}}}
+	if err := s.CreateProduct(ctx, dup, alice); ocean.ErrorCode(err) != ocean.ECONFLICT {
+		t.Fatalf("create with a taken SKU: %v", err)
+	}
+	for _, w := range []string{"beacon", "lighthouse", "compass", "driftwood"} {
+		if hits, _ := s.Search(ctx, catalog.Filter{Terms: []string{w}, Limit: 10}); len(hits) != 0 {
+			t.Errorf("a refused write left %q in the search index: %v", w, hits)
+		}
+	}
+	if !found(t, s, "anchor", other.ID) {
+		t.Fatal("a refused save took the product's indexed name away")
+	}
+	// Committed writes: a rename through UpdateProduct, a save with new
+	// option values, then status changes.
+	name := "Harbour mug"
+	if err := s.UpdateProduct(ctx, other.ID, catalog.ProductUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, s, "harbour", other.ID) || found(t, s, "anchor", other.ID) {
+		t.Error("a rename is not searchable by the new name only")
+	}
+	edit, _ = s.ProductByID(ctx, other.ID)
+	edit.Options = []catalog.Option{{Name: "colour", Values: []string{"Ochre"}}}
+	edit.Variants[0].Options = map[string]string{"colour": "Ochre"}
+	if err := s.SaveProduct(ctx, edit, edit.Version, alice); err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, s, "ochre", other.ID) || found(t, s, "navy", other.ID) {
+		t.Error("new option values are not searchable in place of the old")
+	}
+	edit, _ = s.ProductByID(ctx, other.ID)
+	edit.Status = catalog.StatusArchived
+	if err := s.SaveProduct(ctx, edit, edit.Version, alice); err != nil {
+		t.Fatal(err)
+	}
+	if found(t, s, "harbour", other.ID) {
+		t.Error("an archived product is still found")
+	}
+	edit.Status = catalog.StatusActive
+	if err := s.SaveProduct(ctx, edit, edit.Version, alice); err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, s, "harbour", other.ID) {
+		t.Error("a product published again is not found")
+	}
 }
 
 var alice = catalog.Actor{ID: 7, Name: "alice@example.com"}
