@@ -26,7 +26,8 @@ const page = await context.newPage();
 const problems = [];
 // Offline, the browser itself logs each request that could not be made;
 // anything else on the console is a bug (a CSP violation, a script error).
-const offlineNoise = /ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED/;
+// The refused add answers 409, which the browser logs too.
+const offlineNoise = /ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED|status of 409/;
 page.on("console", (m) => { if (m.type() === "error" && !offlineNoise.test(m.text())) problems.push(m.text()); });
 page.on("pageerror", (e) => problems.push(String(e)));
 
@@ -55,6 +56,11 @@ async function until(what, fn, arg) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+// number is the sequence number the test server gave a response; a kept
+// copy keeps the number of the response it was made from.
+const number = (res) => Number(res.headers()["test-response"]);
+const keptNumber = (path) => page.evaluate((p) => caches.match(location.origin + p)
+  .then((r) => (r ? Number(r.headers.get("Test-Response")) : 0)), path);
 async function waitKept(path) {
   await until(`${path} is kept`, async (p) => {
     for (const name of await caches.keys()) {
@@ -77,14 +83,30 @@ try {
 
   at("browse and buy online");
   await page.goto(base + "/p/linen-shirt"); // sets the CSRF cookie: not kept
+  await page.goto(base + "/c/goods");
+  await waitKept("/c/goods");
+  const keptBefore = await keptNumber("/c/goods");
   await page.goto(base + "/p/ceramic-mug");
   await page.locator("#add-to-cart").click();
   await page.waitForURL(/\/cart\?done=added/);
   await page.locator(".cart-line", { hasText: "Ceramic mug" }).waitFor();
-  await page.goto(base + "/c/goods");
-  await waitKept("/c/goods");
+
+  at("online: after a change kept pages are fetched first, then shown at once and refreshed behind");
+  const fresh = number(await page.goto(base + "/c/goods"));
+  assert.ok(fresh > keptBefore, `after adding to the cart the kept copy (${keptBefore}) was shown, not a fresh page (${fresh})`);
+  assert.match(await page.locator("#cart-count").innerText(), /^1\b/, "the header's cart count is stale");
+  await until("the fresh copy is kept", (p) => caches.match(location.origin + p).then((r) => r && r.headers.get("Test-Response")), "/c/goods");
+  assert.equal(await keptNumber("/c/goods"), fresh);
+  const again = number(await page.goto(base + "/c/goods"));
+  assert.equal(again, fresh, "a kept page was not shown at once (stale-while-revalidate)");
+  await until("the kept copy is refreshed behind the page", async ([p, n]) => {
+    const r = await caches.match(location.origin + p);
+    return r && Number(r.headers.get("Test-Response")) > n;
+  }, ["/c/goods", fresh]);
   await page.goto(base + "/p/linen-shirt");
   await waitKept("/p/linen-shirt");
+  await page.goto(base + "/p/wool-throw");
+  await waitKept("/p/wool-throw");
   const kept = await keptPaths();
   assert.ok(kept.every((p) => p === "/" || /^\/(c|p)\/[^/]+$/.test(p)), `a page that is not public was kept: ${kept}`);
 
@@ -110,10 +132,23 @@ try {
   await page.locator("#add-to-cart").click();
   await page.waitForURL(/\/offline\?queued=1/);
   await page.locator("#offline-queue-list li", { hasText: "Linen shirt (size: M) × 1" }).waitFor();
+  // One more than the shop has: kept too, refused when sent.
+  await page.goto(base + "/p/wool-throw");
+  await page.locator("#quantity").fill("2");
+  await page.locator("#add-to-cart").click();
+  await page.waitForURL(/\/offline\?queued=1/);
+  await page.locator("#offline-queue-list li", { hasText: "Wool throw × 2" }).waitFor();
+  assert.equal(await page.locator("#offline-queue-list li").count(), 2);
 
   at("back online: the add is sent and the cart has it");
+  // As if the browser had been closed meanwhile: the CSRF cookie (a
+  // session cookie) is gone, so the kept form's token is refused and a
+  // fresh one must be fetched.
+  await context.clearCookies({ name: "__Host-ocean_csrf" });
   await context.setOffline(false);
   await page.locator("#net-banner", { hasText: "Added to your cart: Linen shirt (size: M) × 1" }).waitFor();
+  assert.match(await page.locator("#net-banner").innerText(), /Couldn’t add Wool throw × 2: Only 1 of Wool throw left\./);
+  await page.locator("#offline-queue").waitFor({ state: "hidden" }); // nothing waits any more
   assert.match(await page.locator("#cart-count").innerText(), /^2\b/);
   await page.goto(base + "/cart");
   await page.locator(".cart-line", { hasText: "Linen shirt" }).waitFor();

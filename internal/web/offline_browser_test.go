@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,7 +25,8 @@ import (
 //
 // The storefront runs in-process on a real listener, over plain HTTP on
 // localhost (a secure context, so service workers and the __Host- cookies
-// work). POST /__test/deploy swaps in a storefront built as the next
+// work). Responses carry their sequence number in Test-Response; POST
+// /__test/deploy swaps in a storefront built as the next
 // release, as a deploy would. scripts/e2e-setup.sh installs Chromium and
 // playwright-core; without them the test skips, unless CI or
 // OCEAN_REQUIRE_SERVICES is set.
@@ -50,12 +52,16 @@ func TestBrowserOffline(t *testing.T) {
 	var current atomic.Pointer[http.Handler]
 	first, next := build("1.0.0"), build("1.0.1")
 	current.Store(&first)
+	// Every response is numbered (Test-Response), so the journey can tell
+	// a kept copy from a fresh one.
+	var served atomic.Int64
 	root := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/__test/deploy" && r.Method == http.MethodPost {
 			current.Store(&next)
 			rw.WriteHeader(http.StatusNoContent)
 			return
 		}
+		rw.Header().Set("Test-Response", strconv.FormatInt(served.Add(1), 10))
 		(*current.Load()).ServeHTTP(rw, r)
 	})
 	srv := httptest.NewServer(root)

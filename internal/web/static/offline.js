@@ -102,26 +102,32 @@
   }
 
   // ------------------------------------------------------------ replay
-  // send posts a kept form as the product page would. The CSRF token is
-  // the one the page carried; if the shop no longer takes it (the browser
-  // was closed since), the product page gives a fresh one, once.
-  function send(body, retried) {
+  // send posts a kept form as the product page would, with the CSRF token
+  // of the product page as it is now: the one kept with the form expires
+  // with the browser session (the shop's checks apply either way).
+  function send(body) {
     var form = new URLSearchParams(body);
-    return fetch("/cart/items", { method: "POST", body: form, credentials: "same-origin" }).then(function (res) {
+    var slug = form.get("product");
+    var token = !slug ? Promise.resolve() :
+      fetch("/p/" + encodeURIComponent(slug), { cache: "no-store", credentials: "same-origin" })
+        .then(function (page) { return page.text(); })
+        .then(function (html) {
+          var m = /name="csrf" value="([^"]+)"/.exec(html);
+          if (m) form.set("csrf", m[1]);
+        });
+    return token.then(function () {
+      return fetch("/cart/items", { method: "POST", body: form, credentials: "same-origin" });
+    }).then(function (res) {
       if (res.ok && res.redirected && new URL(res.url).pathname === "/cart") {
         return res.text().then(function (html) { return { ok: true, html: html }; });
       }
-      if (res.status === 403 && !retried && form.get("product")) {
-        return fetch("/p/" + encodeURIComponent(form.get("product")), { cache: "no-store", credentials: "same-origin" })
-          .then(function (page) { return page.text(); })
-          .then(function (html) {
-            var m = /name="csrf" value="([^"]+)"/.exec(html);
-            if (!m) return { ok: false, status: 403 };
-            form.set("csrf", m[1]);
-            return send(form.toString(), true);
-          });
-      }
-      return { ok: false, status: res.status };
+      // The shop's own words for the refusal ("Only 1 of … left."), from
+      // the page it answered with.
+      return res.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var why = doc.querySelector("main .field-error, main .alert-error, main .lead");
+        return { ok: false, status: res.status, why: why ? why.textContent.trim() : "" };
+      });
     });
   }
 
@@ -174,10 +180,9 @@
     }
     var parts = [];
     if (added.length) parts.push("Added to your cart: " + added.map(function (r) { return r.name; }).join("; ") + ".");
-    if (failed.length) {
-      parts.push("Couldn’t add " + failed.map(function (r) { return r.name; }).join("; ") +
-        (failed[0].status === 422 || failed[0].status === 409 ? ": it is no longer available as chosen." : ". Please try again from the product page."));
-    }
+    failed.forEach(function (r) {
+      parts.push("Couldn’t add " + r.name + ": " + (r.why || "please try again from the product page."));
+    });
     var link = failed.length && !added.length ? "/p/" + encodeURIComponent(failed[0].slug || "") : "/cart";
     say("You’re back online. " + parts.join(" "), link, failed.length && !added.length ? "Open the product" : "View your cart", failed.length ? "warn" : "online");
     renderQueue();

@@ -27,6 +27,7 @@ var KEPT_AT = "ocean-kept-at";
 var CHANGED = "/__ocean/changed"; // in OUTBOX: when the shopper last changed something
 var PAGE_PATH = /^\/(?:|c\/[^/]+|p\/[^/]+)$/;
 var IMAGE_PATH = /^\/(?:images\/products|media)\//;
+var CHANGES = /^\/(?:cart|account|checkout|api\/v1\/(?:carts|auth|me))(?:\/|$)/;
 
 var changedAt = null; // cached copy of CHANGED
 
@@ -49,7 +50,9 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (req.method !== "GET") {
-    event.waitUntil(markChanged());
+    // A form sent, or a change to the cart, account or checkout (not a
+    // report: Web Vitals, errors, CSP) makes kept pages out of date.
+    if (req.mode === "navigate" || CHANGES.test(url.pathname)) event.waitUntil(markChanged());
     if (req.method === "POST" && url.pathname === "/cart/items" && req.mode === "navigate") {
       event.respondWith(addToCart(req));
     }
