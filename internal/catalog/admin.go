@@ -237,6 +237,7 @@ func (p *Product) Normalize() {
 		p.Status = StatusDraft
 	}
 	p.Description = strings.TrimSpace(strings.ReplaceAll(p.Description, "\r\n", "\n"))
+	p.Brand = strings.Join(strings.Fields(p.Brand), " ")
 	for i := range p.Options {
 		o := &p.Options[i]
 		o.Name = NormalizeOptionName(o.Name)
@@ -281,6 +282,9 @@ func (p *Product) validateAdmin() []ocean.FieldError {
 	}
 	if len(p.Description) > MaxDescription || !utf8.ValidString(p.Description) {
 		fe = append(fe, ocean.FieldError{Field: "description", Message: fmt.Sprintf("must be valid text of at most %d bytes", MaxDescription)})
+	}
+	if len(p.Brand) > 100 || !printable(p.Brand) {
+		fe = append(fe, ocean.FieldError{Field: "brand", Message: "must be at most 100 printable characters"})
 	}
 	if len(p.Options) > 3 {
 		fe = append(fe, ocean.FieldError{Field: "options", Message: "a product has at most 3 options"})
@@ -378,6 +382,7 @@ type ProductSnapshot struct {
 	Status      string            `json:"status"`
 	CategoryID  int64             `json:"category_id"`
 	Description string            `json:"description"`
+	Brand       string            `json:"brand,omitempty"`
 	Options     []Option          `json:"options"`
 	Variants    []VariantSnapshot `json:"variants"`
 	Version     int64             `json:"version"`
@@ -398,7 +403,7 @@ type VariantSnapshot struct {
 // SnapshotOf returns p as the audit log records it.
 func SnapshotOf(p *Product) ProductSnapshot {
 	s := ProductSnapshot{Name: p.Name, Slug: p.Slug, Status: p.Status, CategoryID: p.CategoryID,
-		Description: p.Description, Options: p.Options, Version: p.Version}
+		Description: p.Description, Brand: p.Brand, Options: p.Options, Version: p.Version}
 	for _, v := range p.Variants {
 		s.Variants = append(s.Variants, VariantOf(v))
 	}

@@ -65,6 +65,7 @@ type Product struct {
 	Slug        string
 	Name        string
 	Description string
+	Brand       string // the maker or label ("Vendor" in a CSV file); "" for none
 	CategoryID  int64
 	Status      string // draft, active or archived
 	Version     int64  // bumped by every write; If-Match compares it
@@ -216,6 +217,20 @@ type Store interface {
 	SetPrices(ctx context.Context, id int64, prices map[int64]int64, currency string) error
 	// CountProducts returns how many products exist.
 	CountProducts(ctx context.Context) (int, error)
+	// BulkProducts returns up to limit products of any status after the id
+	// after, in id order, with their variants and pictures.
+	BulkProducts(ctx context.Context, after int64, limit int) ([]BulkProduct, error)
+	// ImagesByURL finds which of urls (/media/ paths) are pictures of the
+	// shop: the result maps each one found to its picture (hash, the
+	// address of its largest rendition). Others are left out.
+	ImagesByURL(ctx context.Context, urls []string) (map[string]BulkImage, error)
+	// ImportProducts writes an import in one transaction: the new
+	// categories, then each product (created, or saved when its version is
+	// still the item's: ESTALE otherwise), every stock level that changes
+	// as a ledger row with b.Reason, the pictures linked and their alt
+	// text, the search index and the audit log. Any error: nothing is
+	// written (ECONFLICT for a slug or SKU taken meanwhile).
+	ImportProducts(ctx context.Context, b *ImportBatch, a Actor) error
 }
 
 // ProductUpdate holds the fields to change; nil means leave as is.

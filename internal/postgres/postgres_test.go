@@ -40,6 +40,16 @@ func TestCatalogContract(t *testing.T) {
 	})
 }
 
+func TestBulkContract(t *testing.T) {
+	storetest.Bulk(t, func(t *testing.T) storetest.BulkDB {
+		db, ms := open(t)
+		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
+	})
+}
+
 func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
 }

@@ -178,8 +178,8 @@ func loadProduct(ctx context.Context, d Dialect, q querier, where string, arg an
 	p := &catalog.Product{}
 	var opts string
 	var created, updated timeValue
-	err := q.QueryRowContext(ctx, Rebind(d, `SELECT p.id, p.slug, p.name, p.description, p.category_id, p.options, p.status, p.version, p.created_at, p.updated_at FROM products p WHERE `+where), arg).
-		Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.CategoryID, &opts, &p.Status, &p.Version, &created, &updated)
+	err := q.QueryRowContext(ctx, Rebind(d, `SELECT p.id, p.slug, p.name, p.description, p.brand, p.category_id, p.options, p.status, p.version, p.created_at, p.updated_at FROM products p WHERE `+where), arg).
+		Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.Brand, &p.CategoryID, &opts, &p.Status, &p.Version, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ocean.Errorf(ocean.ENOTFOUND, "There is no product at this address.")
 	}
@@ -241,6 +241,18 @@ func categorySnapshot(c *catalog.Category) catalog.CategorySnapshot {
 }
 
 func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product, a catalog.Actor) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if err := s.conflicts(ctx, tx, p); err != nil {
+			return err
+		}
+		return s.createProduct(ctx, tx, p, a, "new product")
+	})
+}
+
+// createProduct inserts p in tx: the product, its variants with their
+// starting stock as ledger rows (reason), the search index and the audit
+// entry.
+func (s *CatalogStore) createProduct(ctx context.Context, tx *Tx, p *catalog.Product, a catalog.Actor, reason string) error {
 	now := time.Now().UTC()
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now
@@ -255,34 +267,29 @@ func (s *CatalogStore) CreateProduct(ctx context.Context, p *catalog.Product, a 
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		if err := s.conflicts(ctx, tx, p); err != nil {
+	id, err := tx.insertID(ctx, `INSERT INTO products (slug, name, description, brand, category_id, options, price_min, price_max, currency, created_at, updated_at, search_extra, status, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, p.Slug, p.Name, p.Description, p.Brand, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency,
+		s.db.timeArg(p.CreatedAt), s.db.timeArg(p.UpdatedAt), searchExtra(p), p.Status)
+	if s.db.IsUnique(err) {
+		return slugTaken("product", p.Slug)
+	}
+	if err != nil {
+		return fmt.Errorf("insert product: %w", err)
+	}
+	p.ID, p.Version = id, 1
+	// A live slug wins over a product's old one.
+	if _, err := tx.exec(ctx, `DELETE FROM product_slugs WHERE slug = ?`, p.Slug); err != nil {
+		return err
+	}
+	for i := range p.Variants {
+		if err := s.insertVariant(ctx, tx, p, i, a, now, reason); err != nil {
 			return err
 		}
-		id, err := tx.insertID(ctx, `INSERT INTO products (slug, name, description, category_id, options, price_min, price_max, currency, created_at, updated_at, search_extra, status, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, p.Slug, p.Name, p.Description, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency,
-			s.db.timeArg(p.CreatedAt), s.db.timeArg(p.UpdatedAt), searchExtra(p), p.Status)
-		if s.db.IsUnique(err) {
-			return slugTaken("product", p.Slug)
-		}
-		if err != nil {
-			return fmt.Errorf("insert product: %w", err)
-		}
-		p.ID, p.Version = id, 1
-		// A live slug wins over a product's old one.
-		if _, err := tx.exec(ctx, `DELETE FROM product_slugs WHERE slug = ?`, p.Slug); err != nil {
-			return err
-		}
-		for i := range p.Variants {
-			if err := s.insertVariant(ctx, tx, p, i, a, now, "new product"); err != nil {
-				return err
-			}
-		}
-		if err := s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), false); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, catalog.EntityProduct, id, catalog.ActionCreate, 1, "", catalog.Snapshot(catalog.SnapshotOf(p)))
-	})
+	}
+	if err := s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), false); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, catalog.EntityProduct, id, catalog.ActionCreate, 1, "", catalog.Snapshot(catalog.SnapshotOf(p)))
 }
 
 // insertVariant writes p.Variants[i], its options and its starting stock
@@ -428,9 +435,12 @@ func (s *CatalogStore) CountProducts(ctx context.Context) (int, error) {
 }
 
 // searchExtra is the text besides name and description that search should
-// find a product by: its option values ("red", "xl").
+// find a product by: its brand and option values ("red", "xl").
 func searchExtra(p *catalog.Product) string {
 	var parts []string
+	if p.Brand != "" {
+		parts = append(parts, p.Brand)
+	}
 	for _, o := range p.Options {
 		parts = append(parts, o.Values...)
 	}

@@ -37,113 +37,122 @@ func (db *DB) forUpdate() string {
 }
 
 func (s *CatalogStore) SaveProduct(ctx context.Context, p *catalog.Product, version int64, a catalog.Actor) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		return s.saveProduct(ctx, tx, p, version, a, "set in the catalog editor", true)
+	})
+}
+
+// saveProduct is SaveProduct in tx; stock changes are ledger rows with
+// reason. check looks for the slug and SKUs among other products first (an
+// import has done so for the whole file).
+func (s *CatalogStore) saveProduct(ctx context.Context, tx *Tx, p *catalog.Product, version int64, a catalog.Actor, reason string, check bool) error {
 	now := time.Now().UTC()
 	lo, hi := p.PriceRange()
 	opts, err := json.Marshal(p.Options)
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		var locked int64
-		err := tx.queryRow(ctx, `SELECT version FROM products WHERE id = ?`+s.db.forUpdate(), p.ID).Scan(&locked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ocean.Errorf(ocean.ENOTFOUND, "There is no such product.")
-		}
-		if err != nil {
-			return err
-		}
-		if version != 0 && locked != version {
-			return staleErr("product")
-		}
-		tx.db.queries.Add(2)
-		cur, err := loadProduct(ctx, s.db.Dialect, tx.tx, `p.id = ?`, p.ID)
-		if err != nil {
-			return err
-		}
+	var locked int64
+	err = tx.queryRow(ctx, `SELECT version FROM products WHERE id = ?`+s.db.forUpdate(), p.ID).Scan(&locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ocean.Errorf(ocean.ENOTFOUND, "There is no such product.")
+	}
+	if err != nil {
+		return err
+	}
+	if version != 0 && locked != version {
+		return staleErr("product")
+	}
+	tx.db.queries.Add(2)
+	cur, err := loadProduct(ctx, s.db.Dialect, tx.tx, `p.id = ?`, p.ID)
+	if err != nil {
+		return err
+	}
+	if check {
 		if err := s.conflicts(ctx, tx, p); err != nil {
 			return err
 		}
-		old := map[int64]catalog.Variant{}
-		for _, v := range cur.Variants {
-			old[v.ID] = v
+	}
+	old := map[int64]catalog.Variant{}
+	for _, v := range cur.Variants {
+		old[v.ID] = v
+	}
+	for i, v := range p.Variants {
+		if _, ok := old[v.ID]; v.ID != 0 && !ok {
+			return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: fmt.Sprintf("variants[%d].id", i), Message: "is not a variant of this product"})
 		}
-		for i, v := range p.Variants {
-			if _, ok := old[v.ID]; v.ID != 0 && !ok {
-				return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: fmt.Sprintf("variants[%d].id", i), Message: "is not a variant of this product"})
-			}
-		}
-		p.Version = cur.Version + 1
-		p.CreatedAt, p.UpdatedAt = cur.CreatedAt, now.Truncate(time.Microsecond)
-		ok, err := changed(tx.exec(ctx, `UPDATE products SET slug = ?, name = ?, description = ?, category_id = ?, options = ?, price_min = ?, price_max = ?, currency = ?,
+	}
+	p.Version = cur.Version + 1
+	p.CreatedAt, p.UpdatedAt = cur.CreatedAt, now.Truncate(time.Microsecond)
+	ok, err := changed(tx.exec(ctx, `UPDATE products SET slug = ?, name = ?, description = ?, brand = ?, category_id = ?, options = ?, price_min = ?, price_max = ?, currency = ?,
  search_extra = ?, status = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`,
-			p.Slug, p.Name, p.Description, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency, searchExtra(p), p.Status,
-			s.db.timeArg(p.UpdatedAt), p.Version, p.ID, cur.Version))
-		if s.db.IsUnique(err) {
-			return slugTaken("product", p.Slug)
+		p.Slug, p.Name, p.Description, p.Brand, p.CategoryID, string(opts), lo.Amount, hi.Amount, lo.Currency, searchExtra(p), p.Status,
+		s.db.timeArg(p.UpdatedAt), p.Version, p.ID, cur.Version))
+	if s.db.IsUnique(err) {
+		return slugTaken("product", p.Slug)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return staleErr("product")
+	}
+	if cur.Slug != p.Slug {
+		if _, err := tx.exec(ctx, `INSERT INTO product_slugs (slug, product_id) VALUES (?, ?) ON CONFLICT (slug) DO UPDATE SET product_id = excluded.product_id`, cur.Slug, p.ID); err != nil {
+			return fmt.Errorf("old slug: %w", err)
 		}
-		if err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM product_slugs WHERE slug = ?`, p.Slug); err != nil {
 			return err
 		}
-		if !ok {
-			return staleErr("product")
+	}
+	kept := map[int64]bool{}
+	for _, v := range p.Variants {
+		kept[v.ID] = true
+	}
+	// Deleted variants go first, so a new variant may take a SKU an
+	// old one gives up.
+	for _, v := range cur.Variants {
+		if kept[v.ID] {
+			continue
 		}
-		if cur.Slug != p.Slug {
-			if _, err := tx.exec(ctx, `INSERT INTO product_slugs (slug, product_id) VALUES (?, ?) ON CONFLICT (slug) DO UPDATE SET product_id = excluded.product_id`, cur.Slug, p.ID); err != nil {
-				return fmt.Errorf("old slug: %w", err)
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM product_slugs WHERE slug = ?`, p.Slug); err != nil {
-				return err
-			}
+		if _, err := tx.exec(ctx, `DELETE FROM variants WHERE id = ?`, v.ID); err != nil {
+			return fmt.Errorf("delete variant: %w", err)
 		}
-		kept := map[int64]bool{}
-		for _, v := range p.Variants {
-			kept[v.ID] = true
-		}
-		// Deleted variants go first, so a new variant may take a SKU an
-		// old one gives up.
-		for _, v := range cur.Variants {
-			if kept[v.ID] {
-				continue
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM variants WHERE id = ?`, v.ID); err != nil {
-				return fmt.Errorf("delete variant: %w", err)
-			}
-			if err := s.audit(ctx, tx, a, catalog.EntityVariant, v.ID, catalog.ActionDelete, p.Version, catalog.Snapshot(catalog.VariantOf(v)), ""); err != nil {
-				return err
-			}
-		}
-		for i := range p.Variants {
-			v := &p.Variants[i]
-			if v.ID == 0 {
-				if err := s.insertVariant(ctx, tx, p, i, a, now, "new variant"); err != nil {
-					return err
-				}
-				if err := s.audit(ctx, tx, a, catalog.EntityVariant, v.ID, catalog.ActionCreate, p.Version, "", catalog.Snapshot(catalog.VariantOf(*v))); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := s.updateVariant(ctx, tx, i, v, old[v.ID], a, p.Version); err != nil {
-				return err
-			}
-		}
-		if err := s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), true); err != nil {
+		if err := s.audit(ctx, tx, a, catalog.EntityVariant, v.ID, catalog.ActionDelete, p.Version, catalog.Snapshot(catalog.VariantOf(v)), ""); err != nil {
 			return err
 		}
-		action := catalog.ActionUpdate
-		switch {
-		case p.Status == catalog.StatusArchived && cur.Status != catalog.StatusArchived:
-			action = catalog.ActionArchive
-		case cur.Status == catalog.StatusArchived && p.Status != catalog.StatusArchived:
-			action = catalog.ActionRestore
+	}
+	for i := range p.Variants {
+		v := &p.Variants[i]
+		if v.ID == 0 {
+			if err := s.insertVariant(ctx, tx, p, i, a, now, reason); err != nil {
+				return err
+			}
+			if err := s.audit(ctx, tx, a, catalog.EntityVariant, v.ID, catalog.ActionCreate, p.Version, "", catalog.Snapshot(catalog.VariantOf(*v))); err != nil {
+				return err
+			}
+			continue
 		}
-		return s.audit(ctx, tx, a, catalog.EntityProduct, p.ID, action, p.Version, catalog.Snapshot(catalog.SnapshotOf(cur)), catalog.Snapshot(catalog.SnapshotOf(p)))
-	})
+		if err := s.updateVariant(ctx, tx, i, v, old[v.ID], a, p.Version, reason); err != nil {
+			return err
+		}
+	}
+	if err := s.db.indexText(ctx, tx, p.ID, p.Name, p.Description, searchExtra(p), true); err != nil {
+		return err
+	}
+	action := catalog.ActionUpdate
+	switch {
+	case p.Status == catalog.StatusArchived && cur.Status != catalog.StatusArchived:
+		action = catalog.ActionArchive
+	case cur.Status == catalog.StatusArchived && p.Status != catalog.StatusArchived:
+		action = catalog.ActionRestore
+	}
+	return s.audit(ctx, tx, a, catalog.EntityProduct, p.ID, action, p.Version, catalog.Snapshot(catalog.SnapshotOf(cur)), catalog.Snapshot(catalog.SnapshotOf(p)))
 }
 
 // updateVariant writes variant i of a product being saved: its fields, its
 // options, and a stock change as a ledger row.
-func (s *CatalogStore) updateVariant(ctx context.Context, tx *Tx, i int, v *catalog.Variant, was catalog.Variant, a catalog.Actor, version int64) error {
+func (s *CatalogStore) updateVariant(ctx context.Context, tx *Tx, i int, v *catalog.Variant, was catalog.Variant, a catalog.Actor, version int64, reason string) error {
 	vo, err := json.Marshal(v.Options)
 	if err != nil {
 		return err
@@ -166,8 +175,8 @@ func (s *CatalogStore) updateVariant(ctx context.Context, tx *Tx, i int, v *cata
 		if !ok {
 			return &ocean.Error{Code: ocean.ECONFLICT, Message: "The stock changed while you edited it.", Fields: []ocean.FieldError{{Field: fmt.Sprintf("variants[%d].stock", i), Message: "cannot go below zero"}}}
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, actor, created_at) VALUES (?, ?, 'adjust', 'set in the catalog editor', ?, ?)`,
-			v.ID, delta, a.Name, s.db.timeArg(time.Now().UTC())); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO stock_ledger (variant_id, delta, kind, reason, actor, created_at) VALUES (?, ?, 'adjust', ?, ?, ?)`,
+			v.ID, delta, reason, a.Name, s.db.timeArg(time.Now().UTC())); err != nil {
 			return fmt.Errorf("stock ledger: %w", err)
 		}
 	}

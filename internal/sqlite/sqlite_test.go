@@ -21,6 +21,13 @@ func TestCatalogContract(t *testing.T) {
 	storetest.Catalog(t, func(t *testing.T) catalog.Store { return sqlitetest.Open(t).Catalog() })
 }
 
+func TestBulkContract(t *testing.T) {
+	storetest.Bulk(t, func(t *testing.T) storetest.BulkDB {
+		db := sqlitetest.Open(t)
+		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
+	})
+}
+
 func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) {
 		db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))
