@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,10 +104,48 @@ func (a *API) Register(mux *http.ServeMux) {
 	}
 	for _, p := range paths {
 		methods := allow[p]
-		mux.Handle(p, ratelimit.Limited(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.WriteMethodNotAllowed(w, r, methods) }), limits(p, "")...))
+		h := ratelimit.Limited(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.WriteMethodNotAllowed(w, r, methods) }), limits(p, "")...)
+		if !besideWildcard(p, paths) {
+			mux.Handle(p, h)
+			continue
+		}
+		// A method-less pattern beside a wildcard route of another method
+		// (/products/export beside GET /products/{id}) would conflict in
+		// the mux: name the other methods instead.
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if !slices.Contains(methods, m) {
+				mux.Handle(m+" "+p, h)
+			}
+		}
 	}
 	// Any other API path is a 404 problem, not an HTML page.
 	mux.Handle("/api/", ratelimit.Limited(http.HandlerFunc(notFound), ratelimit.API))
+}
+
+// besideWildcard reports whether another path has a wildcard segment
+// where p has a literal one, and the same segments elsewhere.
+func besideWildcard(p string, paths []string) bool {
+	ps := strings.Split(p, "/")
+	for _, q := range paths {
+		qs := strings.Split(q, "/")
+		if q == p || len(qs) != len(ps) {
+			continue
+		}
+		match, wild := true, false
+		for i := range ps {
+			switch {
+			case ps[i] == qs[i]:
+			case strings.HasPrefix(qs[i], "{") && !strings.HasPrefix(ps[i], "{"):
+				wild = true
+			default:
+				match = false
+			}
+		}
+		if match && wild {
+			return true
+		}
+	}
+	return false
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

@@ -18,7 +18,7 @@ import (
 // and changes nothing.
 
 func (a *API) catalogAdminRoutes() []Route {
-	return []Route{
+	return append([]Route{
 		{"GET", "/api/v1/admin/products", a.admin(a.adminProducts), ""},
 		{"POST", "/api/v1/admin/products", a.admin(a.createProduct), ""},
 		{"GET", "/api/v1/admin/products/{id}", a.admin(a.adminProduct), ""},
@@ -32,7 +32,7 @@ func (a *API) catalogAdminRoutes() []Route {
 		{"PATCH", "/api/v1/admin/categories/{id}", a.admin(a.patchCategory), ""},
 		{"DELETE", "/api/v1/admin/categories/{id}", a.admin(a.deleteCategory), ""},
 		{"GET", "/api/v1/admin/catalog-audit", a.admin(a.catalogAudit), ""},
-	}
+	}, a.catalogBulkRoutes()...)
 }
 
 // staffActor is the audit log's name for the caller.

@@ -23,7 +23,8 @@ func TestEveryRoute(t *testing.T) {
 			"admin users": testAdminUserRoutes, "carts": testCartRoutes, "checkout": testCheckoutRoute,
 			"orders": testOrderRoutes, "admin orders": testAdminOrderRoutes, "inventory": testInventoryRoutes,
 			"discounts and products": testDiscountAndProductRoutes, "images": testMediaRoutes, "catalog admin": testCatalogAdminRoutes,
-			"settings": testSettingsRoutes, "tax and shipping": testTaxAndShippingRoutes, "shipping zones": testShippingZoneRoutes,
+			"catalog csv": testCatalogBulkRoutes,
+			"settings":    testSettingsRoutes, "tax and shipping": testTaxAndShippingRoutes, "shipping zones": testShippingZoneRoutes,
 		} {
 			t.Run(name, func(t *testing.T) { t.Parallel(); f(t) })
 		}

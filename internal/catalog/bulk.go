@@ -434,7 +434,6 @@ func ownMediaPath(src, host string) (string, bool) {
 // and returns what to write (nil when nothing changes), each row's action,
 // and the cells refused.
 func (pl *planner) plan(cp *csvProduct) (*ImportItem, []ImportRow, []ImportError) {
-	has := pl.f.has
 	var errs []ImportError
 	refused := pl.refused
 	bad := func(row int, col, msg string) {
@@ -452,20 +451,22 @@ func (pl *planner) plan(cp *csvProduct) (*ImportItem, []ImportRow, []ImportError
 		item.ProductID = ex.ID
 	}
 	// The product's own columns.
+	// An empty cell (or a column the file leaves out) keeps what an
+	// existing product has.
 	switch {
-	case has[ColTitle] && cp.Title != "":
+	case cp.Title != "":
 		p.Name = unescapeCell(cp.Title)
-	case ex == nil || has[ColTitle]:
+	case ex == nil:
 		bad(cp.Row, ColTitle, "is empty: a product needs a title")
 	}
-	if has[ColBody] {
+	if cp.Body != "" {
 		p.Description = BodyToMarkdown(unescapeCell(cp.Body))
 	}
-	if has[ColVendor] {
+	if cp.Vendor != "" {
 		p.Brand = strings.Join(strings.Fields(unescapeCell(cp.Vendor)), " ")
 	}
 	switch {
-	case has[ColType] && cp.Type != "":
+	case cp.Type != "":
 		pl.category(cp, p, item, bad)
 	case ex == nil:
 		bad(cp.Row, ColType, "is empty: a product needs a category (name one of the shop's or a new one)")
@@ -520,7 +521,7 @@ func (pl *planner) plan(cp *csvProduct) (*ImportItem, []ImportRow, []ImportError
 		}
 		rowOf[i] = cv.Row
 		v := &p.Variants[i]
-		if has[ColOptionValue(1)] || has[ColOptionValue(2)] || has[ColOptionValue(3)] || created[i] {
+		if cv.Values != [3]string{} || created[i] {
 			opts := map[string]string{}
 			for n, val := range cv.Values {
 				val = unescapeCell(val)
@@ -540,25 +541,22 @@ func (pl *planner) plan(cp *csvProduct) (*ImportItem, []ImportRow, []ImportError
 			v.Price = ocean.Money{Amount: *cv.Price, Currency: pl.opt.Currency}
 		case cv.PriceCell:
 			// refused by the parser
-		case created[i] || has[ColPrice]:
-			bad(cv.Row, ColPrice, "is empty: a variant needs a price")
+		case created[i]:
+			bad(cv.Row, ColPrice, "is empty: a new variant needs a price")
 		}
 		if v.Price.Currency == "" {
 			v.Price.Currency = pl.opt.Currency
 		}
-		if has[ColCompareAt] {
+		if cv.CompareAt != nil { // 0 ends a sale
 			v.CompareAt = ocean.Money{}
-			if cv.CompareAt != nil && *cv.CompareAt != 0 {
+			if *cv.CompareAt != 0 {
 				v.CompareAt = ocean.Money{Amount: *cv.CompareAt, Currency: v.Price.Currency}
 			}
 		}
-		if has[ColGrams] {
-			v.Weight = 0
-			if cv.Grams != nil {
-				v.Weight = *cv.Grams
-			}
+		if cv.Grams != nil {
+			v.Weight = *cv.Grams
 		}
-		if has[ColBarcode] {
+		if cv.Barcode != "" {
 			v.Barcode = unescapeCell(cv.Barcode)
 		}
 		if cv.Qty != nil {

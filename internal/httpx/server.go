@@ -195,6 +195,10 @@ func BodyLimit(r *http.Request) int64 {
 		return MaxWebhookBytes
 	case (strings.HasPrefix(r.URL.Path, "/admin/") || strings.HasPrefix(r.URL.Path, "/api/v1/admin/")) && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data"):
 		return MaxUploadBytes
+	case r.URL.Path == "/admin/products/import" || r.URL.Path == "/api/v1/admin/products/import":
+		// A catalog CSV file, sent as text/csv or (the admin page's
+		// confirmation) as a form field.
+		return MaxUploadBytes
 	}
 	return MaxBodyBytes
 }

@@ -90,6 +90,9 @@ func TestBodyLimitClasses(t *testing.T) {
 		{"/api/v1/carts", "multipart/form-data; boundary=x", httpx.MaxBodyBytes},
 		{"/account", "multipart/form-data; boundary=x", httpx.MaxBodyBytes},
 		{"/webhooks/stripe", "application/json", httpx.MaxWebhookBytes},
+		{"/api/v1/admin/products/import", "text/csv", httpx.MaxUploadBytes},
+		{"/admin/products/import", "application/x-www-form-urlencoded", httpx.MaxUploadBytes},
+		{"/api/v1/admin/products/export", "text/csv", httpx.MaxBodyBytes},
 	} {
 		r := httptest.NewRequest("POST", c.path, nil)
 		r.Header.Set("Content-Type", c.ctype)
