@@ -21,7 +21,7 @@
 #   make loadtest  10,000 shopper sessions against the embedded shop and a
 #                three-instance fleet (scripts/loadtest.sh, docs/performance.md)
 #   make fuzz    FUZZTIME (20s) per fuzz target: search, cursor, tokens, cookies, keys,
-#                webhook signatures, card token requests, picture uploads
+#                webhook signatures, card token requests, picture uploads, CSV imports
 #   make icons   re-fetch the vendored Heroicons SVGs (scripts/icons.sh)
 
 export PATH := /usr/local/go/bin:$(PATH)
@@ -136,6 +136,7 @@ FUZZTIME ?= 20s
 fuzz:
 	go test -run='^$$' -fuzz=FuzzParseQuery -fuzztime=$(FUZZTIME) ./internal/catalog
 	go test -run='^$$' -fuzz=FuzzDecodeCursor -fuzztime=$(FUZZTIME) ./internal/catalog
+	go test -run='^$$' -fuzz=FuzzImportCSV -fuzztime=$(FUZZTIME) ./internal/catalog
 	go test -run='^$$' -fuzz=FuzzVerify$$ -fuzztime=$(FUZZTIME) ./internal/token
 	go test -run='^$$' -fuzz=FuzzVerifySigned -fuzztime=$(FUZZTIME) ./internal/token
 	go test -run='^$$' -fuzz=FuzzParseRefresh -fuzztime=$(FUZZTIME) ./internal/token

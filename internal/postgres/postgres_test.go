@@ -50,6 +50,25 @@ func TestBulkContract(t *testing.T) {
 	})
 }
 
+// BenchmarkImport10k: a 10,000-row CSV import (make bench).
+func BenchmarkImport10k(b *testing.B) {
+	storetest.BenchImport(b, func(b *testing.B) storetest.BulkDB {
+		db, err := postgres.Open(context.Background(), pgtest.URL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		ms, err := postgres.Migrations()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
+			b.Fatal(err)
+		}
+		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
+	})
+}
+
 func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
 }

@@ -28,6 +28,14 @@ func TestBulkContract(t *testing.T) {
 	})
 }
 
+// BenchmarkImport10k: a 10,000-row CSV import (make bench).
+func BenchmarkImport10k(b *testing.B) {
+	storetest.BenchImport(b, func(b *testing.B) storetest.BulkDB {
+		db := sqlitetest.Open(b)
+		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
+	})
+}
+
 func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) {
 		db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))
