@@ -116,7 +116,7 @@ func TestImportPlansAndWrites(t *testing.T) {
 		t.Fatalf("rows %+v", rep.Rows)
 	}
 	var progress []int
-	rep, err = svc.Import(context.Background(), System, strings.NewReader(shopFile), ImportOptions{Currency: "ZAR", Progress: func(done, total int) {
+	_, err = svc.Import(context.Background(), System, strings.NewReader(shopFile), ImportOptions{Currency: "ZAR", Progress: func(done, total int) {
 		progress = append(progress, done*10+total)
 	}})
 	if err != nil {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"html"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -183,12 +184,7 @@ func isHTMLSpace(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\u00a0'
 }
 
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // attr returns the value of attribute name in a tag's text.
 func attr(tag, name string) string {
