@@ -1,14 +1,21 @@
 package web_test
 
 import (
+	"errors"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/web"
 )
 
 // These tests follow what a new shopper and a new owner ran into (issue
@@ -149,4 +156,64 @@ func TestShopperHearsOfShipmentAndRefund(t *testing.T) {
 	net := ocean.Money{Amount: o.Totals.Total.Amount - 1000, Currency: "ZAR"}
 	shopper := s.browser(t)
 	wantPage(t, shopper.get("/orders/"+o.PublicID), 200, "Partly refunded", "Refunded −R10.00", "Total after refunds "+net.String())
+}
+
+// TestFetchRetries runs e2e/retry.mjs on the storefront's app.js in Node:
+// fetch calls try again with backoff on network errors and on 503 after
+// its Retry-After, and never on 4xx. Without Node it skips, unless CI or
+// OCEAN_REQUIRE_SERVICES is set.
+func TestFetchRetries(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("OCEAN_REQUIRE_SERVICES") != "" {
+			t.Fatal("node is missing: run scripts/e2e-setup.sh (make test does)")
+		}
+		t.Skip("node is missing")
+	}
+	app, _ := filepath.Abs("static/app.js")
+	cmd := exec.Command(node, "retry.mjs", app)
+	cmd.Dir = "../../e2e"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// TestErrorPagesOfferTryAgain: a page that failed for a while (429, 500,
+// 503) offers to try the same address again, after the wait the shop asks
+// for; a 404 does not (trying again would not help), and every one keeps
+// the way forward (search, home).
+func TestErrorPagesOfferTryAgain(t *testing.T) {
+	s := newShop(t)
+	w, err := web.New(web.Config{Catalog: s.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		err        error
+		status     int
+		retryAfter string
+		want       string
+	}{
+		{ocean.Errorf(ocean.ERATELIMITED, "slow down"), 429, "7", "Try again in 7 seconds"},
+		{errors.New("database exploded"), 500, "", "Try again"},
+		{ocean.Errorf(ocean.EUNAVAILABLE, "down for a moment"), 503, "1", "Try again in 1 second"},
+		{ocean.Errorf(ocean.ENOTFOUND, "no such page"), 404, "", ""},
+	} {
+		h := httpx.Chain(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if c.retryAfter != "" {
+				rw.Header().Set("Retry-After", c.retryAfter)
+			}
+			w.ErrorPage(rw, r, c.err)
+		}), httpx.WithRequestID, httpx.SecurityHeaders)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/c/shirts?sort=price_asc", nil))
+		text := strings.Join(strings.Fields(html.UnescapeString(reMarkup.ReplaceAllString(rec.Body.String(), " "))), " ")
+		link := strings.Contains(rec.Body.String(), `href="/c/shirts?sort=price_asc"`)
+		if rec.Code != c.status || c.want != "" && (!strings.Contains(text, c.want) || !link) || c.want == "" && (link || strings.Contains(text, "Try again")) {
+			t.Errorf("%d page (want %q): link %v\n%s", rec.Code, c.want, link, text)
+		}
+		if !strings.Contains(text, "Go to the home page") || !strings.Contains(rec.Body.String(), `id="error-search"`) {
+			t.Errorf("%d page has no way forward", rec.Code)
+		}
+	}
 }

@@ -441,6 +441,10 @@ type errorData struct {
 	RequestID string
 	RetryURL  string // the same listing without the settings that failed
 	Admin     bool   // a back-office page the user may not use: offer the way back to /admin
+	// TryAgain is the same address, for a page that failed for a while
+	// (429, 5xx) on a GET; Wait the seconds its Retry-After asks for.
+	TryAgain string
+	Wait     int
 }
 
 type fieldMessage struct{ Label, Message string }
@@ -501,6 +505,13 @@ func (w *Web) ErrorPage(rw http.ResponseWriter, r *http.Request, err error) {
 		d.RetryURL = r.URL.Path
 		if d.Q != "" {
 			d.RetryURL += "?" + url.Values{"q": {d.Q}}.Encode()
+		}
+	}
+	if (status == http.StatusTooManyRequests || status >= 500) && r.Method == http.MethodGet &&
+		strings.HasPrefix(r.URL.Path, "/") && !strings.HasPrefix(r.URL.Path, "//") && utf8.ValidString(r.URL.RequestURI()) {
+		d.TryAgain = r.URL.RequestURI()
+		if s, err := strconv.Atoi(rw.Header().Get("Retry-After")); err == nil && s > 0 {
+			d.Wait = s
 		}
 	}
 	rw.Header().Set("Cache-Control", "no-store")

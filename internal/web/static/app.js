@@ -2,6 +2,35 @@
 (function () {
   "use strict";
 
+  // oceanFetch is fetch that tries again when the network fails or the
+  // shop answers 503: after the answer's Retry-After (seconds or a date,
+  // at most 30 s), else after an exponential backoff with jitter (0.5 s,
+  // 1 s, 2 s, … at most 8 s); `tries` more times (default 3). Any other
+  // answer, 4xx included, is returned as it is: trying again would not
+  // change it. The storefront's scripts call it instead of fetch.
+  var sleep = function (ms) { return new Promise(function (done) { setTimeout(done, ms); }); };
+  var backoff = function (n) { return Math.min(500 * Math.pow(2, n), 8000) * (0.5 + Math.random() / 2); };
+  var retryAfter = function (res, n) {
+    var h = res.headers.get("Retry-After");
+    var s = h === null ? NaN : Number(h);
+    var ms = isFinite(s) && s >= 0 ? s * 1000 : (h ? Date.parse(h) - Date.now() : NaN);
+    return isFinite(ms) && ms >= 0 ? Math.min(ms, 30000) : backoff(n);
+  };
+  window.oceanFetch = function (url, opts, tries) {
+    var left = tries === undefined ? 3 : tries;
+    var n = 0;
+    var attempt = function () {
+      return fetch(url, opts).then(function (res) {
+        if (res.status !== 503 || n >= left) return res;
+        return sleep(retryAfter(res, n++)).then(attempt);
+      }, function (err) {
+        if (n >= left || (opts && opts.signal && opts.signal.aborted)) throw err;
+        return sleep(backoff(n++)).then(attempt);
+      });
+    };
+    return attempt();
+  };
+
   // A select marked data-autosubmit (the sort order) applies itself.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
