@@ -13,13 +13,10 @@ type Money struct {
 	Currency string `json:"currency"`
 }
 
-// minorDigits is the number of minor-unit digits of the currencies we format;
-// ISO 4217 currencies not listed use two.
-var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
-
 var symbols = map[string]string{"ZAR": "R", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
-// Digits returns the number of minor-unit digits of the currency.
+// Digits returns the number of minor-unit digits of the currency (ISO 4217;
+// two for a code it does not list).
 func Digits(currency string) int {
 	if d, ok := minorDigits[currency]; ok {
 		return d
@@ -27,8 +24,36 @@ func Digits(currency string) int {
 	return 2
 }
 
+// Unit is how many minor units make one major unit: 100 for ZAR, 1 for
+// JPY, 1000 for KWD.
+func Unit(currency string) int64 {
+	u := int64(1)
+	for range Digits(currency) {
+		u *= 10
+	}
+	return u
+}
+
+// Symbol is what String writes before an amount of the currency: its
+// symbol where it has a well-known one ("R"), else its code and a space.
+func Symbol(currency string) string {
+	if sym, ok := symbols[currency]; ok {
+		return sym
+	}
+	return currency + " "
+}
+
 // String formats the amount for people, e.g. "R1,299.00" for ZAR.
 func (m Money) String() string {
+	if m.Amount < 0 {
+		return "-" + Symbol(m.Currency) + Money{Amount: -m.Amount, Currency: m.Currency}.Plain()
+	}
+	return Symbol(m.Currency) + m.Plain()
+}
+
+// Plain formats the amount without a symbol, with the currency's minor
+// digits: "1,299.00" for ZAR, "1,299" for JPY.
+func (m Money) Plain() string {
 	d := Digits(m.Currency)
 	neg := m.Amount < 0
 	a := m.Amount
@@ -52,14 +77,10 @@ func (m Money) String() string {
 	if d > 0 {
 		s += "." + fmt.Sprintf("%0*d", d, a%unit)
 	}
-	sym, ok := symbols[m.Currency]
-	if !ok {
-		sym = m.Currency + " "
-	}
 	if neg {
-		return "-" + sym + s
+		return "-" + s
 	}
-	return sym + s
+	return s
 }
 
 // ParseMajor parses a decimal amount in major units ("129.90", "130") into

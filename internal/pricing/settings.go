@@ -62,7 +62,7 @@ func (s *Settings) Validate() error {
 	if a, err := mail.ParseAddress(s.ContactEmail); err != nil || a.Address != s.ContactEmail || len(s.ContactEmail) > 254 {
 		add("contact_email", "must be an email address like shop@example.com")
 	}
-	if !isCurrencyCode(s.Currency) {
+	if !ocean.IsCurrency(s.Currency) {
 		add("currency", "must be an ISO 4217 currency code such as ZAR")
 	}
 	if len(s.Countries) == 0 {
@@ -78,10 +78,4 @@ func (s *Settings) Validate() error {
 		return &ocean.Error{Code: ocean.EINVALID, Message: "Some settings are missing or wrong.", Fields: fe}
 	}
 	return nil
-}
-
-// isCurrencyCode reports whether c has the form of an ISO 4217 code: three
-// letters A-Z.
-func isCurrencyCode(c string) bool {
-	return len(c) == 3 && strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }

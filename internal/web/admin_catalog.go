@@ -177,7 +177,7 @@ func (w *Web) renderProductForm(rw http.ResponseWriter, r *http.Request, status 
 		w.fail(rw, r, err)
 		return
 	}
-	d.Categories, d.Currency = cats, currency
+	d.Categories, d.Currency = cats, w.shopCurrency(r)
 	for j := range maxOptionRows {
 		d.OptionRows = append(d.OptionRows, j)
 	}
@@ -198,7 +198,7 @@ var productFormFields = []string{"name", "slug", "description", "category", "sta
 
 // readProductForm reads the posted form into its state and a product; rowOf
 // maps the product's variant index to the form row it came from.
-func readProductForm(r *http.Request, id int64) (formState, *catalog.Product, []int) {
+func readProductForm(r *http.Request, id int64, currency string) (formState, *catalog.Product, []int) {
 	st := newForm()
 	for _, f := range productFormFields {
 		st.Values[f] = r.PostForm.Get(f)
@@ -335,7 +335,7 @@ func (w *Web) adminProductSave(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	st, p, rowOf := readProductForm(r, id)
+	st, p, rowOf := readProductForm(r, id, w.shopCurrency(r))
 	d := &adminProductData{ID: id, Form: st, Slug: p.Slug, Status: p.Status}
 	if r.PostForm.Get("action") == "add_row" {
 		st.Values["rows"] = strconv.Itoa(len(rowOf) + 1)

@@ -28,15 +28,17 @@ type discountRow struct {
 type discountKind struct{ Value, Label, Hint string }
 
 // discountKinds are the kinds the create form offers, in the words of the
-// list.
-var discountKinds = []discountKind{
-	{pricing.Percent, "Percentage off", "Value: the percentage, 1 to 100."},
-	{pricing.Fixed, "Fixed amount off", "Value: the amount in " + currency + ", such as 50.00."},
-	{pricing.FreeShipping, "Free shipping", "No value needed."},
+// list, for a shop in currency cur.
+func discountKinds(cur string) []discountKind {
+	return []discountKind{
+		{pricing.Percent, "Percentage off", "Value: the percentage, 1 to 100."},
+		{pricing.Fixed, "Fixed amount off", "Value: the amount in " + cur + ", such as " + ocean.Money{Amount: 50 * ocean.Unit(cur), Currency: cur}.Plain() + "."},
+		{pricing.FreeShipping, "Free shipping", "No value needed."},
+	}
 }
 
 func kindLabel(k string) string {
-	for _, x := range discountKinds {
+	for _, x := range discountKinds("") {
 		if x.Value == k {
 			return x.Label
 		}
@@ -44,7 +46,7 @@ func kindLabel(k string) string {
 	return k
 }
 
-func toDiscountRow(d pricing.Discount) discountRow {
+func toDiscountRow(d pricing.Discount, currency string) discountRow {
 	row := discountRow{Discount: d, Kind: kindLabel(d.Kind), Value: "—", MinSubtotal: "—", PerCustomer: "No limit"}
 	cur := d.Currency
 	if cur == "" {
@@ -82,9 +84,10 @@ func (w *Web) renderDiscounts(rw http.ResponseWriter, r *http.Request, status in
 		w.fail(rw, r, err)
 		return
 	}
-	d := adminDiscountsData{Done: done, Form: form, Currency: currency, Kinds: discountKinds}
+	cur := w.shopCurrency(r)
+	d := adminDiscountsData{Done: done, Form: form, Currency: cur, Kinds: discountKinds(cur)}
 	for _, x := range ds {
-		d.Discounts = append(d.Discounts, toDiscountRow(x))
+		d.Discounts = append(d.Discounts, toDiscountRow(x, cur))
 	}
 	d.layout = w.pageLayout(rw, r, "Discount codes")
 	w.renderPrivate(rw, r, status, "admin_orders_discounts", d)
@@ -101,7 +104,7 @@ func (w *Web) adminDiscountCreate(rw http.ResponseWriter, r *http.Request) {
 	for _, f := range discountFields {
 		st.Values[f] = strings.TrimSpace(r.PostForm.Get(f))
 	}
-	d, ok := readDiscount(st)
+	d, ok := readDiscount(st, w.shopCurrency(r))
 	if !ok {
 		st.Message = "The discount was not created: please correct the fields marked below."
 		w.renderDiscounts(rw, r, http.StatusBadRequest, st, "")
@@ -132,7 +135,7 @@ func (w *Web) adminDiscountCreate(rw http.ResponseWriter, r *http.Request) {
 // readDiscount turns the typed form into a discount. It only reads: a
 // field that is not a number or a date is an error here, and every rule
 // (ranges, limits, the order of the dates) is the service's to check.
-func readDiscount(st formState) (*pricing.Discount, bool) {
+func readDiscount(st formState, currency string) (*pricing.Discount, bool) {
 	v := st.Values
 	d := &pricing.Discount{Code: v["code"], Kind: v["kind"]}
 	switch d.Kind {

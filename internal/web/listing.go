@@ -105,7 +105,7 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 	}
 
 	raw := r.URL.Query()
-	v, fe := translatePrices(raw)
+	v, fe := translatePrices(raw, w.shopCurrency(r))
 	if here != nil {
 		v.Set("category", here.Slug)
 	}
@@ -187,9 +187,10 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 	w.render(rw, r, http.StatusOK, "listing", d)
 }
 
-// translatePrices turns the form's friendly min/max (rands) into the API's
-// min_price/max_price (cents). The friendly fields win over the raw ones.
-func translatePrices(raw url.Values) (url.Values, []ocean.FieldError) {
+// translatePrices turns the form's friendly min/max (major units of the
+// shop's currency cur) into the API's min_price/max_price (minor units).
+// The friendly fields win over the raw ones.
+func translatePrices(raw url.Values, cur string) (url.Values, []ocean.FieldError) {
 	v := make(url.Values, len(raw))
 	for k, vals := range raw {
 		v[k] = vals
@@ -201,10 +202,16 @@ func translatePrices(raw url.Values) (url.Values, []ocean.FieldError) {
 		if s == "" {
 			continue
 		}
-		s = strings.TrimSpace(strings.TrimPrefix(s, "R"))
-		n, err := ocean.ParseMajor(s, currency)
+		if cur != "" {
+			s = strings.TrimSpace(strings.TrimPrefix(s, strings.TrimSpace(ocean.Symbol(cur))))
+		}
+		n, err := ocean.ParseMajor(s, cur)
 		if err != nil {
-			fe = append(fe, ocean.FieldError{Field: f.from, Message: "must be an amount in rands, like 150 or 149.99"})
+			msg := "must be an amount, like 150 or 149.99"
+			if cur != "" {
+				msg = "must be an amount in " + cur + ", like " + ocean.Money{Amount: 150 * ocean.Unit(cur), Currency: cur}.Plain()
+			}
+			fe = append(fe, ocean.FieldError{Field: f.from, Message: msg})
 			continue
 		}
 		v.Set(f.to, strconv.FormatInt(n, 10))

@@ -40,9 +40,21 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// currency is the shop's currency: the price filter takes amounts in its
-// major unit (rands).
-const currency = "ZAR"
+// shopCurrency is the shop's currency from its settings: the price filter
+// and the admin's forms take amounts in its major unit. Without a checkout
+// (a catalog-only storefront) or when the settings cannot be read, it is
+// "", which the forms' validation then refuses rather than guess.
+func (w *Web) shopCurrency(r *http.Request) string {
+	if w.checkout == nil {
+		return ""
+	}
+	st, err := w.checkout.Settings(r.Context())
+	if err != nil {
+		w.log.WarnContext(r.Context(), "shop settings unreadable", "err", err)
+		return ""
+	}
+	return st.Currency
+}
 
 // Web serves the storefront.
 type Web struct {
@@ -154,7 +166,7 @@ var pageNames = []string{"home", "listing", "product", "error", "notice", "offli
 	"admin_orders", "admin_order", "admin_orders_discounts",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
 	"admin_locks", "admin_errors", "admin_error", "admin_vitals", "admin_images",
-	"admin_products", "admin_product", "admin_categories", "admin_catalog_audit"}
+	"admin_products", "admin_product", "admin_categories", "admin_catalog_audit", "admin_settings"}
 
 // New builds the storefront from cfg: it parses the embedded templates and
 // prepares the static assets and icons. It fails if any of them is broken,
@@ -286,6 +298,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 			w.registerMedia(mux, page)
 		}
 		w.registerCatalog(mux, page)
+		if w.checkout != nil {
+			w.registerSettings(mux, page)
+		}
 	}
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
