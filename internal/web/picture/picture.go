@@ -59,7 +59,7 @@ var aliases = map[string]string{
 	"t-shirt": "t-shirts", "tshirts": "t-shirts", "tshirt": "t-shirts", "tees": "t-shirts", "tee": "t-shirts",
 	"shirt": "shirts", "jacket": "jackets", "coats": "jackets", "coat": "jackets",
 	"dress": "dresses", "sneaker": "sneakers", "trainers": "sneakers", "shoes": "sneakers",
-	"knitwear": "t-shirts", "jumpers": "t-shirts", "sweaters": "t-shirts", "cardigans": "t-shirts", "knits": "t-shirts",
+	"jumpers": "knitwear", "jumper": "knitwear", "sweaters": "knitwear", "sweater": "knitwear", "cardigans": "knitwear", "knits": "knitwear",
 	"boot": "boots", "camp": "camping", "tents": "camping", "hike": "hiking", "backpacks": "hiking",
 }
 
@@ -156,6 +156,8 @@ func drawing(kind, lname string, h uint32) shape {
 	switch kind {
 	case "t-shirts":
 		return tshirt
+	case "knitwear":
+		return knit
 	case "shirts":
 		return shirt
 	case "jackets":
@@ -193,6 +195,15 @@ var (
 	tshirt = shape{ground: 500, width: 150, body: `<path fill="{F}" d="M250 115Q300 165 350 115L432 142L502 218L450 266L420 240V482H180V240L150 266L98 218L168 142Z"/>` +
 		`<path fill="none" stroke="{D}" stroke-width="10" d="M252 120Q300 162 348 120"/>` +
 		`<path fill="none" stroke="{D}" stroke-width="4" d="M180 462H420M128 245L152 222M472 245L448 222"/>`}
+
+	// knit is a crew-neck jumper: long sleeves with ribbed cuffs, a ribbed
+	// hem and neck, a cable down the front and knitted columns either side.
+	knit = shape{ground: 505, width: 160, body: `<path fill="{F}" d="M250 115Q300 160 350 115L425 140Q465 152 475 200L500 420L452 432L422 250V470H178V250L148 432L100 420L125 200Q135 152 175 140Z"/>` +
+		`<path fill="{C}" d="M100 420L148 432L143 466L94 454ZM500 420L452 432L457 466L506 454Z"/><rect x="178" y="456" width="244" height="38" rx="6" fill="{C}"/>` +
+		`<path fill="none" stroke="{D}" stroke-width="3" d="M192 462V490M206 462V490M220 462V490M234 462V490M248 462V490M262 462V490M276 462V490M290 462V490M304 462V490M318 462V490M332 462V490M346 462V490M360 462V490M374 462V490M388 462V490M402 462V490M416 462V490M108 428L103 456M124 432L119 460M140 436L135 464M492 428L497 456M476 432L481 460M460 436L465 464"/>` +
+		`<path fill="none" stroke="{D}" stroke-width="12" d="M252 121Q300 160 348 121"/>` +
+		`<path fill="none" stroke="{D}" stroke-width="7" d="M288 178Q318 203 288 228Q258 253 288 278Q318 303 288 328Q258 353 288 378Q318 403 288 428M312 178Q282 203 312 228Q342 253 312 278Q282 303 312 328Q342 353 312 378Q282 403 312 428"/>` +
+		`<path fill="none" stroke="{D}" stroke-width="4" stroke-dasharray="8 10" d="M236 170V446M256 176V446M344 176V446M364 170V446M200 240V446M400 240V446"/>`}
 
 	shirt = shape{ground: 505, width: 160, body: `<path fill="{F}" d="M255 112H345L430 136Q470 150 480 200L502 420L450 432L420 250V490H180V250L150 432L98 420L120 200Q130 150 170 136Z"/>` +
 		`<path fill="none" stroke="{D}" stroke-width="4" d="M300 160V490M104 396L152 408M496 396L448 408M330 222H380V272Q355 282 330 272Z"/>` +

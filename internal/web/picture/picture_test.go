@@ -183,10 +183,18 @@ func TestDemoColoursAndKnitwear(t *testing.T) {
 			t.Errorf("%s has no swatch", c)
 		}
 	}
+	// Knitwear has a drawing of its own: a jumper with ribbed cuffs and hem
+	// and a cable, neither the tee nor the generic price tag.
 	knit := SVG("knitwear", "Cable jumper", "Navy")
 	tee := SVG("t-shirts", "Cable jumper", "Navy")
 	generic := SVG("no-such-kind", "Cable jumper", "Navy")
-	if !bytes.Equal(knit, tee) || bytes.Equal(knit, generic) {
-		t.Fatal("knitwear is not drawn as a garment")
+	if bytes.Equal(knit, tee) || bytes.Equal(knit, generic) || !bytes.Contains(knit, []byte("stroke-dasharray")) || !bytes.Contains(knit, []byte("M288 178Q318 203")) {
+		t.Fatal("knitwear is not drawn as a knitted garment")
+	}
+	parse(t, knit)
+	for _, alias := range []string{"jumpers", "Cardigans", "sweaters", "knits"} {
+		if !bytes.Equal(SVG(alias, "Cable jumper", "Navy"), knit) {
+			t.Errorf("%s is not drawn as knitwear", alias)
+		}
 	}
 }
