@@ -73,6 +73,13 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
 }
 
+func TestNormalisedSizes(t *testing.T) {
+	storetest.NormalisedSizes(t, func(t *testing.T) (migrate.Target, []migrate.Migration, catalog.Store) {
+		db, ms := open(t)
+		return db, ms, db.Catalog()
+	})
+}
+
 func TestAccountsContract(t *testing.T) {
 	storetest.Accounts(t, func(t *testing.T) storetest.AccountDB {
 		db, ms := open(t)
