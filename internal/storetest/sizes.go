@@ -8,7 +8,7 @@ import (
 	"github.com/oceanshop/ocean/internal/migrate"
 )
 
-// NormalisedSizes checks migration 0014: a catalog written before option
+// NormalisedSizes checks migration 0016: a catalog written before option
 // values were normalised ("Small" beside "S") has one spelling per size
 // afterwards, in the size facet, in each variant and in each product's
 // option list. open returns a database with no migrations applied and the
@@ -17,7 +17,7 @@ func NormalisedSizes(t *testing.T, open func(t *testing.T) (migrate.Target, []mi
 	db, ms, s := open(t)
 	var before []migrate.Migration
 	for _, m := range ms {
-		if m.Version < 14 {
+		if m.Version < 16 {
 			before = append(before, m)
 		}
 	}
