@@ -455,12 +455,32 @@ func (a *API) deliver(w http.ResponseWriter, r *http.Request, u *account.User) {
 }
 
 func (a *API) cancel(w http.ResponseWriter, r *http.Request, u *account.User) {
-	o, err := a.Checkout.Cancel(r.Context(), r.PathValue("id"), actor(u))
+	// An optional body: {"restock": false} keeps a paid order's units sold
+	// (damaged or lost goods); without one they return to stock.
+	in := struct {
+		Restock *bool `json:"restock"`
+	}{}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &in); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	o, err := a.Checkout.CancelWith(r.Context(), r.PathValue("id"), actor(u), in.Restock == nil || *in.Restock)
 	a.writeOrder(w, r, o, err)
 }
 
 type refundIn struct {
 	Amount int64 `json:"amount"`
+	// Restock puts every unit of the order not restocked before back in
+	// stock; RestockItems puts back only the units listed. Neither: none.
+	Restock      bool            `json:"restock"`
+	RestockItems []restockItemIn `json:"restock_items"`
+}
+
+type restockItemIn struct {
+	VariantID string `json:"variant_id"`
+	Quantity  int    `json:"quantity"`
 }
 
 func (a *API) refund(w http.ResponseWriter, r *http.Request, u *account.User) {
@@ -477,7 +497,16 @@ func (a *API) refund(w http.ResponseWriter, r *http.Request, u *account.User) {
 		return
 	}
 	ref := "api_" + r.PathValue("id") + "_" + k
-	o, err := a.Checkout.Refund(r.Context(), r.PathValue("id"), in.Amount, ref, actor(u))
+	req := checkout.RefundRequest{Amount: in.Amount, Reference: ref, Actor: actor(u), RestockAll: in.Restock}
+	for i, it := range in.RestockItems {
+		v, err := strconv.ParseInt(it.VariantID, 10, 64)
+		if err != nil || v < 1 {
+			fail(w, r, ocean.Invalid("A restock item names no variant.", ocean.FieldError{Field: "restock_items[" + strconv.Itoa(i) + "].variant_id", Message: "must be a variant id"}))
+			return
+		}
+		req.Lines = append(req.Lines, checkout.RestockLine{VariantID: v, Quantity: it.Quantity})
+	}
+	o, err := a.Checkout.RefundWith(r.Context(), r.PathValue("id"), req)
 	a.writeOrder(w, r, o, err)
 }
 

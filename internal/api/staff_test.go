@@ -7,6 +7,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/api"
+	"github.com/oceanshop/ocean/internal/inventory"
 )
 
 // TestRoleRouteClasses: every admin route of the API, classified by the one
@@ -88,5 +89,71 @@ func TestGrantStaffRole(t *testing.T) {
 	s.want(s.do("GET", "/api/v1/admin/settings", "", bearer(tok)...), 403, "the shop's settings needs an admin account")
 	if u, err := s.db.Accounts().UserByEmail(t.Context(), "lerato@example.com"); err != nil || u.Role != account.RoleStaff {
 		t.Fatalf("role: %v %v", u, err)
+	}
+}
+
+// TestRefundRestock: a refund puts back the units asked for (restock_items)
+// or all that are left (restock: true), never more than the order had,
+// refusing a bad request before any money moves; a cancellation with
+// "restock": false keeps the units sold. Stock and the ledger agree.
+func TestRefundRestock(t *testing.T) {
+	s := newShop(t)
+	ctx := t.Context()
+	adm := bearer(s.admin)
+	inv := inventory.NewService(s.db.Commerce())
+	stock := func() int {
+		l, err := inv.Level(ctx, s.tee)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Stock
+	}
+	id := s.cart(3)
+	o := s.want(s.do("POST", "/api/v1/carts/"+id+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "").str("id")
+	if stock() != 7 {
+		t.Fatalf("after selling 3 of 10: %d", stock())
+	}
+	refunds := "/api/v1/admin/orders/" + o + "/refunds"
+	post := func(body string) res {
+		return s.do("POST", refunds, body, append([]string{"Idempotency-Key", newKey()}, adm...)...)
+	}
+	tee := strconv.FormatInt(s.tee, 10)
+	// Refused before any money moves: not on the order, too many, not a number.
+	s.want(post(`{"amount":100,"restock_items":[{"variant_id":"`+strconv.FormatInt(s.cap, 10)+`","quantity":1}]}`), 400, "not on this order")
+	s.want(post(`{"amount":100,"restock_items":[{"variant_id":"`+tee+`","quantity":4}]}`), 422, "has 3 units")
+	s.want(post(`{"amount":100,"restock_items":[{"variant_id":"x","quantity":1}]}`), 400, "names no variant")
+	s.want(post(`{"amount":100,"restock_items":[{"variant_id":"`+tee+`","quantity":0}]}`), 400, "at least 1")
+	if r := s.want(s.do("GET", "/api/v1/admin/orders/"+o, "", adm...), 200, ""); r.body["refunded"].(map[string]any)["amount"].(float64) != 0 || stock() != 7 {
+		t.Fatalf("a refused refund changed something: %s, stock %d", r.raw, stock())
+	}
+	// A partial refund for one returned unit.
+	key := newKey()
+	s.want(s.do("POST", refunds, `{"amount":20000,"restock_items":[{"variant_id":"`+tee+`","quantity":1}]}`, append([]string{"Idempotency-Key", key}, adm...)...), 200, "")
+	s.want(s.do("POST", refunds, `{"amount":20000,"restock_items":[{"variant_id":"`+tee+`","quantity":1}]}`, append([]string{"Idempotency-Key", key}, adm...)...), 200, "")
+	if stock() != 8 {
+		t.Fatalf("after restocking 1 (sent twice): %d, want 8", stock())
+	}
+	// A refund without restock leaves stock alone; restock: true puts back the rest.
+	s.want(post(`{"amount":100}`), 200, "")
+	if stock() != 8 {
+		t.Fatalf("a refund without restock changed stock: %d", stock())
+	}
+	s.want(post(`{"amount":100,"restock":true}`), 200, "")
+	if stock() != 10 {
+		t.Fatalf("after restock: true: %d, want 10", stock())
+	}
+	h, err := inv.History(ctx, s.tee, 10)
+	if err != nil || len(h) < 3 || h[0].Kind != inventory.Restock || h[0].Delta != 2 || h[1].Kind != inventory.Restock || h[1].Delta != 1 {
+		t.Fatalf("ledger: %+v %v", h, err)
+	}
+	// Cancelled without restock: the units stay sold.
+	id = s.cart(2)
+	o2 := s.want(s.do("POST", "/api/v1/carts/"+id+"/checkout", checkoutBody("tok_visa"), "Idempotency-Key", newKey()), 201, "").str("id")
+	s.want(s.do("POST", "/api/v1/admin/orders/"+o2+"/cancel", `{"restock":"no"}`, adm...), 400, "")
+	if r := s.want(s.do("POST", "/api/v1/admin/orders/"+o2+"/cancel", `{"restock":false}`, adm...), 200, ""); r.str("status") != "cancelled" || stock() != 8 {
+		t.Fatalf("cancel without restock: %s, stock %d", r.raw, stock())
+	}
+	if d, _, err := inv.Verify(ctx); err != nil || len(d) != 0 {
+		t.Fatalf("inventory verify: %+v %v", d, err)
 	}
 }

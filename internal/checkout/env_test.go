@@ -272,11 +272,17 @@ func (s *store) Transition(ctx context.Context, id int64, from []order.Status, t
 	}
 	return s.Store.Transition(ctx, id, from, to, actor, note, tracking)
 }
-func (s *store) CancelPaid(ctx context.Context, id int64, actor string) (bool, error) {
+func (s *store) CancelPaid(ctx context.Context, id int64, actor string, restock bool) (bool, error) {
 	if err := s.hook("CancelPaid"); err != nil {
 		return false, err
 	}
-	return s.Store.CancelPaid(ctx, id, actor)
+	return s.Store.CancelPaid(ctx, id, actor, restock)
+}
+func (s *store) Restock(ctx context.Context, id int64, lines []checkout.RestockLine, actor string) error {
+	if err := s.hook("Restock"); err != nil {
+		return err
+	}
+	return s.Store.Restock(ctx, id, lines, actor)
 }
 func (s *store) AddRefund(ctx context.Context, r checkout.RefundChange) (bool, error) {
 	if err := s.hook("AddRefund"); err != nil {

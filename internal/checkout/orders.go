@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,6 +169,13 @@ func (s *Service) move(ctx context.Context, publicID string, to order.Status, ac
 // Cancel cancels an order: units return to stock and the payment is voided
 // or refunded in full.
 func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Order, error) {
+	return s.CancelWith(ctx, publicID, actor, true)
+}
+
+// CancelWith cancels an order; restock says whether a paid order's units
+// go back in stock (the default: the goods never left) or stay sold
+// (damaged, lost). A reservation not paid for is always given back.
+func (s *Service) CancelWith(ctx context.Context, publicID, actor string, restock bool) (*order.Order, error) {
 	o, release, err := s.lockedOrder(ctx, publicID)
 	if err != nil {
 		return nil, err
@@ -178,7 +186,7 @@ func (s *Service) Cancel(ctx context.Context, publicID, actor string) (*order.Or
 	case order.PendingPayment:
 		won, err = s.c.Store.Release(ctx, o.ID, order.PaymentFailed, "cancelled", "Cancelled by the shop.", actor)
 	case order.Paid:
-		won, err = s.c.Store.CancelPaid(ctx, o.ID, actor)
+		won, err = s.c.Store.CancelPaid(ctx, o.ID, actor, restock)
 	default:
 		return nil, illegal(o, order.Cancelled)
 	}
@@ -235,11 +243,37 @@ func (s *Service) settle(ctx context.Context, o *order.Order) error {
 // Refund returns amount (minor units) of a paid order through the gateway.
 // reference makes it idempotent (the admin form and API send one).
 func (s *Service) Refund(ctx context.Context, publicID string, amount int64, reference, actor string) (*order.Order, error) {
+	return s.RefundWith(ctx, publicID, RefundRequest{Amount: amount, Reference: reference, Actor: actor})
+}
+
+// RefundRequest is a refund and what goes back in stock with it.
+type RefundRequest struct {
+	Amount           int64 // minor units
+	Reference, Actor string
+	// Restock puts units back on the shelf once the gateway has refunded:
+	// Lines when given, else (RestockAll) every unit of the order not
+	// restocked before. Without either nothing returns to stock (a
+	// goodwill refund, or goods not sent back).
+	RestockAll bool
+	Lines      []RestockLine
+}
+
+// RefundWith is Refund with a restock: the lines are checked against the
+// order first (a variant not on it, or more units than it has, refuses the
+// whole request before any money moves), and written as 'restock' ledger
+// rows after the gateway confirmed the refund. A retry of a refund that
+// was made (same reference) changes nothing, stock included.
+func (s *Service) RefundWith(ctx context.Context, publicID string, req RefundRequest) (*order.Order, error) {
+	amount, reference, actor := req.Amount, req.Reference, req.Actor
 	o, release, err := s.lockedOrder(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	lines, err := restockLines(o, req)
+	if err != nil {
+		return nil, err
+	}
 	if reference == "" {
 		reference = "refund_" + randomHex(12)
 	} else if done, err := s.c.Store.Refunds(ctx, o.ID); err != nil {
@@ -311,15 +345,54 @@ func (s *Service) Refund(ctx context.Context, publicID string, amount int64, ref
 		}
 		return nil, &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The payment gateway refused the refund: nothing was refunded.", Err: err}
 	}
-	cur, err := s.OrderByID(ctx, publicID)
-	if err == nil {
+	// The customer hears about the money whatever happens to the restock.
+	if cur, err := s.OrderByID(ctx, publicID); err == nil {
 		cc := cur.Totals.Total.Currency
 		s.tell(ctx, cur, "A refund on your order "+cur.Number(),
 			fmt.Sprintf("We refunded %s on your order %s to the card you paid with.\n\nRefunded in all: %s\nTotal after refunds: %s\n",
 				ocean.Money{Amount: amount, Currency: cc}, cur.Number(), ocean.Money{Amount: cur.Refunded, Currency: cc},
 				ocean.Money{Amount: cur.Totals.Total.Amount - cur.Refunded, Currency: cc}))
 	}
-	return cur, err
+	if len(lines) > 0 || req.RestockAll {
+		if err := s.c.Store.Restock(ctx, o.ID, lines, actor); err != nil {
+			if ocean.ErrorCode(err) == ocean.EUNPROCESSABLE {
+				return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "The refund was made, but nothing went back in stock: " + ocean.ErrorMessage(err), Fields: ocean.ErrorFields(err)}
+			}
+			return nil, err
+		}
+		s.stockChanged(ctx, o, false)
+	}
+	return s.OrderByID(ctx, publicID)
+}
+
+// restockLines checks a refund's restock against the order's lines and
+// returns the lines asked for (nil with RestockAll: the store puts back
+// every unit of the order not restocked before).
+func restockLines(o *order.Order, req RefundRequest) ([]RestockLine, error) {
+	ordered := map[int64]int{}
+	for _, it := range o.Items {
+		if it.VariantID != 0 {
+			ordered[it.VariantID] += it.Quantity
+		}
+	}
+	if len(req.Lines) == 0 {
+		return nil, nil // RestockAll: the store works out what is left
+	}
+	asked := map[int64]int{}
+	for _, l := range req.Lines {
+		if _, ok := ordered[l.VariantID]; !ok {
+			return nil, ocean.Invalid("An item to put back in stock is not on this order.", ocean.FieldError{Field: "restock_items", Message: "variant " + strconv.FormatInt(l.VariantID, 10) + " is not on the order"})
+		}
+		if l.Quantity <= 0 {
+			return nil, ocean.Invalid("A quantity to put back in stock must be at least 1.", ocean.FieldError{Field: "restock_items", Message: "quantity must be at least 1"})
+		}
+		asked[l.VariantID] += l.Quantity
+		if asked[l.VariantID] > ordered[l.VariantID] {
+			return nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("The order has %d units of that item; no more can go back in stock.", ordered[l.VariantID]),
+				Fields: []ocean.FieldError{{Field: "restock_items", Message: "more units than the order has"}}}
+		}
+	}
+	return req.Lines, nil
 }
 
 // Reconcile settles what a crash or a lost connection left behind:

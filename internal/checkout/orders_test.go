@@ -766,3 +766,55 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestRefundRestock: a refund's restock is checked against the order
+// before any money moves, written after the gateway refunded, and only
+// once for a retried reference; a store failure while restocking is
+// reported, the refund standing. CancelWith without restock keeps the
+// units sold.
+func TestRefundRestock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	start := e.stock(e.tee)
+	o := e.paid(3)
+	for _, bad := range []checkout.RefundRequest{
+		{Amount: 100, Lines: []checkout.RestockLine{{VariantID: 999999, Quantity: 1}}},
+		{Amount: 100, Lines: []checkout.RestockLine{{VariantID: e.tee, Quantity: 0}}},
+		{Amount: 100, Lines: []checkout.RestockLine{{VariantID: e.tee, Quantity: 2}, {VariantID: e.tee, Quantity: 2}}},
+	} {
+		if _, err := e.svc.RefundWith(e.ctx, o.PublicID, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+	if cur := e.order(o.ID); cur.Refunded != 0 || e.gw.count("refund") != 0 || e.stock(e.tee) != start-3 {
+		t.Fatalf("a refused restock moved money or stock: %d, %d refunds, stock %d", cur.Refunded, e.gw.count("refund"), e.stock(e.tee))
+	}
+	req := checkout.RefundRequest{Amount: 500, Reference: "ret-1", Actor: "admin:1", Lines: []checkout.RestockLine{{VariantID: e.tee, Quantity: 1}}}
+	for range 2 {
+		if _, err := e.svc.RefundWith(e.ctx, o.PublicID, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e.stock(e.tee) != start-2 {
+		t.Fatalf("after restocking 1 (twice the same reference): %d, want %d", e.stock(e.tee), start-2)
+	}
+	boom := errors.New("disk full")
+	e.store.set("Restock", func() error { return boom })
+	if _, err := e.svc.RefundWith(e.ctx, o.PublicID, checkout.RefundRequest{Amount: 100, Actor: "admin:1", RestockAll: true}); !errors.Is(err, boom) {
+		t.Fatalf("restock failure: %v", err)
+	}
+	e.store.set("Restock", nil)
+	if got, err := e.svc.RefundWith(e.ctx, o.PublicID, checkout.RefundRequest{Amount: 100, Actor: "admin:1", RestockAll: true}); err != nil || got.Refunded != 700 || e.stock(e.tee) != start {
+		t.Fatalf("restock all: %v, refunded %d, stock %d", err, got.Refunded, e.stock(e.tee))
+	}
+	// Everything is back: asking for one more is refused (the refund stands).
+	_, err := e.svc.RefundWith(e.ctx, o.PublicID, checkout.RefundRequest{Amount: 100, Actor: "admin:1", Lines: []checkout.RestockLine{{VariantID: e.tee, Quantity: 1}}})
+	if ocean.ErrorCode(err) != ocean.EUNPROCESSABLE || !strings.Contains(ocean.ErrorMessage(err), "The refund was made, but nothing went back in stock") {
+		t.Fatalf("restock past the order: %v", err)
+	}
+	c := e.paid(1)
+	got, err := e.svc.CancelWith(e.ctx, c.PublicID, "admin:1", false)
+	if err != nil || got.Status != order.Cancelled || e.stock(e.tee) != start-1 {
+		t.Fatalf("cancel without restock: %v, stock %d", err, e.stock(e.tee))
+	}
+}

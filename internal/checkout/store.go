@@ -34,9 +34,17 @@ type Store interface {
 	// Transition moves the order from one of `from` to `to`, setting the
 	// tracking number when given.
 	Transition(ctx context.Context, id int64, from []order.Status, to order.Status, actor, note, tracking string) (bool, error)
-	// CancelPaid cancels a paid order and returns its units to stock
-	// ('cancel' rows).
-	CancelPaid(ctx context.Context, id int64, actor string) (bool, error)
+	// CancelPaid cancels a paid order and, with restock, returns its units
+	// to stock ('cancel' rows); without, the units stay sold (damaged or
+	// lost goods) and no ledger row is written.
+	CancelPaid(ctx context.Context, id int64, actor string, restock bool) (bool, error)
+	// Restock puts units of an order back on the shelf: one 'restock'
+	// ledger row per line, all in one transaction. A line whose variant is
+	// not on the order (or no longer exists), or whose quantity is more
+	// than the order's units of it less those restocked before, is
+	// refused with EUNPROCESSABLE and nothing is written. No lines (nil)
+	// means every unit of the order not restocked before.
+	Restock(ctx context.Context, id int64, lines []RestockLine, actor string) error
 	// AddRefund records a refund and moves the order from r.From to r.To,
 	// if the order is still in r.From with r.Refunded refunded and the
 	// amount fits in what is left. A reference seen before returns false
@@ -77,6 +85,13 @@ type Store interface {
 
 // RefundChange is a refund and the status change it makes, decided by the
 // Service from the order as it read it.
+// RestockLine is a number of units of one variant of an order put back
+// on the shelf.
+type RestockLine struct {
+	VariantID int64
+	Quantity  int
+}
+
 type RefundChange struct {
 	OrderID   int64
 	Amount    int64

@@ -321,7 +321,7 @@ WHERE id = ? AND status = ? AND status IN (`+placeholders(len(from))+`)`, args..
 	return won, err
 }
 
-func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) (bool, error) {
+func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string, restock bool) (bool, error) {
 	var won bool
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
@@ -329,10 +329,16 @@ func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) 
 		if err != nil || !won {
 			return err
 		}
-		if err := s.giveBack(ctx, tx, id, inventory.Cancel, actor); err != nil {
+		note := "not restocked"
+		if restock {
+			note = ""
+			if err := s.giveBack(ctx, tx, id, inventory.Cancel, actor); err != nil {
+				return err
+			}
+		} else if _, err := tx.exec(ctx, `UPDATE discounts SET used = used - 1 WHERE used > 0 AND id = (SELECT discount_id FROM orders WHERE id = ?)`, id); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, id, order.Paid, order.Cancelled, actor, ""); err != nil {
+		if err := s.event(ctx, tx, id, order.Paid, order.Cancelled, actor, note); err != nil {
 			return err
 		}
 		f, err := s.facts(ctx, tx, id)
@@ -342,6 +348,68 @@ func (s *CommerceStore) CancelPaid(ctx context.Context, id int64, actor string) 
 		return s.countSale(ctx, tx, id, f, -1)
 	})
 	return won, err
+}
+
+func (s *CommerceStore) Restock(ctx context.Context, id int64, lines []checkout.RestockLine, actor string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		ordered, err := s.orderQty(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		left := map[int64]int{}
+		for _, q := range ordered {
+			left[q.variant] = q.n
+		}
+		rows, err := tx.query(ctx, `SELECT variant_id, SUM(delta) FROM stock_ledger WHERE order_id = ? AND kind IN (?, ?) GROUP BY variant_id`, id, inventory.Restock, inventory.Cancel)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			var n int
+			if err := rows.Scan(&v, &n); err != nil {
+				return err
+			}
+			left[v] -= n
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		want := map[int64]int{}
+		for _, l := range lines {
+			want[l.VariantID] += l.Quantity
+		}
+		if lines == nil {
+			for v, n := range left {
+				if n > 0 {
+					want[v] = n
+				}
+			}
+		}
+		var items []order.Item
+		for v, n := range want {
+			if n <= 0 || n > left[v] {
+				return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("At most %d units of that item can go back in stock.", max(left[v], 0)),
+					Fields: []ocean.FieldError{{Field: "restock_items", Message: "more units than the order has left to restock"}}}
+			}
+			items = append(items, order.Item{VariantID: v, Quantity: n})
+		}
+		for _, q := range byVariant(items) {
+			ok, err := changed(tx.exec(ctx, `UPDATE variants SET stock = stock + ? WHERE id = ?`, q.n, q.variant))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "That item no longer exists, so it cannot go back in stock.",
+					Fields: []ocean.FieldError{{Field: "restock_items", Message: "the variant was deleted"}}}
+			}
+			if err := s.ledger(ctx, tx, q.variant, q.n, inventory.Restock, "", id, actor); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *CommerceStore) AddRefund(ctx context.Context, r checkout.RefundChange) (bool, error) {

@@ -82,6 +82,7 @@ func Commerce(t *testing.T, open func(t *testing.T) CommerceDB) {
 		t.Run("one of many concurrent transitions wins", func(t *testing.T) { testTransitionConcurrent(t, fx(t)) })
 		t.Run("cancelling a paid order restocks it", func(t *testing.T) { testCancelPaid(t, fx(t)) })
 		t.Run("refunds", func(t *testing.T) { testRefunds(t, fx(t)) })
+		t.Run("restock puts chosen units back, never more than sold", func(t *testing.T) { testRestock(t, fx(t)) })
 		t.Run("payment status is compare-and-set", func(t *testing.T) { testSetPayment(t, fx(t)) })
 		t.Run("lists and counts", func(t *testing.T) { testOrderLists(t, fx(t)) })
 	})

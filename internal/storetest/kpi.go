@@ -191,7 +191,7 @@ func testRollupsRecompute(t *testing.T, f *shop, db KPIDB) {
 				}
 			case 3:
 				if cur.Status == order.Paid {
-					if won, err := f.s.CancelPaid(ctx, o.ID, "admin:1"); !won || err != nil {
+					if won, err := f.s.CancelPaid(ctx, o.ID, "admin:1", true); !won || err != nil {
 						t.Fatalf("cancel: %v, %v", won, err)
 					}
 					ops = append(ops, "cancelled")

@@ -514,11 +514,11 @@ func testCancelPaid(t *testing.T, f *shop) {
 		t.Fatal(err)
 	}
 	o := f.paid(t, func(o *order.Order) { o.DiscountID, o.DiscountCode, o.CustomerKey = d.ID, "TEN", "user:1" })
-	won, err := f.s.CancelPaid(ctx, o.ID, "staff:1")
+	won, err := f.s.CancelPaid(ctx, o.ID, "staff:1", true)
 	if err != nil || !won {
 		t.Fatalf("cancel: %v, %v", won, err)
 	}
-	if won, err := f.s.CancelPaid(ctx, o.ID, "staff:2"); err != nil || won {
+	if won, err := f.s.CancelPaid(ctx, o.ID, "staff:2", true); err != nil || won {
 		t.Fatalf("second cancel: %v, %v; want lost", won, err)
 	}
 	if f.stock(t, f.teeS) != 5 || f.used(t, "TEN") != 0 {
@@ -535,10 +535,10 @@ func testCancelPaid(t *testing.T, f *shop) {
 	if _, err := f.s.Transition(ctx, s.ID, []order.Status{order.Paid}, order.Fulfilled, "staff:1", "", "ZA1"); err != nil {
 		t.Fatal(err)
 	}
-	if won, err := f.s.CancelPaid(ctx, s.ID, "staff:1"); err != nil || won {
+	if won, err := f.s.CancelPaid(ctx, s.ID, "staff:1", true); err != nil || won {
 		t.Fatalf("cancel a shipped order: %v, %v", won, err)
 	}
-	if won, err := f.s.CancelPaid(ctx, f.placed(t, nil).ID, "staff:1"); err != nil || won {
+	if won, err := f.s.CancelPaid(ctx, f.placed(t, nil).ID, "staff:1", true); err != nil || won {
 		t.Fatalf("cancel a pending order: %v, %v", won, err)
 	}
 	f.noDrift(t)
@@ -762,7 +762,7 @@ func testPerCustomer(t *testing.T, f *shop) {
 	if err := f.s.Reserve(ctx, f.draft(f.newCart(t, 0).ID, func(o *order.Order) { ann(o); o.CustomerKey = "email:bob@example.com" }), 1, nil); err != nil {
 		t.Fatalf("bob: %v", err)
 	}
-	if _, err := f.s.CancelPaid(ctx, first.ID, "staff:1"); err != nil {
+	if _, err := f.s.CancelPaid(ctx, first.ID, "staff:1", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.Reserve(ctx, f.draft(c.ID, ann), 1, nil); err != nil {
@@ -816,18 +816,18 @@ func testUnsettled(t *testing.T, f *shop) {
 		t.Fatal(err)
 	}
 	cancelledAuth := f.paid(t, nil) // cancelled with the hold on the card: void it
-	if _, err := f.s.CancelPaid(ctx, cancelledAuth.ID, "staff:1"); err != nil {
+	if _, err := f.s.CancelPaid(ctx, cancelledAuth.ID, "staff:1", true); err != nil {
 		t.Fatal(err)
 	}
 	cancelledCaptured := f.paid(t, nil) // cancelled after capture, nothing refunded: refund it
 	if _, err := f.s.SetPayment(ctx, cancelledCaptured.ID, []string{order.PaymentAuthorized}, order.PaymentCaptured); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.CancelPaid(ctx, cancelledCaptured.ID, "staff:1"); err != nil {
+	if _, err := f.s.CancelPaid(ctx, cancelledCaptured.ID, "staff:1", true); err != nil {
 		t.Fatal(err)
 	}
 	voided := f.paid(t, nil) // cancelled and voided: settled
-	if _, err := f.s.CancelPaid(ctx, voided.ID, "staff:1"); err != nil {
+	if _, err := f.s.CancelPaid(ctx, voided.ID, "staff:1", true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.SetPayment(ctx, voided.ID, []string{order.PaymentAuthorized}, order.PaymentVoided); err != nil {
@@ -875,4 +875,69 @@ func testWebhooks(t *testing.T, f *shop) {
 	if first, err := f.s.FirstWebhook(ctx, "evt_1"); err != nil || !first {
 		t.Fatalf("after forget: %v, %v", first, err)
 	}
+}
+
+// testRestock: a refund's restock puts chosen units back with one
+// 'restock' row per line, never more than the order has left to restock,
+// all or nothing; nil lines restock what is left; a paid order cancelled
+// without restock keeps its units sold. The ledger check holds throughout.
+func testRestock(t *testing.T, f *shop) {
+	o := f.paid(t, func(o *order.Order) {
+		o.Items[0].Quantity = 3
+		o.Items = append(o.Items, order.Item{VariantID: f.teeM.ID, ProductName: "Tee", ProductSlug: "tee", SKU: "TEE-M", UnitPrice: zar(20000), Quantity: 1, LineTotal: zar(20000)})
+	})
+	if f.stock(t, f.teeS) != 2 || f.stock(t, f.teeM) != 2 {
+		t.Fatalf("after the sale: %d and %d", f.stock(t, f.teeS), f.stock(t, f.teeM))
+	}
+	if err := f.s.Restock(ctx, o.ID, []checkout.RestockLine{{VariantID: f.teeS.ID, Quantity: 1}}, "admin:1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ledgerKinds(t, f.teeS.ID, o.ID); !slices.Equal(got, []string{"sale -3", "restock +1"}) || f.stock(t, f.teeS) != 3 {
+		t.Fatalf("after restocking 1: ledger %q, stock %d", got, f.stock(t, f.teeS))
+	}
+	for _, bad := range [][]checkout.RestockLine{
+		{{VariantID: f.teeS.ID, Quantity: 3}},                                      // 2 left
+		{{VariantID: f.teeM.ID, Quantity: 1}, {VariantID: f.teeS.ID, Quantity: 5}}, // all or nothing
+		{{VariantID: f.mug.ID, Quantity: 1}},                                       // not on the order
+		{{VariantID: f.teeS.ID, Quantity: 0}},
+	} {
+		if err := f.s.Restock(ctx, o.ID, bad, "admin:1"); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+			t.Fatalf("restock %+v: %v, want EUNPROCESSABLE", bad, err)
+		}
+	}
+	if f.stock(t, f.teeS) != 3 || f.stock(t, f.teeM) != 2 {
+		t.Fatalf("a refused restock wrote: %d, %d", f.stock(t, f.teeS), f.stock(t, f.teeM))
+	}
+	// Everything left: 2 of S and 1 of M; then there is nothing left.
+	if err := f.s.Restock(ctx, o.ID, nil, "admin:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Restock(ctx, o.ID, nil, "admin:1"); err != nil {
+		t.Fatal(err)
+	}
+	if f.stock(t, f.teeS) != 5 || f.stock(t, f.teeM) != 3 {
+		t.Fatalf("after restocking the rest: %d and %d, want 5 and 3", f.stock(t, f.teeS), f.stock(t, f.teeM))
+	}
+	if got := f.ledgerKinds(t, f.teeS.ID, o.ID); !slices.Equal(got, []string{"sale -3", "restock +1", "restock +2"}) {
+		t.Fatalf("ledger = %q", got)
+	}
+	if err := f.s.Restock(ctx, o.ID, []checkout.RestockLine{{VariantID: f.teeS.ID, Quantity: 1}}, "admin:1"); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+		t.Fatalf("restock past the order: %v", err)
+	}
+	// A paid order cancelled without restock: its unit stays sold.
+	c := f.paid(t, nil)
+	if won, err := f.s.CancelPaid(ctx, c.ID, "admin:1", false); err != nil || !won {
+		t.Fatalf("cancel without restock: %v, %v", won, err)
+	}
+	if got := f.ledgerKinds(t, f.teeS.ID, c.ID); !slices.Equal(got, []string{"sale -1"}) || f.stock(t, f.teeS) != 4 {
+		t.Fatalf("cancelled without restock: ledger %q, stock %d", got, f.stock(t, f.teeS))
+	}
+	if ev := f.events(t, c.ID); ev[len(ev)-1] != "paid>cancelled admin:1 not restocked" {
+		t.Fatalf("events = %q", ev)
+	}
+	// Its units can still go back later (restocked after a return).
+	if err := f.s.Restock(ctx, c.ID, nil, "admin:1"); err != nil || f.stock(t, f.teeS) != 5 {
+		t.Fatalf("restock a cancelled order later: %v, stock %d", err, f.stock(t, f.teeS))
+	}
+	f.noDrift(t)
 }

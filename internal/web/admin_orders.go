@@ -413,7 +413,10 @@ func (w *Web) adminCancel(rw http.ResponseWriter, r *http.Request) {
 			st.Errors["confirm"] = "Tick the box to confirm the cancellation."
 			return "cancel", st, &ocean.Error{Code: ocean.EINVALID, Message: "The order was not cancelled: please confirm first."}
 		}
-		_, err := w.office.checkout.Cancel(r.Context(), id, staffActor(s.user))
+		// The form offers restock ticked; a request without the form's
+		// field keeps the old default (units return).
+		restock := r.PostForm.Get("restock_offered") != "yes" || r.PostForm.Get("restock") == "yes"
+		_, err := w.office.checkout.CancelWith(r.Context(), id, staffActor(s.user), restock)
 		return "cancel", newForm(), err
 	})
 }
@@ -422,7 +425,11 @@ func (w *Web) adminRefund(rw http.ResponseWriter, r *http.Request) {
 	w.orderAction(rw, r, "refunded", func(s *signedIn, id string) (string, formState, error) {
 		typed := strings.TrimSpace(r.PostForm.Get("amount"))
 		ref := r.PostForm.Get("reference")
+		restock := r.PostForm.Get("restock") == "yes"
 		st := newForm("amount", typed)
+		if restock {
+			st.Values["restock"] = "yes"
+		}
 		if !validReference(ref) {
 			// Only a hand-made request lacks the reference the form
 			// carries; without it a double submit could refund twice.
@@ -438,7 +445,7 @@ func (w *Web) adminRefund(rw http.ResponseWriter, r *http.Request) {
 			st.Errors["amount"] = "Enter the amount in " + o.Totals.Total.Currency + ", such as 12.50."
 			return "refund", st, &ocean.Error{Code: ocean.EINVALID, Message: "Nothing was refunded: the amount is not a number we can read."}
 		}
-		_, err = w.office.checkout.Refund(r.Context(), id, amount, ref, staffActor(s.user))
+		_, err = w.office.checkout.RefundWith(r.Context(), id, checkout.RefundRequest{Amount: amount, Reference: ref, Actor: staffActor(s.user), RestockAll: restock})
 		return "refund", st, err
 	})
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/url"
 	"strconv"
 	"strings"
@@ -142,5 +143,59 @@ func TestAdminGrantsStaff(t *testing.T) {
 	}
 	if v := boss.submit("/admin/users", "/admin/users/"+strconv.FormatInt(u.ID, 10)+"/role", url.Values{"role": {"owner"}}); v.status != 400 || !strings.Contains(v.body, "The role is not valid") {
 		t.Errorf("unknown role: %d", v.status)
+	}
+}
+
+// TestAdminRestock: the refund form's restock box puts the order's units
+// back (a ledger row), unticked it leaves stock alone; the cancel form's
+// box is ticked by default and, unticked, keeps the units sold.
+func TestAdminRestock(t *testing.T) {
+	s := newOffice(t)
+	_, v := s.product(t, 5, 5000)
+	boss := s.owner(t)
+	inv := "/admin/inventory/" + strconv.FormatInt(v, 10)
+	level := func() int {
+		l, err := s.app.Inventory.Level(context.Background(), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Stock
+	}
+	o := s.buy(t, v, 2)
+	page := "/admin/orders/" + o.PublicID
+	form := boss.get(page)
+	for _, x := range []string{`name="restock" value="yes"`, "Put the order’s items back in stock", `id="cancel-restock" type="checkbox" name="restock" value="yes" checked`} {
+		if !strings.Contains(form.body, x) {
+			t.Errorf("the order page lacks %s", x)
+		}
+	}
+	refund := func(amount, restock string) visit {
+		p := boss.get(page)
+		f := url.Values{"amount": {amount}, "reference": {html.UnescapeString(reReference.FindStringSubmatch(p.body)[1])}}
+		if restock != "" {
+			f.Set("restock", restock)
+		}
+		return boss.submit(page, page+"/refunds", f)
+	}
+	wantAt(t, refund("1.00", ""), page)
+	if level() != 3 {
+		t.Fatalf("a refund without restock changed stock: %d", level())
+	}
+	wantAt(t, refund("10.00", "yes"), page)
+	if level() != 5 {
+		t.Fatalf("after a refund with restock: %d, want 5", level())
+	}
+	wantPage(t, boss.get(inv), 200, "In stock now: 5", "Restocked", "+2")
+
+	// Cancelled with the box unticked: the units stay sold.
+	c := s.buy(t, v, 1)
+	cpage := "/admin/orders/" + c.PublicID
+	wantAt(t, boss.submit(cpage, cpage+"/cancel", url.Values{"confirm": {"yes"}, "restock_offered": {"yes"}}), cpage)
+	if level() != 4 || s.order(t, c.PublicID).Status != "cancelled" {
+		t.Fatalf("cancelled without restock: stock %d", level())
+	}
+	wantPage(t, boss.get(cpage), 200, "not restocked")
+	if d, _, err := s.app.Inventory.Verify(context.Background()); err != nil || len(d) != 0 {
+		t.Fatalf("inventory verify: %+v %v", d, err)
 	}
 }
