@@ -391,6 +391,17 @@ func (db *DB) Apply(ctx context.Context, m migrate.Migration, up bool) error {
 	})
 }
 
+// foreignKeysBroken reports whether any row points at nothing.
+func foreignKeysBroken(ctx context.Context, tx *sql.Tx) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	broken := rows.Next()
+	return broken, rows.Err()
+}
+
 // applyWithoutForeignKeys runs a SQLite step on one connection with
 // foreign keys off (the pragma is a no-op inside a transaction, so it is
 // set before), refuses to commit if any row then points at nothing, and
@@ -400,7 +411,7 @@ func (db *DB) applyWithoutForeignKeys(ctx context.Context, body, record string, 
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { err = errors.Join(err, conn.Close()) }()
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
@@ -424,17 +435,9 @@ func (db *DB) applyWithoutForeignKeys(ctx context.Context, body, record string, 
 	if _, err = tx.ExecContext(ctx, record, version); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	broken, err := foreignKeysBroken(ctx, tx)
 	if err != nil {
 		return err
-	}
-	broken := rows.Next()
-	if ierr := rows.Err(); ierr != nil {
-		_ = rows.Close()
-		return ierr
-	}
-	if cerr := rows.Close(); cerr != nil {
-		return cerr
 	}
 	if broken {
 		return errors.New("the step leaves rows whose foreign keys point at nothing")
