@@ -20,6 +20,7 @@ import (
 	"github.com/oceanshop/ocean/internal/demo"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/order"
+	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
 
 // officeShop is the whole wired shop (cli.App over SQLite, sandbox
@@ -39,6 +40,9 @@ func openOffice(t *testing.T, dir string, extra map[string]string) *officeShop {
 	env := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_ADMIN_EMAIL": ownerEmail, "OCEAN_ADMIN_PASSWORD": pw, "OCEAN_SEED_DEMO": "false", "OCEAN_RATE_LIMITS": "off"}
 	for k, v := range extra {
 		env[k] = v
+	}
+	if env["OCEAN_DATABASE_URL"] == "" {
+		sqlitetest.Prepare(t, dir) // migrated once per test binary, not per shop
 	}
 	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {

@@ -67,19 +67,30 @@ func migrateInto(dir string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Open returns an empty database with every migration applied.
-func Open(t testing.TB) *sqldb.DB {
+// Prepare puts an empty database with every migration applied into the
+// data directory dir (as ocean.db, where an App opens it), unless dir holds
+// one already.
+func Prepare(t testing.TB, dir string) {
 	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "ocean.db")); err == nil {
+		return
+	}
 	files, err := migratedTemplate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Open returns an empty database with every migration applied.
+func Open(t testing.TB) *sqldb.DB {
+	t.Helper()
+	dir := t.TempDir()
+	Prepare(t, dir)
 	db, err := sqlite.Open(filepath.Join(dir, "ocean.db"))
 	if err != nil {
 		t.Fatal(err)
