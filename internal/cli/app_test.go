@@ -19,7 +19,7 @@ import (
 func newApp(t testing.TB) *cli.App {
 	t.Helper()
 	cfg, _, err := config.Load(nil, func(k string) string {
-		return map[string]string{"OCEAN_DATA_DIR": t.TempDir()}[k]
+		return map[string]string{"OCEAN_DATA_DIR": seededDataDir(t)}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

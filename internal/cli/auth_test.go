@@ -32,6 +32,9 @@ func newAPIShop(t testing.TB, env map[string]string) *apiShop {
 	for k, v := range env {
 		base[k] = v
 	}
+	if base["OCEAN_SEED_DEMO"] == "true" && base["OCEAN_DATABASE_URL"] == "" {
+		seedInto(t, dir)
+	}
 	cfg, _, err := config.Load(nil, func(k string) string { return base[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -161,6 +161,9 @@ func testCrash(t *testing.T, extra []string) {
 	env := append([]string{"OCEAN_DATA_DIR=" + dir, "OCEAN_HTTP_ADDR=127.0.0.1:0", "OCEAN_HTTPS_ADDR=off", "OCEAN_SEED_DEMO=true",
 		"OCEAN_RESERVATION_TTL=2s", "OCEAN_SHUTDOWN_DELAY=0s", "OCEAN_ADMIN_EMAIL=owner@example.com", "OCEAN_ADMIN_PASSWORD=" + adminPassword,
 		"OCEAN_LOG_LEVEL=info"}, extra...)
+	if !strings.Contains(strings.Join(extra, " "), "OCEAN_DATABASE_URL=") {
+		seedInto(t, dir)
+	}
 	p := startProc(t, append(env, "OCEAN_TEST_CRASH_AFTER_AUTHORIZE=1"))
 	var tk tokens
 	if st := p.call(t, "POST", "/api/v1/auth/login", "", nil, map[string]string{"email": "owner@example.com", "password": adminPassword}, &tk); st != 200 {

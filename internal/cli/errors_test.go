@@ -36,7 +36,7 @@ var planted = map[string]string{
 
 func TestErrorsCapturedWithoutPersonalData(t *testing.T) {
 	logs := &syncBuffer{}
-	cfg, _, err := config.Load(nil, func(k string) string { return map[string]string{"OCEAN_DATA_DIR": t.TempDir()}[k] })
+	cfg, _, err := config.Load(nil, func(k string) string { return map[string]string{"OCEAN_DATA_DIR": seededDataDir(t)}[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

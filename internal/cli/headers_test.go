@@ -33,7 +33,7 @@ type headerShop struct {
 
 func newHeaderShop(t *testing.T, env map[string]string) *headerShop {
 	t.Helper()
-	env["OCEAN_DATA_DIR"] = t.TempDir()
+	env["OCEAN_DATA_DIR"] = seededDataDir(t)
 	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -91,6 +91,12 @@ func TestInspectorStdio(t *testing.T) {
 	insp := inspector(t)
 	bin := oceanBinary(t)
 	dir := t.TempDir()
+	// A seeded shop: seeding at the first start took longer than the
+	// inspector's 15-second connection timeout on a busy machine.
+	if err := os.Mkdir(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	seedInto(t, filepath.Join(dir, "data"))
 	env := []string{"-e", "OCEAN_DATA_DIR=" + filepath.Join(dir, "data"), "-e", "OCEAN_ADMIN_EMAIL=owner@example.com",
 		"-e", "OCEAN_ADMIN_PASSWORD=correct horse battery staple 42", "-e", "OCEAN_LOG_LEVEL=warn"}
 	names := toolNames(t, inspect(t, insp, append(append([]string{bin, "mcp"}, env...), "--method", "tools/list")...))
@@ -121,7 +127,7 @@ func TestInspectorStdio(t *testing.T) {
 func TestInspectorHTTP(t *testing.T) {
 	insp := inspector(t)
 	cfg, _, err := config.Load(nil, func(k string) string {
-		return map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_EMAIL": "owner@example.com",
+		return map[string]string{"OCEAN_DATA_DIR": seededDataDir(t), "OCEAN_ADMIN_EMAIL": "owner@example.com",
 			"OCEAN_ADMIN_PASSWORD": "correct horse battery staple 42", "OCEAN_RATE_LIMITS": "off"}[k]
 	})
 	if err != nil {
@@ -185,7 +191,7 @@ func login(t *testing.T, base, email, password string) string {
 // Retry-After.
 func TestMCPRateLimited(t *testing.T) {
 	cfg, _, err := config.Load(nil, func(k string) string {
-		return map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_RATE_LIMIT_API": "3/min"}[k]
+		return map[string]string{"OCEAN_DATA_DIR": seededDataDir(t), "OCEAN_RATE_LIMIT_API": "3/min"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

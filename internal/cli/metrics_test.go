@@ -29,7 +29,7 @@ const metricsToken = "test-metrics-token-0123456789abcdef"
 // server.
 func metricsShop(t *testing.T, env map[string]string) (*cli.App, *httptest.Server) {
 	t.Helper()
-	base := map[string]string{"OCEAN_DATA_DIR": t.TempDir(), "OCEAN_ADMIN_PASSWORD": adminPassword}
+	base := map[string]string{"OCEAN_DATA_DIR": seededDataDir(t), "OCEAN_ADMIN_PASSWORD": adminPassword}
 	for k, v := range env {
 		base[k] = v
 	}

@@ -56,10 +56,15 @@ func (s *shop) wait(t *testing.T) int {
 }
 
 // start runs the real command, `ocean serve`, on loopback ports and waits
-// for both listeners. The server stops when the test ends.
+// for both listeners. The server stops when the test ends. A shop on
+// SQLite whose env says nothing about seeding starts from a copy of the
+// seeded template (seededDataDir).
 func start(t *testing.T, env map[string]string) *shop {
 	t.Helper()
 	dir := t.TempDir()
+	if _, set := env["OCEAN_SEED_DEMO"]; !set && env["OCEAN_DATABASE_URL"] == "" && env["OCEAN_DATA_DIR"] == "" {
+		seedInto(t, dir)
+	}
 	base := map[string]string{"OCEAN_DATA_DIR": dir, "OCEAN_HTTP_ADDR": "127.0.0.1:0", "OCEAN_HTTPS_ADDR": "127.0.0.1:0", "OCEAN_SHUTDOWN_DELAY": "0s", "OCEAN_RATE_LIMITS": "off"}
 	for k, v := range env {
 		base[k] = v
@@ -189,7 +194,7 @@ type problem struct {
 
 func TestShopOnSQLite(t *testing.T) {
 	t.Parallel()
-	testShop(t, start(t, nil))
+	testShop(t, start(t, map[string]string{"OCEAN_SEED_DEMO": "true"})) // the first start seeds
 }
 
 func TestShopOnPostgres(t *testing.T) {
