@@ -55,10 +55,14 @@ TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 # while lint keeps both cores busy; its output follows lint's. The tests
 # start once both are done and passed.
 # The end-to-end packages (cli, mcp, probe, deploy: the whole binary, browsers,
-# nginx, Prometheus) run without the race detector, after the race-detected
+# nginx, Prometheus) run without the race detector, beside the race-detected
 # run of every other package: under -race they took 12 minutes of a 2-core
 # machine, and their journeys are covered for races by the packages below them.
-# (Run beside it instead, tlsx's pebble journey failed twice while cli's ran.)
+# They spend much of their time waiting (on browsers, drills, restarts), which
+# the race run fills. Each run's output goes to its own file and is printed
+# when both are done; test-cover.out holds both for scripts/cover.sh.
+# -vet=off: golangci-lint's govet (in lint, tests included) already ran every
+# analyzer go test would run again per package.
 test:
 	trap '$(SERVICES) stop' EXIT; \
 	setup_log=$$(mktemp); \
@@ -72,8 +76,13 @@ test:
 	export OCEAN_REQUIRE_SERVICES=1; \
 	export OCEAN_DRILL_REPORT=$(CURDIR)/drills.out; rm -f drills.out; \
 	e2e='^github.com/oceanshop/ocean/(internal/cli|internal/mcp|internal/probe|deploy)(/|$$)'; \
-	race_ok=0; go test -race -count=1 -cover -timeout 15m $$(go list ./... | grep -v -E "$$e2e") 2>&1 | tee test-cover.out || race_ok=$$?; \
-	e2e_ok=0; go test -count=1 -cover -timeout 15m $$(go list ./... | grep -E "$$e2e") 2>&1 | tee -a test-cover.out || e2e_ok=$$?; \
+	go test -count=1 -cover -vet=off -timeout 15m $$(go list ./... | grep -E "$$e2e") >test-e2e.out 2>&1 & e2e_run=$$!; \
+	go test -race -count=1 -cover -vet=off -timeout 15m $$(go list ./... | grep -v -E "$$e2e") >test-race.out 2>&1 & race_run=$$!; \
+	race_ok=0; wait $$race_run || race_ok=$$?; \
+	echo "--- go test -race (all but the end-to-end packages):"; cat test-race.out; \
+	e2e_ok=0; wait $$e2e_run || e2e_ok=$$?; \
+	echo "--- go test (the end-to-end packages, beside the race run):"; cat test-e2e.out; \
+	cat test-race.out test-e2e.out >test-cover.out; rm -f test-race.out test-e2e.out; \
 	if [ $$race_ok -ne 0 ] || [ $$e2e_ok -ne 0 ]; then echo "make test: tests failed (see above)" >&2; exit 1; fi; \
 	pages_ok=0; scripts/pages.sh || pages_ok=$$?; \
 	echo "Drills (releases, migrations, restore):"; cat drills.out 2>/dev/null || true; \
