@@ -166,7 +166,7 @@ var pageNames = []string{"home", "listing", "product", "error", "notice", "offli
 	"admin_orders", "admin_order", "admin_orders_discounts",
 	"admin_inventory", "admin_inventory_variant", "admin_inventory_verify",
 	"admin_locks", "admin_errors", "admin_error", "admin_vitals", "admin_images",
-	"admin_products", "admin_product", "admin_categories", "admin_catalog_audit", "admin_settings"}
+	"admin_products", "admin_product", "admin_categories", "admin_catalog_audit", "admin_settings", "admin_products_import"}
 
 // New builds the storefront from cfg: it parses the embedded templates and
 // prepares the static assets and icons. It fails if any of them is broken,
@@ -301,6 +301,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 		if w.checkout != nil {
 			w.registerSettings(mux, page)
 		}
+		w.registerCatalogCSV(mux, page)
 	}
 	if w.commerceOn() {
 		w.registerCommerce(mux, page)
