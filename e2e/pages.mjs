@@ -1,6 +1,6 @@
 // Every kind of storefront page a shopper meets (shop.mjs: home, category,
-// search, product with a photo, cart, checkout, sign-in, account), plus the
-// 404 page, on a 390x844 phone and a 1280x800 desktop, in Debian's Chromium:
+// search, product with a photo, cart, checkout, sign-in, account), plus a
+// guest's empty cart and the 404 page, on a 390x844 phone and a 1280x800 desktop, in Debian's Chromium:
 //   - axe-core (WCAG 2.1 A and AA rules): no serious or critical violation;
 //   - visual regression: a full-page screenshot compared with the committed
 //     baseline in e2e/baselines/ (pixelmatch; a pixel counts as changed past
@@ -28,7 +28,7 @@ mkdirSync(dir + "diff", { recursive: true });
 const maxChanged = 0.003;
 
 const shop = await prepare(base, adminEmail, adminPassword);
-const pages = [...shopPages(shop), { name: "not-found", path: "/no-such-page" }];
+const pages = [...shopPages(shop), { name: "empty-cart", path: "/cart", guest: true }, { name: "not-found", path: "/no-such-page" }];
 const viewports = {
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
   desktop: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
@@ -42,8 +42,9 @@ let failed = 0, shots = 0, violations = 0;
 for (const [size, options] of Object.entries(viewports)) {
   const context = await browser.newContext({ ...options, ignoreHTTPSErrors: true, reducedMotion: "reduce", locale: "en-ZA", timezoneId: "Africa/Johannesburg" });
   await context.addCookies(shop.cookies);
-  for (const { name, path } of pages) {
+  for (const { name, path, guest } of pages) {
     const label = `${name} (${size})`;
+    if (guest) await context.clearCookies();
     const page = await context.newPage();
     const problems = [];
     page.on("pageerror", (e) => problems.push(String(e)));
@@ -87,6 +88,7 @@ for (const [size, options] of Object.entries(viewports)) {
       problems.push(String(e.stack || e));
     } finally {
       await page.close();
+      if (guest) await context.addCookies(shop.cookies);
     }
     if (problems.length) failed++;
     console.log(`${problems.length ? "not ok" : "ok"} - ${label}${problems.length ? "\n  " + problems.join("\n  ") : ""}`);
