@@ -9,10 +9,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,22 +90,27 @@ func TestRequest(t *testing.T) {
 	if err := Request(pidFile, time.Second, &out); err == nil || !strings.Contains(err.Error(), "no running serve") {
 		t.Fatalf("no PID file: %v", err)
 	}
-	serve := func() *exec.Cmd {
-		cmd := exec.Command("sleep", "600")
-		if err := cmd.Start(); err != nil {
-			t.Skipf("no sleep command: %v", err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
+	// A process started with SIGHUP ignored (nohup, some CI runners) passes
+	// that on to its children, and sleep would shrug the signal off: a
+	// handler here makes the children start with the default action.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	old := exec.Command("sleep", "600")
+	if err := old.Start(); err != nil {
+		t.Skipf("no sleep command: %v", err)
 	}
-	old := serve()
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(old.Process.Pid)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		_ = old.Wait() // SIGHUP ends sleep: the signal arrived; a new process "takes over"
 		_ = os.WriteFile(pidFile, []byte("999999\n"), 0o600)
 	}()
+	// Only that goroutine waits for the process (two Waits race).
+	t.Cleanup(func() { _ = old.Process.Kill(); <-ended })
 	out.Reset()
 	if err := Request(pidFile, time.Minute, &out); err != nil {
 		t.Fatalf("upgrade: %v\n%s", err, out.String())
