@@ -11,7 +11,9 @@ import (
 // checkout works on first start: South African VAT (15%), standard and
 // express delivery in South Africa (standard free from R750), one
 // international rate, as the zones "South Africa" and "Rest of the world".
-// A shop that has any shipping zone is left alone.
+// A shop that has any shipping zone is left alone, and so is one whose zone
+// names another instance of a fleet, starting at the same moment, took
+// first (ECONFLICT on the unique zone name): that instance seeds the rest.
 func SeedRules(ctx context.Context, store pricing.Store) error {
 	zs, err := store.Zones(ctx)
 	if err != nil || len(zs) > 0 {
@@ -23,6 +25,9 @@ func SeedRules(ctx context.Context, store pricing.Store) error {
 	world := &pricing.Zone{Name: "Rest of the world", Countries: []string{pricing.RestOfWorld}, Position: 1000}
 	for _, z := range []*pricing.Zone{home, world} {
 		if err := store.CreateZone(ctx, z, sys); err != nil {
+			if ocean.ErrorCode(err) == ocean.ECONFLICT {
+				return nil
+			}
 			return err
 		}
 	}
