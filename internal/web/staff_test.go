@@ -4,6 +4,8 @@ import (
 	"context"
 	"html"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,6 +99,36 @@ func TestRoleRouteClasses(t *testing.T) {
 	}
 	if strings.Contains(home.body, `class="tile" href="/admin/users"`) {
 		t.Error("staff home offers the accounts page")
+	}
+
+	// The tab bar comes from the same route table: staff see a tab for
+	// every area they may use and none that would answer 403; the admin
+	// sees them all.
+	reHref := regexp.MustCompile(`href="([^"?#]+)`)
+	tabs := regexp.MustCompile(`<nav class="tabs" aria-label="Admin pages">[\s\S]*?</nav>`)
+	tabLinks := func(body string) []string {
+		var out []string
+		for _, m := range reHref.FindAllStringSubmatch(tabs.FindString(body), -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	for _, page := range []string{"/admin", "/admin/orders", "/admin/products", "/admin/orders/" + o.PublicID} {
+		got := tabLinks(staff.get(page).body)
+		for _, href := range got {
+			if !staffMay[href] {
+				t.Errorf("staff see the %s tab on %s", href, page)
+			}
+		}
+		if !slices.Contains(got, "/admin/orders") || !slices.Contains(got, "/admin/products") || !slices.Contains(got, "/admin/inventory") {
+			t.Errorf("staff tabs on %s: %v", page, got)
+		}
+		all := tabLinks(boss.get(page).body)
+		for _, want := range []string{"/admin/settings", "/admin/users", "/admin/audit", "/admin/mailbox", "/admin/orders"} {
+			if !slices.Contains(all, want) {
+				t.Errorf("admin tabs on %s lack %s: %v", page, want, all)
+			}
+		}
 	}
 
 	// Staff may act on orders and stock …

@@ -362,7 +362,12 @@ func (w *Web) funcs() template.FuncMap {
 		"errorsOn": func() bool { return w.errors != nil },
 		"vitalsOn": func() bool { return w.errors != nil && w.vitals != nil },
 		"list":     func(s ...string) []string { return s },
-		"int":      func(n int64) int { return int(n) },
+		// tabs and adminTabs make the admin's tab bar: only the tabs the
+		// signed-in account's role may use.
+		"tabs":      func(current string, u *account.User) tabsData { return tabsData{Current: current, User: u} },
+		"adminTabs": w.adminTabs,
+		"canUse":    func(u *account.User, path string) bool { return u.CanUse(path) },
+		"int":       func(n int64) int { return int(n) },
 	}
 }
 
