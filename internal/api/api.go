@@ -316,6 +316,7 @@ type productDetailJSON struct {
 	ID          string           `json:"id"`
 	Slug        string           `json:"slug"`
 	Name        string           `json:"name"`
+	Brand       string           `json:"brand"`
 	Description string           `json:"description"`
 	Category    categoryRef      `json:"category"`
 	Breadcrumbs []categoryRef    `json:"breadcrumbs"`
@@ -354,7 +355,7 @@ func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lo, hi := p.PriceRange()
-	out := productDetailJSON{Images: images, ID: strconv.FormatInt(p.ID, 10), Slug: p.Slug, Name: p.Name, Description: p.Description,
+	out := productDetailJSON{Images: images, ID: strconv.FormatInt(p.ID, 10), Slug: p.Slug, Name: p.Name, Brand: p.Brand, Description: p.Description,
 		Price: lo, PriceMax: hi, InStock: p.InStock(), ImageURL: catalog.ImageURL(p.Slug), Options: p.Options,
 		Variants: make([]variantJSON, len(p.Variants)), Breadcrumbs: []categoryRef{},
 		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339)}

@@ -80,6 +80,7 @@ type adminProductJSON struct {
 	ID              string             `json:"id"`
 	Name            string             `json:"name"`
 	Slug            string             `json:"slug"`
+	Brand           string             `json:"brand"`
 	Description     string             `json:"description"`
 	DescriptionHTML string             `json:"description_html"`
 	CategoryID      string             `json:"category_id"`
@@ -92,7 +93,7 @@ type adminProductJSON struct {
 }
 
 func toAdminProduct(p *catalog.Product) adminProductJSON {
-	out := adminProductJSON{ID: strconv.FormatInt(p.ID, 10), Name: p.Name, Slug: p.Slug, Description: p.Description,
+	out := adminProductJSON{ID: strconv.FormatInt(p.ID, 10), Name: p.Name, Slug: p.Slug, Brand: p.Brand, Description: p.Description,
 		DescriptionHTML: catalog.RenderDescription(p.Description), CategoryID: strconv.FormatInt(p.CategoryID, 10),
 		Status: p.Status, Version: p.Version, Options: p.Options, Variants: []adminVariantJSON{},
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
@@ -174,6 +175,7 @@ type variantIn struct {
 type productIn struct {
 	Name        *string          `json:"name"`
 	Slug        *string          `json:"slug"`
+	Brand       *string          `json:"brand"`
 	Description *string          `json:"description"`
 	CategoryID  *string          `json:"category_id"`
 	Status      *string          `json:"status"`
@@ -237,7 +239,7 @@ func (a *API) createProduct(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	p := &catalog.Product{Name: str(in.Name), Slug: str(in.Slug), Description: str(in.Description), CategoryID: cid, Status: str(in.Status), Options: in.Options}
+	p := &catalog.Product{Name: str(in.Name), Slug: str(in.Slug), Brand: str(in.Brand), Description: str(in.Description), CategoryID: cid, Status: str(in.Status), Options: in.Options}
 	for _, vi := range in.Variants {
 		var v catalog.Variant
 		vi.apply(&v)
@@ -265,7 +267,7 @@ func (a *API) adminProduct(w http.ResponseWriter, r *http.Request, _ *account.Us
 	writeProduct(w, http.StatusOK, p)
 }
 
-// patchProduct changes the fields given: name, slug, description,
+// patchProduct changes the fields given: name, slug, brand, description,
 // category, status, options (replaced whole), variants (merged by id; one
 // without an id is added) and remove_variants. The answer is 204 with the
 // new version in ETag, as it always was; with Prefer: return=representation
@@ -317,6 +319,9 @@ func (in productIn) patch(p *catalog.Product) error {
 		if p.Slug == "" {
 			return ocean.Invalid("The product is not valid.", ocean.FieldError{Field: "slug", Message: "must be 1-80 lowercase letters, digits and dashes"})
 		}
+	}
+	if in.Brand != nil {
+		p.Brand = *in.Brand
 	}
 	if in.Description != nil {
 		p.Description = *in.Description

@@ -50,14 +50,14 @@ func testCatalogAdminRoutes(t *testing.T) {
 	s.want(s.do("PATCH", "/api/v1/admin/categories/999", `{"name":"X"}`, adm...), 404, "")
 
 	// A product with two variants, a draft at first.
-	body := `{"name":"Cable jumper","description":"Warm **wool**.\n\n- hand wash","category_id":"` + jumpers + `",
+	body := `{"name":"Cable jumper","brand":" Highland  Knits","description":"Warm **wool**.\n\n- hand wash","category_id":"` + jumpers + `",
 	  "options":[{"name":"Size","values":["Small","M"]}],
 	  "variants":[{"sku":"CJ-S","options":{"size":"Small"},"price":{"amount":90000,"currency":"ZAR"},"compare_at_price":{"amount":120000,"currency":"ZAR"},"weight":400,"barcode":"6001","stock":5},
 	              {"sku":"CJ-M","options":{"size":"M"},"price":{"amount":90000,"currency":"ZAR"},"stock":2}]}`
 	r = s.want(s.do("POST", "/api/v1/admin/products", body, adm...), 201, "")
 	id := r.str("id")
 	prod := "/api/v1/admin/products/" + id
-	if r.str("slug") != "cable-jumper" || r.str("status") != "draft" || r.header.Get("Location") != prod ||
+	if r.str("slug") != "cable-jumper" || r.str("status") != "draft" || r.str("brand") != "Highland Knits" || r.header.Get("Location") != prod ||
 		!strings.Contains(r.str("description_html"), "<strong>wool</strong>") || !strings.Contains(r.raw, `"size":"S"`) {
 		t.Fatal(r.raw)
 	}
@@ -94,8 +94,11 @@ func testCatalogAdminRoutes(t *testing.T) {
 	if r.body["version"].(float64) != 2 || r.header.Get("ETag") != `"2"` {
 		t.Fatal(r.raw)
 	}
-	if p := s.want(s.do("GET", "/api/v1/products/cable-jumper", ""), 200, ""); p.str("name") != "Cable jumper" {
+	if p := s.want(s.do("GET", "/api/v1/products/cable-jumper", ""), 200, ""); p.str("name") != "Cable jumper" || p.str("brand") != "Highland Knits" {
 		t.Fatal(p.raw)
+	}
+	if r := s.want(s.do("PATCH", prod, `{"brand":"`+strings.Repeat("b", 101)+`"}`, adm...), 400, ""); !strings.Contains(r.raw, `"field":"brand"`) {
+		t.Fatal(r.raw)
 	}
 	// A second editor still on version 1 is refused, and nothing changes.
 	s.want(s.do("PATCH", prod, `{"name":"Lost update"}`, append(adm, "If-Match", `W/"1"`)...), 412, "")
@@ -106,7 +109,7 @@ func testCatalogAdminRoutes(t *testing.T) {
 	// Rename the slug and drop a variant: the old address answers 301.
 	s.want(s.do("PATCH", prod, `{"slug":"cable-knit-jumper","remove_variants":["`+v1+`"],"options":[{"name":"size","values":["S"]}]}`, append(adm, "If-Match", "2")...), 204, "")
 	r = s.do("GET", "/api/v1/products/cable-jumper", "", "X-No-Follow", "1")
-	if r.status != 200 || r.str("slug") != "cable-knit-jumper" || len(r.body["variants"].([]any)) != 1 {
+	if r.status != 200 || r.str("slug") != "cable-knit-jumper" || len(r.body["variants"].([]any)) != 1 || r.str("brand") != "Highland Knits" {
 		t.Fatalf("old slug: %d %s", r.status, r.raw)
 	}
 	// Archive (stale, then right), restore, duplicate, delete.

@@ -143,7 +143,7 @@ func (w *Web) adminProductEdit(rw http.ResponseWriter, r *http.Request) {
 
 // productValues is the form as a stored product fills it.
 func productValues(p *catalog.Product) formState {
-	st := newForm("name", p.Name, "slug", p.Slug, "description", p.Description, "category", strconv.FormatInt(p.CategoryID, 10),
+	st := newForm("name", p.Name, "slug", p.Slug, "brand", p.Brand, "description", p.Description, "category", strconv.FormatInt(p.CategoryID, 10),
 		"status", p.Status, "version", strconv.FormatInt(p.Version, 10), "rows", strconv.Itoa(len(p.Variants)))
 	for j, o := range p.Options {
 		if j >= maxOptionRows {
@@ -194,7 +194,7 @@ func (w *Web) renderProductForm(rw http.ResponseWriter, r *http.Request, status 
 }
 
 // productFormFields are the fields a form post carries besides the rows.
-var productFormFields = []string{"name", "slug", "description", "category", "status", "version", "rows"}
+var productFormFields = []string{"name", "slug", "brand", "description", "category", "status", "version", "rows"}
 
 // readProductForm reads the posted form into its state and a product; rowOf
 // maps the product's variant index to the form row it came from.
@@ -203,7 +203,7 @@ func readProductForm(r *http.Request, id int64, currency string) (formState, *ca
 	for _, f := range productFormFields {
 		st.Values[f] = r.PostForm.Get(f)
 	}
-	p := &catalog.Product{ID: id, Name: st.Values["name"], Slug: strings.TrimSpace(st.Values["slug"]), Description: st.Values["description"], Status: st.Values["status"]}
+	p := &catalog.Product{ID: id, Name: st.Values["name"], Slug: strings.TrimSpace(st.Values["slug"]), Brand: st.Values["brand"], Description: st.Values["description"], Status: st.Values["status"]}
 	if c, err := strconv.ParseInt(st.Values["category"], 10, 64); err == nil {
 		p.CategoryID = c
 	} else {
@@ -294,7 +294,7 @@ func productFieldName(field string, rowOf []int) string {
 	switch field {
 	case "category_id", "category":
 		return "category"
-	case "name", "slug", "status", "description":
+	case "name", "slug", "brand", "status", "description":
 		return field
 	}
 	m := reField.FindStringSubmatch(field)

@@ -99,3 +99,49 @@ func wantValues(t *testing.T, v visit, values ...string) {
 		}
 	}
 }
+
+// The brand is edited in the product form like any other field: checked,
+// kept on a refused save, shown above the name on the product page, and
+// its change is in the catalog's audit log.
+func TestAdminProductBrand(t *testing.T) {
+	s := newOffice(t)
+	boss := s.owner(t)
+	cat := strconv.FormatInt(s.cat, 10)
+	form := url.Values{"name": {"Tide scarf"}, "category": {cat}, "status": {"active"}, "rows": {"0"},
+		"brand": {strings.TrimSpace(strings.Repeat("Kelp ", 30))}, "v_sku_0": {"TS-1"}, "v_price_0": {"120.00"}, "v_stock_0": {"3"}}
+	v := boss.submit("/admin/products/new", "/admin/products/new", form)
+	wantPage(t, v, 400, "at most 100 printable characters")
+	wantValues(t, v, strings.TrimSpace(strings.Repeat("Kelp ", 30)), "TS-1")
+
+	form.Set("brand", "  Kelp   & Co ")
+	v = boss.submit("/admin/products/new", "/admin/products/new", form)
+	m := reProductID.FindStringSubmatch(v.url.Path)
+	if m == nil {
+		t.Fatalf("not on the product's page: %s\n%s", v.url, v.body)
+	}
+	wantValues(t, v, "Kelp & Co")
+	wantBrand(t, s.browser(t).get("/p/tide-scarf"), "Kelp &amp; Co")
+
+	// A save that does not touch the brand keeps it; a change is audited.
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	p, err := s.app.Catalog.ProductByID(context.Background(), id)
+	if err != nil || p.Brand != "Kelp & Co" {
+		t.Fatalf("stored brand %q %v", p.Brand, err)
+	}
+	page := "/admin/products/" + m[1]
+	edit := url.Values{"name": {"Tide scarf"}, "category": {cat}, "status": {"active"}, "rows": {"1"}, "version": {strconv.FormatInt(p.Version, 10)},
+		"brand": {"Tidewater"}, "v_id_0": {strconv.FormatInt(p.Variants[0].ID, 10)}, "v_sku_0": {"TS-1"}, "v_price_0": {"120.00"}, "v_stock_0": {"3"}, "v_stock_was_0": {"3"}}
+	wantAt(t, boss.submit(page, page, edit), page)
+	wantBrand(t, s.browser(t).get("/p/tide-scarf"), "Tidewater")
+	if v := boss.get("/admin/catalog-audit"); !strings.Contains(v.body, "<td>brand</td>") {
+		t.Errorf("the audit log does not show the brand's change:\n%s", v.body)
+	}
+}
+
+func wantBrand(t *testing.T, v visit, escaped string) {
+	t.Helper()
+	wantHTML(t, v, 200)
+	if !strings.Contains(v.body, `<p class="small product-brand">`+escaped+`</p>`) {
+		t.Errorf("%s does not show the brand %s\n%s", v.url, escaped, v.body)
+	}
+}
