@@ -9,6 +9,7 @@
 #                       discount code and quantities, sign up, buy, order
 #                       history, shipped and refunded by the owner, data
 #                       export, account deletion
+#   e2e/backoffice.mjs  the owner creates and publishes a product; a guest buys it; a refund restocks it
 # Usage: scripts/pages.sh [pages|lighthouse|journeys|baselines]...
 # (default: pages lighthouse journeys, in that order: the journeys change the shop)
 # `baselines` rewrites e2e/baselines/*.png (make baselines); commit them.
@@ -43,7 +44,7 @@ for step in "${steps[@]}"; do
 	case $step in
 	pages) (cd e2e && node pages.mjs "$base" "$admin" "$password") || status=1 ;;
 	baselines) (cd e2e && UPDATE_BASELINES=1 node pages.mjs "$base" "$admin" "$password") || status=1 ;;
-	journeys) (cd e2e && node journeys.mjs "$base" "$admin" "$password") || status=1 ;;
+	journeys) (cd e2e && node journeys.mjs "$base" "$admin" "$password") || status=1; (cd e2e && node backoffice.mjs "$base" "$admin" "$password") || status=1 ;;
 	lighthouse) (cd e2e && node lighthouse.mjs "$base" "$admin" "$password" "$PWD/../lighthouse.out") || status=1 ;;
 	*) echo "pages: unknown step $step" >&2; exit 2 ;;
 	esac

@@ -119,7 +119,7 @@ func (s *Service) Duplicate(ctx context.Context, a Actor, id int64) (*Product, e
 			sku += strconv.Itoa(n)
 		}
 		cp := &Product{Name: cut("Copy of "+src.Name, 200), Slug: cut(src.Slug, 80-len(suffix)) + suffix,
-			Description: src.Description, CategoryID: src.CategoryID, Status: StatusDraft}
+			Brand: src.Brand, Description: src.Description, CategoryID: src.CategoryID, Status: StatusDraft}
 		for _, o := range src.Options {
 			cp.Options = append(cp.Options, Option{Name: o.Name, Values: append([]string(nil), o.Values...)})
 		}

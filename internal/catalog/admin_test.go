@@ -88,7 +88,7 @@ func TestAdminProductLifecycle(t *testing.T) {
 		t.Fatalf("bad status: %v", err)
 	}
 	// Rename the slug: the old one is a redirect, through the cache too.
-	got.Slug = "soft-tee"
+	got.Slug, got.Brand = "soft-tee", "Loom & Co"
 	if err := s.Save(ctx, owner, got, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +99,11 @@ func TestAdminProductLifecycle(t *testing.T) {
 		}
 	}
 	changes, err := s.ChangesSince(ctx, catalog.EntityProduct, p.ID, 1)
-	if err != nil || len(changes) != 2 || changes[1].Actor != owner.Name || !slices.Equal(changes[1].Changed(), []string{"slug"}) {
+	if err != nil || len(changes) != 2 || changes[1].Actor != owner.Name || !slices.Equal(changes[1].Changed(), []string{"brand", "slug"}) {
 		t.Fatalf("changes since 1: %+v %v", changes, err)
 	}
 	cp, err := s.Duplicate(ctx, owner, p.ID)
-	if err != nil || cp.Slug != "soft-tee-copy" || cp.Name != "Copy of Plain tee" || cp.Variants[0].SKU != "PT-S-COPY" || cp.Variants[0].Stock != 0 || cp.Status != catalog.StatusDraft {
+	if err != nil || cp.Slug != "soft-tee-copy" || cp.Name != "Copy of Plain tee" || cp.Variants[0].SKU != "PT-S-COPY" || cp.Variants[0].Stock != 0 || cp.Status != catalog.StatusDraft || cp.Brand != "Loom & Co" {
 		t.Fatalf("duplicate %+v %v", cp, err)
 	}
 	cp2, err := s.Duplicate(ctx, owner, p.ID)

@@ -120,6 +120,9 @@ func TestAdminProductBrand(t *testing.T) {
 		t.Fatalf("not on the product's page: %s\n%s", v.url, v.body)
 	}
 	wantValues(t, v, "Kelp & Co")
+	if !strings.Contains(v.body, `href="/admin/products/`+m[1]+`/images">pictures</a>`) {
+		t.Errorf("the product's page has no way to its pictures:\n%s", v.body)
+	}
 	wantBrand(t, s.browser(t).get("/p/tide-scarf"), "Kelp &amp; Co")
 
 	// A save that does not touch the brand keeps it; a change is audited.
