@@ -1,12 +1,22 @@
 # Ocean — developer and CI entry points.
 #
-#   make test    make lint (the setup scripts and the services start meanwhile),
-#                then the full test suite (race detector) against
-#                throwaway PostgreSQL + Redis from scripts/services.sh
-#                (with -cover: it ends with the coverage table of scripts/cover.sh
-#                and fails when a business package or the API is below 85%)
-#                The drills report their figures (requests, failures, p99;
-#                restore and migration checks) at the end (drills.out).
+#   make setup   install what make test needs, once per machine (idempotent: a
+#                few seconds when all is there): Debian's Chromium, node/npm
+#                and the pinned npm packages, testssl, nginx, Prometheus,
+#                PostgreSQL, Redis, stripe-mock, the Go modules, the pinned
+#                linters and govulncheck built, the offline vulnerability DB
+#   make test    make setup (a check once done), then scripts/test.sh: make lint
+#                beside go test -race -cover of every package but the
+#                end-to-end ones, beside go test -cover of those (cli, mcp,
+#                probe, deploy: the whole binary, browsers, nginx, Prometheus,
+#                the release drills), all against throwaway PostgreSQL + Redis
+#                + stripe-mock (scripts/services.sh); the page checks (axe,
+#                screenshots, journeys) once the race run is done; Lighthouse
+#                alone at the end; then the coverage table (scripts/cover.sh,
+#                fails below 85% for the business packages and the API), the
+#                drills' figures (drills.out), Lighthouse's table and the time
+#                of each phase. Installing is not testing: .ci/run calls make
+#                setup first, so make test's time is the tests' own.
 #   make pages   axe, visual regression (phone, desktop) and Lighthouse (part of make test)
 #   make baselines   rewrite the screenshots e2e/baselines/*.png after a visual change
 #   make cover   statement coverage per package by its own tests (with services);
@@ -44,56 +54,36 @@ WITH_SERVICES = trap '$(SERVICES) stop' EXIT; \
 	. "$(SERVICES_ENV)"; \
 	export OCEAN_REQUIRE_SERVICES=1;
 
-.PHONY: pages baselines lighthouse test cover lint vulncheck drill-bluegreen drill-backup run bench loadtest fuzz icons
+.PHONY: setup pages baselines lighthouse test cover lint vulncheck drill-bluegreen drill-backup run bench loadtest fuzz icons
 
 # The linters are Go tool dependencies of their own module (tools/go.mod), so
 # the shop's go.mod carries none of their dependencies.
 TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 
-# The set-up that mostly waits on the network and the disk (the apt and npm
-# installs of the setup scripts, the services' start) runs in the background
-# while lint keeps both cores busy; its output follows lint's. The tests
-# start once both are done and passed.
-# The end-to-end packages (cli, mcp, probe, deploy: the whole binary, browsers,
-# nginx, Prometheus) run without the race detector, beside the race-detected
-# run of every other package: under -race they took 12 minutes of a 2-core
-# machine, and their journeys are covered for races by the packages below them.
-# They spend much of their time waiting (on browsers, drills, restarts), which
-# the race run fills. Each run's output goes to its own file and is printed
-# when both are done; test-cover.out holds both for scripts/cover.sh.
-# -vet=off: golangci-lint's govet (in lint, tests included) already ran every
-# analyzer go test would run again per package.
-test:
-	trap '$(SERVICES) stop' EXIT; \
-	setup_log=$$(mktemp); \
-	{ scripts/e2e-setup.sh && scripts/tls-setup.sh && scripts/ops-setup.sh && $(SERVICES) start; } >"$$setup_log" 2>&1 & setup=$$!; \
-	lint=0; $(MAKE) lint || lint=$$?; \
-	setup_ok=0; wait $$setup || setup_ok=$$?; \
-	echo "--- set-up (ran during lint):"; cat "$$setup_log"; rm -f "$$setup_log"; \
-	if [ $$lint -ne 0 ]; then exit $$lint; fi; \
-	if [ $$setup_ok -ne 0 ]; then echo "make test: the set-up above failed" >&2; exit $$setup_ok; fi; \
-	. "$(SERVICES_ENV)"; \
-	export OCEAN_REQUIRE_SERVICES=1; \
-	export OCEAN_DRILL_REPORT=$(CURDIR)/drills.out; rm -f drills.out; \
-	e2e='^github.com/oceanshop/ocean/(internal/cli|internal/mcp|internal/probe|deploy)(/|$$)'; \
-	go test -count=1 -cover -vet=off -timeout 15m $$(go list ./... | grep -E "$$e2e") >test-e2e.out 2>&1 & e2e_run=$$!; \
-	go test -race -count=1 -cover -vet=off -timeout 15m $$(go list ./... | grep -v -E "$$e2e") >test-race.out 2>&1 & race_run=$$!; \
-	race_ok=0; wait $$race_run || race_ok=$$?; \
-	echo "--- go test -race (all but the end-to-end packages):"; cat test-race.out; \
-	e2e_ok=0; wait $$e2e_run || e2e_ok=$$?; \
-	echo "--- go test (the end-to-end packages, beside the race run):"; cat test-e2e.out; \
-	cat test-race.out test-e2e.out >test-cover.out; rm -f test-race.out test-e2e.out; \
-	if [ $$race_ok -ne 0 ] || [ $$e2e_ok -ne 0 ]; then echo "make test: tests failed (see above)" >&2; exit 1; fi; \
-	pages_ok=0; scripts/pages.sh || pages_ok=$$?; \
-	echo "Drills (releases, migrations, restore):"; cat drills.out 2>/dev/null || true; \
-	echo "Lighthouse:"; cat lighthouse.out 2>/dev/null || true; \
-	if [ $$pages_ok -ne 0 ]; then echo "make test: the page checks failed (axe, screenshots or Lighthouse; see above)" >&2; exit 1; fi; \
-	scripts/cover.sh test-cover.out
+# Installation, separate from the tests (.ci/run runs it before make test;
+# make test runs it again, which then only checks). The system packages
+# (apt, npm: network and disk) install beside the Go part (module downloads,
+# building the pinned linters and the vulnerability database: CPU).
+setup:
+	go_log=$$(mktemp); \
+	{ go mod download && (cd tools && go mod download) && \
+	  $(TOOL) -n golangci-lint >/dev/null && $(TOOL) -n govulncheck >/dev/null && \
+	  scripts/vulndb.sh >/dev/null; } >"$$go_log" 2>&1 & go_setup=$$!; \
+	sys_ok=0; { scripts/e2e-setup.sh && scripts/tls-setup.sh && scripts/ops-setup.sh && $(SERVICES) install; } || sys_ok=$$?; \
+	go_ok=0; wait $$go_setup || go_ok=$$?; \
+	cat "$$go_log"; rm -f "$$go_log"; \
+	if [ $$sys_ok -ne 0 ] || [ $$go_ok -ne 0 ]; then echo "make setup: failed (see above)" >&2; exit 1; fi
+
+# The phases and why they overlap: scripts/test.sh. The end-to-end packages
+# run without the race detector (under -race they took 12 minutes of a 2-core
+# machine; their journeys are covered for races by the packages below them).
+test: setup
+	scripts/test.sh
 
 # The page-level browser checks (scripts/pages.sh): axe-core and screenshots
-# against e2e/baselines/ on a phone and a desktop, and Lighthouse with its
-# floor (lighthouse.out). They run after the Go tests, on a quiet machine:
-# Lighthouse's timings are the page's, not a busy CPU's.
+# against e2e/baselines/ on a phone and a desktop, Lighthouse with its floor
+# (lighthouse.out) and the journeys. make test runs Lighthouse alone at the
+# end, on a quiet machine: its timings are the page's, not a busy CPU's.
 pages:
 	scripts/pages.sh
 

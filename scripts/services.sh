@@ -5,6 +5,7 @@
 #   scripts/services.sh stop     stop both and remove all state (safe to repeat)
 #   scripts/services.sh status   report what is running (exit 0 only if all are)
 #   scripts/services.sh env      print the env lines of a running set
+#   scripts/services.sh install  only install what is missing (make setup)
 #
 # Settings (environment):
 #   OCEAN_SERVICES_DIR  state dir (default: <repo>/.services)
@@ -362,8 +363,12 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) cmd_env ;;
+install)
+	ensure_binaries
+	ensure_stripe_mock
+	;;
 *)
-	echo "usage: $0 start|stop|status|env" >&2
+	echo "usage: $0 start|stop|status|env|install" >&2
 	exit 2
 	;;
 esac
