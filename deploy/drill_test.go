@@ -122,6 +122,17 @@ func (s script) run(args ...string) (int, string) {
 	return code, out.String()
 }
 
+// The drills' load: six shoppers, each beginning a visit (five requests,
+// the last a checkout) every quarter second, so about 120 requests a second
+// with requests in flight at every moment of a release. Paced, not back to
+// back: unpaced, the load took whatever CPU the machine had (both cores of
+// an idle one, beside the rest of make test), and its figures then measured
+// the machine more than the release.
+const (
+	drillWorkers = 6
+	drillPace    = 250 * time.Millisecond
+)
+
 // underLoad runs the load through url while fn runs, and a moment after.
 func underLoad(t *testing.T, url string, shop loadgen.Shop, fn func()) loadgen.Result {
 	t.Helper()
@@ -130,7 +141,7 @@ func underLoad(t *testing.T, url string, shop loadgen.Shop, fn func()) loadgen.R
 	res := make(chan loadgen.Result, 1)
 	started := time.Now()
 	go func() {
-		res <- loadgen.Run(ctx, loadgen.Options{BaseURL: url, Workers: 6, Duration: 3 * time.Minute}, shop)
+		res <- loadgen.Run(ctx, loadgen.Options{BaseURL: url, Workers: drillWorkers, Pace: drillPace, Duration: 3 * time.Minute}, shop)
 	}()
 	time.Sleep(500 * time.Millisecond) // load before the release starts
 	fn()

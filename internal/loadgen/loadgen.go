@@ -29,6 +29,11 @@ type Options struct {
 	BaseURL  string        // http://127.0.0.1:8080
 	Workers  int           // concurrent shoppers (default 8)
 	Duration time.Duration // how long the load runs (bounded; default 10s)
+	// Pace, when set, is how often each worker begins a shopper's visit
+	// (five requests): a worker whose visit took less waits for the next
+	// beat, so the load is Workers*5/Pace requests a second at most, the
+	// same on a fast idle machine as on a busy one. Zero: back to back.
+	Pace time.Duration
 	// Client is the HTTP client (default: keep-alive connections, one per
 	// worker, 30 s timeout).
 	Client *http.Client
@@ -162,7 +167,19 @@ func Run(ctx context.Context, o Options, shop Shop) Result {
 				}
 				return true
 			}
-			for ctx.Err() == nil {
+			var beat *time.Ticker
+			if o.Pace > 0 {
+				beat = time.NewTicker(o.Pace)
+				defer beat.Stop()
+			}
+			for first := true; ctx.Err() == nil; first = false {
+				if beat != nil && !first {
+					select {
+					case <-beat.C:
+					case <-ctx.Done():
+						return
+					}
+				}
 				if !do("GET", "/api/v1/products?limit=20", nil, nil, 200, nil) ||
 					!do("GET", "/p/"+shop.Slug, nil, nil, 200, nil) {
 					continue
