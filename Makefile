@@ -65,7 +65,7 @@ TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 # (apt, npm: network and disk) install beside the Go part (module downloads,
 # building the pinned linters and the vulnerability database: CPU).
 setup:
-	go_log=$$(mktemp); \
+	@go_log=$$(mktemp); \
 	{ go mod download && (cd tools && go mod download) && \
 	  $(TOOL) -n golangci-lint >/dev/null && $(TOOL) -n govulncheck >/dev/null && \
 	  scripts/vulndb.sh >/dev/null; } >"$$go_log" 2>&1 & go_setup=$$!; \

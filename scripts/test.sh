@@ -39,6 +39,22 @@ t0=$SECONDS
 declare -A began took
 phase() { began[$1]=$SECONDS; }
 done_() { took[$1]=$((SECONDS - ${began[$1]})); }
+# bg NAME CMD...: start a phase in the background; its end time is kept in
+# $out/NAME.end (the phases end in any order, the script waits in one).
+bg() {
+	local name=$1
+	shift
+	phase "$name"
+	{
+		local rc=0
+		"$@" >"$out/$name" 2>&1 || rc=$?
+		echo "$SECONDS" >"$out/$name.end"
+		exit $rc
+	} &
+	pids+=("$!")
+}
+# ended NAME: the phase's time from its start to its end.
+ended() { took[$1]=$(($(cat "$out/$1.end") - ${began[$1]})); }
 
 phase services
 $services start >"$out/services" 2>&1 || { cat "$out/services"; echo "make test: the services did not start" >&2; exit 1; }
@@ -57,42 +73,31 @@ all=$(go list ./...)
 # restarts, drills, browsers), and by default go test runs only as many
 # test binaries as there are cores, which left the short ones queued
 # behind internal/cli and deploy.
-phase e2e
 e2e_pkgs=$(grep -E "$e2e" <<<"$all")
-go test -count=1 -cover -vet=off -timeout 15m -p "$(wc -l <<<"$e2e_pkgs")" $e2e_pkgs >"$out/e2e" 2>&1 &
+bg e2e go test -count=1 -cover -vet=off -timeout 15m -p "$(wc -l <<<"$e2e_pkgs")" $e2e_pkgs
 e2e_pid=$!
-pids+=("$e2e_pid")
-phase race
-go test -race -count=1 -cover -vet=off -timeout 15m $(grep -v -E "$e2e" <<<"$all") >"$out/race" 2>&1 &
+bg race go test -race -count=1 -cover -vet=off -timeout 15m $(grep -v -E "$e2e" <<<"$all")
 race_pid=$!
-pids+=("$race_pid")
-phase lint
-make --no-print-directory lint >"$out/lint" 2>&1 &
+bg lint make --no-print-directory lint
 lint_pid=$!
-pids+=("$lint_pid")
 
 status=0
 race_ok=0
 wait "$race_pid" || race_ok=$?
-done_ race
 
 # The race run was the one keeping both cores busy; the browser checks
 # (no timing in them) take its place beside the end-to-end run's tail.
-phase pages
-scripts/pages.sh pages journeys >"$out/pages" 2>&1 &
+bg pages scripts/pages.sh pages journeys
 pages_pid=$!
-pids+=("$pages_pid")
 
 e2e_ok=0
 wait "$e2e_pid" || e2e_ok=$?
-done_ e2e
 lint_ok=0
 wait "$lint_pid" || lint_ok=$?
-done_ lint
 pages_ok=0
 wait "$pages_pid" || pages_ok=$?
-done_ pages
 pids=()
+for p in lint race e2e pages; do ended $p; done
 
 echo "--- lint:"
 cat "$out/lint"
