@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -56,7 +57,23 @@ type authData struct {
 	Sent  bool // the reset link was asked for
 }
 
+// authPaths are the GET addresses of the signed-out forms.
+var authPaths = map[string]string{"signin": "/account/signin", "register": "/account/register",
+	"forgot": "/account/forgot", "reset": "/account/reset"}
+
 func (w *Web) renderAuth(rw http.ResponseWriter, r *http.Request, status int, page, title string, d authData) {
+	to := authPaths[page]
+	switch {
+	case page == "signin" && d.Next != "":
+		to += "?" + url.Values{"next": {d.Next}}.Encode()
+	case page == "reset" && d.Token != "":
+		// The token came in the address of the mailed link already.
+		to += "?" + url.Values{"token": {d.Token}}.Encode()
+	}
+	if w.prg(rw, r, status, page, to, d) {
+		return
+	}
+	w.restore(rw, r, page, &d)
 	d.layout = w.pageLayout(rw, r, title)
 	if d.Form.Values == nil {
 		d.Form = newForm()
@@ -269,6 +286,12 @@ func (w *Web) renderAccount(rw http.ResponseWriter, r *http.Request, s *signedIn
 	if change != nil {
 		d.Done = ""
 		change(&d)
+	}
+	if w.prg(rw, r, status, "account", "/account", d) {
+		return
+	}
+	if w.restore(rw, r, "account", &d) {
+		d.Done = ""
 	}
 	d.layout = w.pageLayout(rw, r, "Your account")
 	w.renderPrivate(rw, r, status, "account", d)

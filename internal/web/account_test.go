@@ -91,6 +91,7 @@ type browser struct {
 	c        *http.Client
 	noFollow bool
 	xff      string // X-Forwarded-For on every request, as a proxy in front would add
+	hops     []int  // the statuses of the redirects the last request followed
 }
 
 func (s *accShop) browser(t *testing.T) *browser {
@@ -99,7 +100,10 @@ func (s *accShop) browser(t *testing.T) *browser {
 		t.Fatal(err)
 	}
 	b := &browser{t: t, s: s}
-	b.c = &http.Client{Transport: s.srv.Client().Transport, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	b.c = &http.Client{Transport: s.srv.Client().Transport, Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.Response != nil {
+			b.hops = append(b.hops, req.Response.StatusCode)
+		}
 		if b.noFollow {
 			return http.ErrUseLastResponse
 		}
@@ -113,6 +117,40 @@ type visit struct {
 	response
 	url     *url.URL // after redirects
 	cookies []*http.Cookie
+	method  string // of the request sent
+	hops    []int  // the redirects' statuses on the way
+}
+
+// refused reports whether a form post was refused the way a reload cannot
+// resend: answered 303, to a GET page shown with 200.
+func (v visit) refused() bool {
+	return v.method == http.MethodPost && len(v.hops) > 0 && v.hops[0] == http.StatusSeeOther &&
+		v.status == http.StatusOK && v.url != nil
+}
+
+// wantRefused checks that a form post was refused by a redirect to a GET
+// page (not answered on the POST's address) that passes the page rules,
+// shows the refusal in a focused summary or at a field, and says texts.
+// wantAnswer is wantRefused for status 303 (a refused form), wantPage for
+// any other.
+func wantAnswer(t *testing.T, v visit, status int, texts ...string) {
+	t.Helper()
+	if status == http.StatusSeeOther {
+		wantRefused(t, v, texts...)
+		return
+	}
+	wantPage(t, v, status, texts...)
+}
+
+func wantRefused(t *testing.T, v visit, texts ...string) {
+	t.Helper()
+	if !v.refused() {
+		t.Fatalf("%s %s: status %d after redirects %v, want 303 then 200\n%s", v.method, v.url, v.status, v.hops, v.body)
+	}
+	if !strings.Contains(v.body, `autofocus`) && !strings.Contains(v.body, `aria-invalid="true"`) {
+		t.Errorf("%s: the refusal has no focused summary and no invalid field\n%s", v.url, v.body)
+	}
+	wantPage(t, v, http.StatusOK, texts...)
 }
 
 func (b *browser) do(req *http.Request) visit {
@@ -120,6 +158,7 @@ func (b *browser) do(req *http.Request) visit {
 	if b.xff != "" {
 		req.Header.Set("X-Forwarded-For", b.xff)
 	}
+	b.hops = nil
 	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -129,7 +168,8 @@ func (b *browser) do(req *http.Request) visit {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return visit{response: response{status: res.StatusCode, header: res.Header, body: string(body)}, url: res.Request.URL, cookies: res.Cookies()}
+	return visit{response: response{status: res.StatusCode, header: res.Header, body: string(body)}, url: res.Request.URL, cookies: res.Cookies(),
+		method: req.Method, hops: b.hops}
 }
 
 func (b *browser) get(path string) visit {
@@ -300,12 +340,12 @@ func TestRegisterSignOutSignIn(t *testing.T) {
 	if m := waitMail(t, s.box, "ada@example.com", "You already have an account"); !strings.Contains(m.Text, "/account/forgot") || !strings.Contains(m.Text, "/account/signin") {
 		t.Errorf("notice to the owner:\n%s", m.Text)
 	}
-	if v := other.signIn("ada@example.com", "another good passphrase"); v.status != 400 {
+	if v := other.signIn("ada@example.com", "another good passphrase"); !v.refused() {
 		t.Errorf("the second registration's password signs in: %d", v.status)
 	}
 	// A weak password: the rule is shown next to the field.
 	v = other.signUp("bob@example.com", "Bob", "short")
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "too short") || !strings.Contains(v.body, `aria-invalid="true"`) || !strings.Contains(v.body, `value="bob@example.com"`) {
 		t.Errorf("weak password page:\n%s", v.body)
 	}
@@ -322,12 +362,12 @@ func TestRegisterSignOutSignIn(t *testing.T) {
 	}
 
 	v = b.signIn("ada@example.com", "wrong password!")
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "The email address or password is wrong.") || !strings.Contains(v.body, `value="ada@example.com"`) || strings.Contains(v.body, "wrong password!") {
 		t.Errorf("wrong password page:\n%s", v.body)
 	}
 	// An unknown account gets the very same message.
-	if v := b.signIn("nobody@example.com", pw); v.status != 400 || !strings.Contains(v.body, "The email address or password is wrong.") {
+	if v := b.signIn("nobody@example.com", pw); !v.refused() || !strings.Contains(v.body, "The email address or password is wrong.") {
 		t.Errorf("unknown account: %d", v.status)
 	}
 	v = b.signIn("ada@example.com", pw)
@@ -535,7 +575,7 @@ func TestForgotAndReset(t *testing.T) {
 	newPW := "a new and different passphrase"
 	// A weak password first: the form comes back with the rule, token kept.
 	v = b.submit(m[1], "/account/reset", url.Values{"token": {tok[1]}, "password": {"short"}})
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "too short") || !strings.Contains(v.body, `name="token"`) {
 		t.Errorf("weak reset password page:\n%s", v.body)
 	}
@@ -546,11 +586,11 @@ func TestForgotAndReset(t *testing.T) {
 	}
 	// Once only.
 	v = b.submit(m[1], "/account/reset", url.Values{"token": {tok[1]}, "password": {"yet another passphrase"}})
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "not valid any more") || !strings.Contains(v.body, `href="/account/forgot"`) {
 		t.Errorf("reused reset link:\n%s", v.body)
 	}
-	if v := b.signIn("ada@example.com", pw); v.status != 400 {
+	if v := b.signIn("ada@example.com", pw); !v.refused() {
 		t.Errorf("old password still works: %d", v.status)
 	}
 	wantAt(t, b.signIn("ada@example.com", newPW), "/account")
@@ -583,7 +623,7 @@ func TestAddressesExportAndDelete(t *testing.T) {
 	adaAddr := reDeleteAddr.FindStringSubmatch(v.body)[1]
 	// A bad address: field messages and what was typed.
 	v = ada.submit("/account", "/account/addresses", url.Values{"name": {"Ada"}, "line1": {"1 Road"}, "city": {""}, "country": {"Nowhere"}})
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "City is required") || !strings.Contains(v.body, "two-letter") || !strings.Contains(v.body, `value="1 Road"`) {
 		t.Errorf("invalid address page:\n%s", v.body)
 	}
@@ -593,7 +633,7 @@ func TestAddressesExportAndDelete(t *testing.T) {
 		t.Errorf("address form has no country select:\n%s", v.body)
 	}
 	v = ada.submit("/account", "/account/addresses", url.Values{"name": {"Ada"}, "line1": {"1 Rua"}, "city": {"Rio"}, "country": {"BR"}})
-	wantHTML(t, v, 422)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "We do not ship there") || !strings.Contains(v.body, `value="1 Rua"`) || strings.Contains(v.body, "Rua</") {
 		t.Errorf("address in a country the shop does not ship to:\n%s", v.body)
 	}
@@ -643,7 +683,7 @@ func TestAddressesExportAndDelete(t *testing.T) {
 	second := s.browser(t)
 	second.signIn("ada@example.com", pw)
 	v = ada.submit("/account", "/account/password", url.Values{"current_password": {"nope nope nope"}, "new_password": {"another long passphrase"}})
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "Current password is wrong") {
 		t.Errorf("wrong current password page:\n%s", v.body)
 	}
@@ -656,7 +696,7 @@ func TestAddressesExportAndDelete(t *testing.T) {
 
 	// Deleting the account needs the word.
 	v = ada.submit("/account", "/account/delete", url.Values{"confirm": {"delete"}})
-	wantHTML(t, v, 400)
+	wantRefused(t, v)
 	if !strings.Contains(v.body, "Type DELETE in capital letters") {
 		t.Errorf("delete without the word:\n%s", v.body)
 	}
@@ -665,7 +705,7 @@ func TestAddressesExportAndDelete(t *testing.T) {
 	wantAt(t, v, "/account/goodbye")
 	wantHTML(t, v, 200)
 	wantAt(t, ada.get("/account"), "/account/signin")
-	if v := ada.signIn("ada@example.com", "another long passphrase"); v.status != 400 {
+	if v := ada.signIn("ada@example.com", "another long passphrase"); !v.refused() {
 		t.Errorf("sign-in after deletion: %d", v.status)
 	}
 }
@@ -735,7 +775,7 @@ func TestAdmin(t *testing.T) {
 		t.Errorf("promoted account gets %d on /admin", v.status)
 	}
 	// A bad role is refused on the page.
-	if v := boss.submit("/admin/users", "/admin/users/"+adaID+"/role", url.Values{"role": {"owner"}}); v.status != 400 || !strings.Contains(v.body, "role is not valid") {
+	if v := boss.submit("/admin/users", "/admin/users/"+adaID+"/role", url.Values{"role": {"owner"}}); !v.refused() || !strings.Contains(v.body, "role is not valid") {
 		t.Errorf("bad role: %d", v.status)
 	}
 

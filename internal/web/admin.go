@@ -117,13 +117,21 @@ func (w *Web) adminUsers(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, s *signedIn, after int64, status int, problem string) {
+	to := "/admin/users"
+	if after > 0 {
+		to += "?" + url.Values{"after": {strconv.FormatInt(after, 10)}}.Encode()
+	}
+	if w.prg(rw, r, status, "admin_users", to, adminUsersData{Error: problem}) {
+		return
+	}
 	us, err := w.accounts.Users(r.Context(), after, adminUsersPage+1)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
 	d := adminUsersData{After: after, Self: s.user.ID, Error: problem}
-	if problem == "" {
+	w.restore(rw, r, "admin_users", &d)
+	if d.Error == "" {
 		d.Done = doneMessage(r)
 	}
 	if len(us) > adminUsersPage {

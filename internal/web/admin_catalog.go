@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -172,6 +173,31 @@ func productValues(p *catalog.Product) formState {
 }
 
 func (w *Web) renderProductForm(rw http.ResponseWriter, r *http.Request, status int, d *adminProductData) {
+	to := "/admin/products/new"
+	if d.ID != 0 {
+		to = "/admin/products/" + strconv.FormatInt(d.ID, 10)
+	}
+	// A refused save, or "add a variant row", goes back to the form's own
+	// address with what was typed (redirect after POST).
+	if r.Method == http.MethodPost && (w.refusedPost(r, status) || status == http.StatusOK) {
+		texts := map[string]string{}
+		if len(d.Conflict) > 0 {
+			if b, err := json.Marshal(d.Conflict); err == nil {
+				texts["Conflict"] = string(b)
+			}
+		}
+		if w.redirectRefused(rw, r, "admin_product", to, map[string]formState{"Form": d.Form}, texts) {
+			return
+		}
+	}
+	if fl := w.takeFlash(rw, r, "admin_product"); fl != nil {
+		if f, ok := fl.Forms["Form"]; ok {
+			d.Form, d.Done = f, ""
+		}
+		if c := fl.Texts["Conflict"]; c != "" {
+			_ = json.Unmarshal([]byte(c), &d.Conflict)
+		}
+	}
 	cats, err := w.categoryChoices(r)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -345,6 +371,7 @@ func (w *Web) adminProductSave(rw http.ResponseWriter, r *http.Request) {
 	}
 	if len(st.Errors) > 0 {
 		st.Message = "The product was not saved: please correct the fields marked below."
+		d.Form = st
 		w.renderProductForm(rw, r, http.StatusBadRequest, d)
 		return
 	}
@@ -368,6 +395,7 @@ func (w *Web) adminProductSave(rw http.ResponseWriter, r *http.Request) {
 			st.Values["version"] = strconv.FormatInt(c.Version, 10)
 		}
 		st.Message = ocean.ErrorMessage(err)
+		d.Form = st
 		w.renderProductForm(rw, r, http.StatusPreconditionFailed, d)
 		return
 	}
@@ -387,6 +415,7 @@ func (w *Web) adminProductSave(rw http.ResponseWriter, r *http.Request) {
 				st.Message += " " + k + " " + msg + "."
 			}
 		}
+		d.Form = st
 		w.renderProductForm(rw, r, status, d)
 		return
 	}
@@ -461,6 +490,27 @@ func (w *Web) renderCategories(rw http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		w.fail(rw, r, err)
 		return
+	}
+	if w.refusedPost(r, status) {
+		forms := map[string]formState{"New": fresh}
+		texts := map[string]string{}
+		if failedID != 0 {
+			forms = map[string]formState{"Row": failed}
+			texts["Row"] = strconv.FormatInt(failedID, 10)
+		}
+		if w.redirectRefused(rw, r, "admin_categories", "/admin/categories", forms, texts) {
+			return
+		}
+	}
+	if fl := w.takeFlash(rw, r, "admin_categories"); fl != nil {
+		done = ""
+		if f, ok := fl.Forms["New"]; ok {
+			fresh = f
+		}
+		if f, ok := fl.Forms["Row"]; ok {
+			failed = f
+			failedID, _ = strconv.ParseInt(fl.Texts["Row"], 10, 64)
+		}
 	}
 	choices, _ := w.categoryChoices(r)
 	d := adminCategoriesData{Choices: choices, New: fresh, Done: done}

@@ -100,6 +100,10 @@ func (w *Web) adminImport(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if d.Report == nil && w.prg(rw, r, status, "admin_products_import", "/admin/products/import", d) {
+		return
+	}
+	w.restore(rw, r, "admin_products_import", &d)
 	d.layout = w.pageLayout(rw, r, "Import products")
 	w.renderPrivate(rw, r, status, "admin_products_import", d)
 }

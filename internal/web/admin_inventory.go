@@ -175,6 +175,12 @@ func (w *Web) renderVariant(rw http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d := adminVariantData{Done: done, Level: l, Form: form}
+	if w.prg(rw, r, status, "admin_inventory_variant", "/admin/inventory/"+strconv.FormatInt(id, 10), d) {
+		return
+	}
+	if w.restore(rw, r, "admin_inventory_variant", &d) {
+		d.Done = ""
+	}
 	for _, e := range h {
 		row := ledgerRow{Entry: e, KindLabel: ledgerKinds[e.Kind], Change: strconv.Itoa(e.Delta)}
 		if row.KindLabel == "" {

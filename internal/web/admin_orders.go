@@ -323,6 +323,22 @@ func (w *Web) renderOrder(rw http.ResponseWriter, r *http.Request, publicID stri
 	} else {
 		d.Done = officeDoneMessage(r)
 	}
+	if w.prg(rw, r, status, "admin_order", "/admin/orders/"+url.PathEscape(publicID), d) {
+		return
+	}
+	if w.restore(rw, r, "admin_order", &d) {
+		d.Done = ""
+		// A form the order no longer offers (it moved on meanwhile) says
+		// why above the page instead.
+		for _, f := range []struct {
+			st  *formState
+			can bool
+		}{{&d.Fulfil, d.CanFulfil}, {&d.Cancel, d.CanCancel}, {&d.Refund, d.CanRefund}} {
+			if !f.can && f.st.Message != "" && d.Error == "" {
+				d.Error = f.st.Message
+			}
+		}
+	}
 	d.layout = w.pageLayout(rw, r, "Order "+o.Number())
 	w.renderPrivate(rw, r, status, "admin_order", d)
 }

@@ -86,6 +86,12 @@ func (w *Web) renderDiscounts(rw http.ResponseWriter, r *http.Request, status in
 	}
 	cur := w.shopCurrency(r)
 	d := adminDiscountsData{Done: done, Form: form, Currency: cur, Kinds: discountKinds(cur)}
+	if w.prg(rw, r, status, "admin_orders_discounts", "/admin/discounts", d) {
+		return
+	}
+	if w.restore(rw, r, "admin_orders_discounts", &d) {
+		d.Done = ""
+	}
 	for _, x := range ds {
 		d.Discounts = append(d.Discounts, toDiscountRow(x, cur))
 	}

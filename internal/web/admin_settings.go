@@ -94,6 +94,12 @@ func (w *Web) adminSettings(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) renderSettings(rw http.ResponseWriter, r *http.Request, status int, kept settingsForms, done string) {
 	ctx := r.Context()
+	if w.refusedPost(r, status) && w.redirectRefused(rw, r, "admin_settings", "/admin/settings", kept.flat(), nil) {
+		return
+	}
+	if fl := w.takeFlash(rw, r, "admin_settings"); fl != nil {
+		kept, done = settingsFormsOf(fl.Forms), ""
+	}
 	st, err := w.checkout.Settings(ctx)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -135,6 +141,56 @@ func (w *Web) renderSettings(rw http.ResponseWriter, r *http.Request, status int
 	}
 	d.layout = w.pageLayout(rw, r, "Settings")
 	w.renderPrivate(rw, r, status, "admin_settings", d)
+}
+
+// flat names the kept forms for the flash: shop, tax, new-zone, zone:ID,
+// method:ID and new-method:ID.
+func (k settingsForms) flat() map[string]formState {
+	out := map[string]formState{}
+	for name, f := range map[string]*formState{"shop": k.shop, "tax": k.tax, "new-zone": k.newZone} {
+		if f != nil {
+			out[name] = *f
+		}
+	}
+	for prefix, m := range map[string]map[int64]*formState{"zone:": k.zone, "method:": k.method, "new-method:": k.newMethod} {
+		for id, f := range m {
+			if f != nil {
+				out[prefix+strconv.FormatInt(id, 10)] = *f
+			}
+		}
+	}
+	return out
+}
+
+// settingsFormsOf is flat's inverse.
+func settingsFormsOf(forms map[string]formState) settingsForms {
+	k := settingsForms{zone: map[int64]*formState{}, method: map[int64]*formState{}, newMethod: map[int64]*formState{}}
+	for name, f := range forms {
+		f := f
+		switch name {
+		case "shop":
+			k.shop = &f
+		case "tax":
+			k.tax = &f
+		case "new-zone":
+			k.newZone = &f
+		default:
+			prefix, id, _ := strings.Cut(name, ":")
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				continue
+			}
+			switch prefix {
+			case "zone":
+				k.zone[n] = &f
+			case "method":
+				k.method[n] = &f
+			case "new-method":
+				k.newMethod[n] = &f
+			}
+		}
+	}
+	return k
 }
 
 func keptOr(kept *formState, fresh formState) formState {

@@ -127,7 +127,12 @@ func (w *Web) renderCart(rw http.ResponseWriter, r *http.Request, v *cart.View, 
 	if code.Values == nil {
 		code = newForm()
 	}
-	d := cartData{Form: lines, Code: code, Lines: viewLines(v, lines)}
+	d := cartData{Form: lines, Code: code}
+	if w.prg(rw, r, status, "cart", "/cart", d) {
+		return
+	}
+	w.restore(rw, r, "cart", &d)
+	d.Lines = viewLines(v, d.Form)
 	if v != nil {
 		d.Totals = viewTotals(v, v.Totals)
 		d.DiscountIssue = v.DiscountIssue
@@ -146,7 +151,7 @@ func (w *Web) renderCart(rw http.ResponseWriter, r *http.Request, v *cart.View, 
 		}
 	}
 	d.layout = w.shopLayout(rw, r, "Your cart", cartUnits(v))
-	if status == http.StatusOK && lines.Message == "" && code.Message == "" {
+	if status == http.StatusOK && d.Form.Message == "" && d.Code.Message == "" {
 		d.Done = cartDone[r.URL.Query().Get("done")]
 	}
 	w.renderPrivate(rw, r, status, "cart", d)

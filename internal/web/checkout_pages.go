@@ -161,9 +161,18 @@ func (w *Web) checkoutStart(rw http.ResponseWriter, r *http.Request) (*cart.View
 	return v, w.loadCheckout(r, v.ID), true
 }
 
+// checkoutPaths are the GET addresses of the checkout's pages: a refused
+// step is shown there (redirect after POST).
+var checkoutPaths = map[string]string{"checkout_details": "/checkout", "checkout_shipping": "/checkout/shipping",
+	"checkout_payment": "/checkout/payment", "checkout_review": "/checkout/review"}
+
 func (w *Web) renderCheckout(rw http.ResponseWriter, r *http.Request, page string, v *cart.View, st checkoutState, status int, d checkoutData) {
 	titles := map[string]string{"checkout_details": "Checkout: your details", "checkout_shipping": "Checkout: shipping",
 		"checkout_payment": "Checkout: payment", "checkout_review": "Checkout: review your order"}
+	if w.prg(rw, r, status, page, checkoutPaths[page], d) {
+		return
+	}
+	w.restore(rw, r, page, &d)
 	d.State = st
 	d.Lines = viewLines(v, newForm())
 	if d.Totals.Total.Currency == "" && v != nil {

@@ -160,6 +160,12 @@ func (w *Web) renderImages(rw http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	d := adminImagesData{ProductID: id, Images: imgs, Done: done, Form: form, MaxMB: media.MaxBytes >> 20, Max: media.MaxImages}
+	if w.prg(rw, r, status, "admin_images", "/admin/products/"+strconv.FormatInt(id, 10)+"/images", d) {
+		return
+	}
+	if w.restore(rw, r, "admin_images", &d) {
+		d.Done = ""
+	}
 	d.layout = w.pageLayout(rw, r, "Pictures of product "+strconv.FormatInt(id, 10))
 	w.renderPrivate(rw, r, status, "admin_images", d)
 }

@@ -93,7 +93,7 @@ func TestProductPictures(t *testing.T) {
 	}
 	// A file that is not a picture: the page says why, with 415.
 	v = owner.upload(page, csrf, []byte("GIF89a, not taken"))
-	if v.status != 415 || !strings.Contains(v.body, "not a JPEG, PNG or WebP") || !strings.Contains(v.body, "IMG_0000.jpg") {
+	if !v.refused() || !strings.Contains(v.body, "not a JPEG, PNG or WebP") || !strings.Contains(v.body, "IMG_0000.jpg") {
 		t.Fatalf("gif upload %d:\n%s", v.status, v.body)
 	}
 	// Two at once.

@@ -113,6 +113,23 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 	if e := form.Errors["quantity"]; e != "" {
 		form.Errors["quantity"] = fieldSentence("Quantity", e)
 	}
+	if w.refusedPost(r, status) {
+		// Back to the product with the same choice (options are not
+		// personal: they may go in the address).
+		to := url.Values{}
+		for _, o := range p.Options {
+			if s := query.Get(o.Name); s != "" {
+				to.Set(o.Name, s)
+			}
+		}
+		addr := "/p/" + url.PathEscape(p.Slug)
+		if len(to) > 0 {
+			addr += "?" + to.Encode()
+		}
+		if w.redirectRefused(rw, r, "product", addr, map[string]formState{"Form": form}, nil) {
+			return
+		}
+	}
 	d := productData{Product: p, InStock: p.InStock(), Form: form, Images: w.productPictures(r, p.ID)}
 	d.PriceLo, d.PriceHi = p.PriceRange()
 	d.layout = w.layout(r, p.Name, tree)
@@ -122,6 +139,7 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 		d.Buy = true
 		d.CSRF = csrfToken(rw, r)
 		rw.Header().Set("Cache-Control", "private, no-cache")
+		w.restore(rw, r, "product", &d) // a refused add: never stored
 	}
 	if p.Description != "" {
 		d.Desc = catalog.Shorten(p.Description, 160)
