@@ -255,3 +255,12 @@ func (s *Service) forget() {
 	s.gen++
 	s.mu.Unlock()
 }
+
+// Generation counts the changes to pictures made on this instance: a
+// reader that keeps something drawn from them (the product page cache)
+// reads them again when it moves.
+func (s *Service) Generation() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen
+}

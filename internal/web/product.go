@@ -1,13 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/web/picture"
@@ -130,17 +134,41 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 			return
 		}
 	}
-	d := productData{Product: p, InStock: p.InStock(), Form: form, Images: w.productPictures(r, p.ID)}
-	d.PriceLo, d.PriceHi = p.PriceRange()
-	d.layout = w.layout(r, p.Name, tree)
+	d := productData{Form: form}
+	l := w.layout(r, p.Name, tree)
+	flashed := false
 	if w.commerceOn() {
 		// The add-to-cart form carries a CSRF token: the page is this
 		// browser's own.
-		d.Buy = true
-		d.CSRF = csrfToken(rw, r)
+		l.CSRF = csrfToken(rw, r)
 		rw.Header().Set("Cache-Control", "private, no-cache")
-		w.restore(rw, r, "product", &d) // a refused add: never stored
+		flashed = w.restore(rw, r, "product", &d) // a refused add: never stored
 	}
+	// The common request is answered from the page cache (pagecache.go).
+	cacheable := !flashed && cacheablePage(r, status, d.Form)
+	var key pageKey
+	var mediaGen uint64
+	if cacheable {
+		key = pageKey{slug: p.Slug, cart: l.CartCount, worker: l.Worker, commerce: l.Commerce}
+		if l.User != nil {
+			key.user = 1
+			if l.User.IsAdmin() {
+				key.user = 2
+			}
+		}
+		if e := w.productPages.get(ctx, key, p, tree, w.media); e != nil {
+			w.writeCachedPage(rw, r, status, e, l.CSRF)
+			return
+		}
+		if w.media != nil {
+			// Read before the photos: a change in between is seen by
+			// the next request.
+			mediaGen = w.media.Generation()
+		}
+	}
+	d.layout, d.Product, d.InStock, d.Images = l, p, p.InStock(), w.productPictures(r, p.ID)
+	d.PriceLo, d.PriceHi = p.PriceRange()
+	d.Buy = w.commerceOn()
 	if p.Description != "" {
 		d.Desc = catalog.Shorten(p.Description, 160)
 	}
@@ -215,7 +243,43 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 		}
 		d.Options = append(d.Options, g)
 	}
-	w.render(rw, r, status, "product", d)
+	if !cacheable {
+		w.render(rw, r, status, "product", d)
+		return
+	}
+	// Rendered once with the marks in place of the CSRF token and the
+	// nonce, kept, and served with this request's values.
+	csrf := d.CSRF
+	c := d
+	c.Ctx = context.WithValue(ctx, nonceMarkKey{}, w.productPages.nonceMark)
+	if d.Buy {
+		c.CSRF = w.productPages.csrfMark
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := w.pages["product"].ExecuteTemplate(buf, "layout", c); err != nil {
+		w.render(rw, r, status, "product", d) // the error page, as without the cache
+		return
+	}
+	e := &cachedPage{product: p, tree: tree, photos: d.Images, mediaGen: mediaGen, checked: time.Now()}
+	w.productPages.split(buf.Bytes(), e)
+	w.productPages.put(key, e)
+	w.writeCachedPage(rw, r, status, e, csrf)
+}
+
+// writeCachedPage writes a page from the page cache with this request's
+// CSRF token and nonce.
+func (w *Web) writeCachedPage(rw http.ResponseWriter, r *http.Request, status int, e *cachedPage, csrf string) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
+	}()
+	e.write(buf, csrf, attrNonce(httpx.Nonce(r.Context())))
+	writePage(rw, r, status, buf.Bytes())
 }
 
 func matches(v *catalog.Variant, chosen map[string]string) bool {

@@ -68,6 +68,8 @@ type Web struct {
 	icons   map[string]template.HTML
 	images  imageCache
 	cards   cardCache
+	// productPages keeps rendered product pages (pagecache.go).
+	productPages *pageCache
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
@@ -179,7 +181,7 @@ func New(cfg Config) (*Web, error) {
 	w := &Web{svc: cfg.Catalog, media: cfg.Media, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals,
-		localCA: cfg.LocalCA}
+		localCA: cfg.LocalCA, productPages: newPageCache()}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
 		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
 	}
@@ -329,7 +331,7 @@ func (w *Web) funcs() template.FuncMap {
 		"icon":  w.icon,
 		"asset": w.asset,
 		"money": func(m ocean.Money) string { return m.String() },
-		"nonce": httpx.Nonce,
+		"nonce": w.templateNonce,
 		"priceRange": func(lo, hi ocean.Money) string {
 			if lo == hi {
 				return lo.String()
