@@ -39,6 +39,11 @@ export PATH := /usr/local/go/bin:$(PATH)
 # later; go1.27.3 is the newer Go the module proxy serves here. The go
 # command fetches it like a module (76 MB, once per machine).
 export GOTOOLCHAIN := go1.27.3
+# -trimpath: what a build compiles does not depend on where the clone is,
+# so a fresh clone (CI's) reuses what the build cache holds from another
+# one, and lint, the test runs, the drills' and the page checks' builds
+# share it as before. Release builds use it too (scripts/release.sh).
+export GOFLAGS := -trimpath $(GOFLAGS)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
