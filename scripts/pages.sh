@@ -24,11 +24,17 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-go build -o "$work/ocean" ./cmd/ocean
+# PAGES_OCEAN_BIN: a binary already built from this tree (make test builds
+# one for its two calls); otherwise build it here.
+bin=${PAGES_OCEAN_BIN:-}
+if [ -z "$bin" ]; then
+	bin=$work/ocean
+	go build -o "$bin" ./cmd/ocean
+fi
 admin=owner@example.com password="owner passphrase for page checks"
 OCEAN_DATA_DIR="$work/data" OCEAN_HTTP_ADDR=127.0.0.1:0 OCEAN_HTTPS_ADDR=127.0.0.1:0 OCEAN_SEED_DEMO=true \
 	OCEAN_ADMIN_EMAIL=$admin OCEAN_ADMIN_PASSWORD=$password \
-	"$work/ocean" >"$work/log" 2>&1 &
+	"$bin" >"$work/log" 2>&1 &
 pid=$!
 base=
 for _ in $(seq 1 600); do

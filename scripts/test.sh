@@ -87,7 +87,9 @@ wait "$race_pid" || race_ok=$?
 
 # The race run was the one keeping both cores busy; the browser checks
 # (no timing in them) take its place beside the end-to-end run's tail.
-bg pages scripts/pages.sh pages journeys
+# One binary for both calls of scripts/pages.sh.
+export PAGES_OCEAN_BIN=$out/ocean
+bg pages sh -c 'go build -o "$PAGES_OCEAN_BIN" ./cmd/ocean && exec scripts/pages.sh pages journeys'
 pages_pid=$!
 
 e2e_ok=0
