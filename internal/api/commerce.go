@@ -416,13 +416,40 @@ func (a *API) adminOrders(w http.ResponseWriter, r *http.Request, _ *account.Use
 	a.listOrders(w, r, order.Filter{Status: order.Status(r.URL.Query().Get("status"))}, true)
 }
 
+// attemptJSON is one payment attempt of an order's checkout.
+type attemptJSON struct {
+	Outcome     string      `json:"outcome"`
+	DeclineCode string      `json:"decline_code,omitempty"`
+	Message     string      `json:"message,omitempty"`
+	Gateway     string      `json:"gateway"`
+	Amount      ocean.Money `json:"amount"`
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// adminOrderJSON is an order as staff see it alone: with the payment
+// attempts of its checkout.
+type adminOrderJSON struct {
+	orderJSON
+	PaymentAttempts []attemptJSON `json:"payment_attempts"`
+}
+
 func (a *API) adminOrder(w http.ResponseWriter, r *http.Request, _ *account.User) {
 	o, err := a.Checkout.OrderByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toOrderJSON(o, true))
+	as, err := a.Checkout.Attempts(r.Context(), o)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	out := adminOrderJSON{orderJSON: toOrderJSON(o, true), PaymentAttempts: make([]attemptJSON, 0, len(as))}
+	for _, x := range as {
+		out.PaymentAttempts = append(out.PaymentAttempts, attemptJSON{Outcome: x.Outcome, DeclineCode: x.DeclineCode, Message: x.Message,
+			Gateway: x.Gateway, Amount: x.Amount, CreatedAt: x.CreatedAt.UTC()})
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func actor(u *account.User) string { return "admin:" + strconv.FormatInt(u.ID, 10) }

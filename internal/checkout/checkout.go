@@ -560,8 +560,11 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 	// The gateway call must finish even if the shopper goes away, or the
 	// order is left for the reconciler.
 	pctx := context.WithoutCancel(ctx)
+	// The order has no number yet (it gets one when paid), so the
+	// gateway's description names the checkout's payment reference.
 	auth, err := gw.Authorize(pctx, payment.AuthorizeRequest{Reference: o.PaymentRef, Amount: o.Totals.Total, Token: token, Email: o.Email,
-		Description: "Order " + o.Number()})
+		Description: "Order payment " + o.PaymentRef})
+	s.attempt(pctx, o, err)
 	var d *payment.Decline
 	if errors.As(err, &d) {
 		if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentDeclined, d.Code, d.Message, "gateway"); rerr != nil {
@@ -577,7 +580,7 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 	if err != nil {
 		// Unknown outcome: ask the gateway once; if it has no record the
 		// reservation can go now, otherwise the reconciler settles it.
-		s.c.Log.Error("payment authorization failed", "order", o.Number(), "err", err)
+		s.c.Log.Error("payment authorization failed", "payment_ref", o.PaymentRef, "err", err)
 		if _, lerr := gw.Lookup(pctx, o.PaymentRef); ocean.ErrorCode(lerr) == ocean.ENOTFOUND {
 			if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentFailed, "gateway_unavailable", "The payment service did not answer.", "gateway"); rerr == nil {
 				s.stockChanged(ctx, o, false)
@@ -589,6 +592,51 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 		s.c.AfterAuthorize(pctx, o)
 	}
 	return s.complete(pctx, o, gw, auth)
+}
+
+// attempt records the answer of one authorization asked for o (err is
+// what Authorize returned). A failure to record is logged: the payment's
+// outcome stands either way.
+func (s *Service) attempt(ctx context.Context, o *order.Order, err error) {
+	a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: o.Gateway, Reference: o.PaymentRef, Amount: o.Totals.Total,
+		CreatedAt: s.c.Now().UTC()}
+	a.Outcome, a.DeclineCode, a.Message = attemptOutcome(err)
+	if rerr := s.c.Store.RecordAttempt(ctx, a); rerr != nil {
+		s.c.Log.Error("payment attempt not recorded", "payment_ref", o.PaymentRef, "outcome", a.Outcome, "err", rerr)
+	}
+}
+
+// attemptOutcome classifies what a gateway's Authorize returned. The
+// message is for the admin: a decline's own words, or a fixed text (the
+// raw error, which may name hosts, goes to the log only).
+func attemptOutcome(err error) (outcome, code, message string) {
+	var d *payment.Decline
+	var te interface{ Timeout() bool }
+	switch {
+	case err == nil:
+		return order.AttemptSucceeded, "", ""
+	case errors.As(err, &d):
+		return order.AttemptDeclined, d.Code, d.Message
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &te) && te.Timeout():
+		return order.AttemptTimedOut, "timeout", "The payment service did not answer in time."
+	case payment.NothingDone(err):
+		return order.AttemptFailed, "gateway_unavailable", "The payment service was unavailable; nothing was done."
+	default:
+		return order.AttemptFailed, "gateway_error", "The payment service did not answer."
+	}
+}
+
+// confirmed records the authorization the reconciler or a webhook found
+// at the gateway for o's payment reference: a checkout whose answer was
+// lost (a timeout, a crash) still shows the attempt that paid it. The
+// store keeps one succeeded attempt per reference, so a checkout that
+// recorded it itself is not counted twice.
+func (s *Service) confirmed(ctx context.Context, o *order.Order, via string) {
+	a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: o.Gateway, Reference: o.PaymentRef, Amount: o.Totals.Total,
+		Outcome: order.AttemptSucceeded, Message: "Authorization confirmed by the " + via + ".", CreatedAt: s.c.Now().UTC()}
+	if err := s.c.Store.RecordAttempt(ctx, a); err != nil {
+		s.c.Log.Error("payment attempt not recorded", "payment_ref", o.PaymentRef, "outcome", a.Outcome, "err", err)
+	}
 }
 
 // complete marks an authorized order paid and captures it. It is safe to
@@ -615,7 +663,7 @@ func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gatew
 			// The reservation ran out and was released before payment
 			// finished: give the money back and say so.
 			if _, verr := gw.Void(ctx, auth.ID); verr != nil {
-				s.c.Log.Error("void after expired reservation failed", "order", cur.Number(), "err", verr)
+				s.c.Log.Error("void after expired reservation failed", "payment_ref", cur.PaymentRef, "err", verr)
 			}
 			return nil, ocean.Errorf(ocean.ECONFLICT, "Your reservation expired before payment finished. Nothing was charged; please check out again.")
 		}
@@ -698,7 +746,7 @@ func (s *Service) open(o *order.Order) *order.Order {
 	}
 	plain, err := s.c.Sealer.Open(o.SealedAddress, addressAAD(o.PublicID))
 	if err != nil {
-		s.c.Log.Error("order address not readable", "order", o.Number(), "err", err)
+		s.c.Log.Error("order address not readable", "order_id", o.ID, "err", err)
 		return o
 	}
 	_ = json.Unmarshal([]byte(plain), &o.Address)

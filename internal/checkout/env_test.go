@@ -260,6 +260,18 @@ func (s *store) Release(ctx context.Context, id int64, ps, code, msg, actor stri
 	}
 	return s.Store.Release(ctx, id, ps, code, msg, actor)
 }
+func (s *store) RecordAttempt(ctx context.Context, a *order.Attempt) error {
+	if err := s.hook("RecordAttempt"); err != nil {
+		return err
+	}
+	return s.Store.RecordAttempt(ctx, a)
+}
+func (s *store) Attempts(ctx context.Context, id int64) ([]order.Attempt, error) {
+	if err := s.hook("Attempts"); err != nil {
+		return nil, err
+	}
+	return s.Store.Attempts(ctx, id)
+}
 func (s *store) SetPayment(ctx context.Context, id int64, from []string, to string) (bool, error) {
 	if err := s.hook("SetPayment"); err != nil {
 		return false, err
@@ -628,6 +640,29 @@ func (e *env) order(id int64) *order.Order {
 		e.t.Fatal(err)
 	}
 	return o
+}
+
+// rows lists the order rows as the store has them, newest first: paid
+// orders and the checkouts that never became one (which the service's
+// lists leave out).
+func (e *env) rows(f order.Filter) []order.Order {
+	e.t.Helper()
+	f.Limit = 50
+	os, err := e.data.Orders(e.ctx, f)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return os
+}
+
+// attempts lists the payment attempts of an order's checkout.
+func (e *env) attempts(o *order.Order) []order.Attempt {
+	e.t.Helper()
+	as, err := e.svc.Attempts(e.ctx, o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return as
 }
 
 func (e *env) cartStatus(id string) string {

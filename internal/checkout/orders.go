@@ -46,13 +46,13 @@ func (s *Service) OrderByID(ctx context.Context, publicID string) (*order.Order,
 	return s.open(o), nil
 }
 
-// Orders lists orders newest first; with f.UserID only that shopper's, and
-// then only orders that were placed (paid at some point): a declined
-// attempt is not an order to the shopper.
+// Orders lists orders newest first (with f.UserID only that shopper's):
+// only orders that were placed, that is paid at some point and so
+// numbered. A checkout whose payment was declined, failed or never
+// finished is not an order, to the shopper or to the admin; its attempts
+// show on the order its cart finally became (Attempts).
 func (s *Service) Orders(ctx context.Context, f order.Filter) ([]order.Order, error) {
-	if f.UserID != 0 {
-		f.Placed = true
-	}
+	f.Placed = true
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, &ocean.Error{Code: ocean.EINVALID, Message: "Unknown order status.", Fields: []ocean.FieldError{{Field: "status", Message: "must be one of pending_payment, paid, fulfilled, delivered, cancelled, refunded, partially_refunded"}}}
 	}
@@ -77,7 +77,15 @@ func (s *Service) History(ctx context.Context, id int64) ([]order.Event, []order
 	return ev, rf, err
 }
 
-// CountByStatus counts orders per status (the admin dashboard).
+// Attempts lists the payment attempts of an order's checkout, oldest
+// first: every authorization asked for its cart, declined, failed, timed
+// out or succeeded.
+func (s *Service) Attempts(ctx context.Context, o *order.Order) ([]order.Attempt, error) {
+	return s.c.Store.Attempts(ctx, o.ID)
+}
+
+// CountByStatus counts orders (paid at some point) per status: the admin
+// dashboard; a checkout never paid is not counted.
 func (s *Service) CountByStatus(ctx context.Context) (map[order.Status]int, error) {
 	return s.c.Store.CountByStatus(ctx)
 }
@@ -415,19 +423,20 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		auth, err := gw.Lookup(ctx, o.PaymentRef)
 		switch {
 		case err == nil && (auth.Status == payment.Authorized || auth.Status == payment.Captured):
+			s.confirmed(ctx, o, "reconciler")
 			if _, err := s.complete(ctx, o, gw, auth); err != nil {
-				s.c.Log.Error("reconcile: order not completed", "order", o.Number(), "err", err)
+				s.c.Log.Error("reconcile: order not completed", "payment_ref", o.PaymentRef, "err", err)
 				continue
 			}
-			s.c.Log.Info("reconcile: completed an order whose payment was authorized", "order", o.Number())
+			s.c.Log.Info("reconcile: completed an order whose payment was authorized", "payment_ref", o.PaymentRef)
 		case err == nil || ocean.ErrorCode(err) == ocean.ENOTFOUND:
 			if won, err := s.c.Store.Release(ctx, o.ID, order.PaymentFailed, "expired", "The reservation expired before payment finished.", "reconciler"); err != nil || !won {
 				continue
 			}
 			s.stockChanged(ctx, o, false)
-			s.c.Log.Info("reconcile: released an expired reservation", "order", o.Number())
+			s.c.Log.Info("reconcile: released an expired reservation", "payment_ref", o.PaymentRef)
 		default:
-			s.c.Log.Warn("reconcile: gateway lookup failed; will retry", "order", o.Number(), "err", err)
+			s.c.Log.Warn("reconcile: gateway lookup failed; will retry", "payment_ref", o.PaymentRef, "err", err)
 			continue
 		}
 		n++
@@ -469,13 +478,13 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 			continue // nothing there (yet), or the gateway is down: ask again next time
 		}
 		if _, err := gw.Void(ctx, auth.ID); err != nil {
-			s.c.Log.Warn("reconcile: late authorization not voided; will retry", "order", o.Number(), "err", err)
+			s.c.Log.Warn("reconcile: late authorization not voided; will retry", "payment_ref", o.PaymentRef, "err", err)
 			continue
 		}
 		if _, err := s.c.Store.SetPayment(ctx, o.ID, []string{order.PaymentFailed}, order.PaymentVoided); err != nil {
 			return n, err
 		}
-		s.c.Log.Info("reconcile: voided an authorization that arrived after its order was released", "order", o.Number())
+		s.c.Log.Info("reconcile: voided an authorization that arrived after its order was released", "payment_ref", o.PaymentRef)
 		n++
 	}
 	return n, nil
@@ -579,6 +588,7 @@ func (s *Service) handleEvent(ctx context.Context, gw payment.Gateway, ev paymen
 		if auth.Status != payment.Authorized && auth.Status != payment.Captured {
 			return nil
 		}
+		s.confirmed(ctx, o, "gateway's webhook")
 		_, err = s.complete(ctx, o, gw, auth)
 		var oe *ocean.Error
 		if errors.As(err, &oe) && oe.Code == ocean.ECONFLICT {

@@ -57,12 +57,20 @@ func TestOrderVisibility(t *testing.T) {
 	if _, err := e.svc.Orders(e.ctx, order.Filter{Status: "lost"}); ocean.ErrorCode(err) != ocean.EINVALID {
 		t.Fatal(err)
 	}
-	if os, err := e.svc.Orders(e.ctx, order.Filter{Status: order.Cancelled}); err != nil || len(os) != 1 {
+	// Nor the admin's: the declined checkout is not an order, in the list
+	// or the counts, and has no number.
+	if os, err := e.svc.Orders(e.ctx, order.Filter{Status: order.Cancelled}); err != nil || len(os) != 0 {
+		t.Fatalf("%v %d", err, len(os))
+	}
+	if os, err := e.svc.Orders(e.ctx, order.Filter{}); err != nil || len(os) != 2 || os[0].ID != mine.ID || os[1].ID != guest.ID {
 		t.Fatalf("%v %d", err, len(os))
 	}
 	counts, err := e.svc.CountByStatus(e.ctx)
-	if err != nil || counts[order.Paid] != 2 || counts[order.Cancelled] != 1 {
+	if err != nil || counts[order.Paid] != 2 || counts[order.Cancelled] != 0 || len(counts) != 1 {
 		t.Fatalf("%v %v", err, counts)
+	}
+	if declined := e.rows(order.Filter{Status: order.Cancelled}); len(declined) != 1 || declined[0].Number() != "" {
+		t.Fatalf("declined rows %+v", declined)
 	}
 	// An erased or unreadable address leaves the order readable.
 	e.seal.failOpen.Store(true)
@@ -179,7 +187,7 @@ func TestCancel(t *testing.T) {
 		e.gw.set("authorize", fail(errTimeout))
 		e.gw.set("lookup", fail(errTimeout))
 		_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 2), 0, "tok_visa"))
-		os, _ := e.svc.Orders(e.ctx, order.Filter{})
+		os := e.rows(order.Filter{})
 		got, err := e.svc.Cancel(e.ctx, os[0].PublicID, "admin@example.com")
 		if err != nil || got.Status != order.Cancelled || got.DeclineCode != "cancelled" || e.stock(e.tee) != 10 {
 			t.Fatalf("%v %+v", err, got)
@@ -351,7 +359,7 @@ func TestRefundOfPaymentNotCaptured(t *testing.T) {
 	e.gw.set("authorize", actThenTimeout)
 	e.gw.set("lookup", fail(errTimeout))
 	_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
-	os, _ := e.svc.Orders(e.ctx, order.Filter{Status: order.PendingPayment})
+	os := e.rows(order.Filter{Status: order.PendingPayment})
 	if _, err := e.svc.Refund(e.ctx, os[0].PublicID, 100, "", "admin"); ocean.ErrorCode(err) != ocean.ECONFLICT {
 		t.Fatalf("%v", err)
 	}
@@ -485,7 +493,7 @@ func TestWebhookEvents(t *testing.T) {
 		_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
 		e.gw.set("authorize", nil)
 		e.gw.set("lookup", nil)
-		os, _ := e.svc.Orders(e.ctx, order.Filter{Status: order.PendingPayment})
+		os := e.rows(order.Filter{Status: order.PendingPayment})
 		if len(os) != 1 {
 			t.Fatalf("%d pending orders", len(os))
 		}
@@ -551,7 +559,7 @@ func TestWebhookFailureIsRedelivered(t *testing.T) {
 	e.gw.set("authorize", actThenTimeout)
 	e.gw.set("lookup", fail(errTimeout))
 	_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	ev := payment.Event{ID: "evt_1", Type: "payment.authorized", Reference: os[0].PaymentRef}
 	// The gateway does not answer the lookup: the event fails and is forgotten.
 	if err := e.svc.HandleEvent(e.ctx, "sandbox", ev); !errors.Is(err, errTimeout) {
@@ -586,7 +594,7 @@ func TestWebhookLosesToExpiry(t *testing.T) {
 	e.gw.set("lookup", fail(errTimeout))
 	_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
 	e.gw.set("lookup", nil)
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	o := os[0]
 	e.store.set("MarkPaid", once(func() error {
 		_, err := e.data.Release(e.ctx, o.ID, order.PaymentFailed, "expired", "expired", "reconciler")
@@ -602,7 +610,7 @@ func TestWebhookLosesToExpiry(t *testing.T) {
 	e.gw.set("authorize", actThenTimeout)
 	e.gw.set("lookup", fail(errTimeout))
 	_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
-	os, _ = e.svc.Orders(e.ctx, order.Filter{Status: order.PendingPayment})
+	os = e.rows(order.Filter{Status: order.PendingPayment})
 	e.store.set("Release", func() error { return errors.New("disk I/O error") })
 	if err := e.svc.HandleEvent(e.ctx, "sandbox", payment.Event{ID: "evt_2", Type: "payment.failed", Reference: os[0].PaymentRef}); err == nil {
 		t.Fatal("release failure swallowed")
@@ -632,7 +640,7 @@ func TestReconcileSkipsAndStoreFailures(t *testing.T) {
 	e.gw.set("authorize", fail(errTimeout))
 	_, _ = e.svc.Checkout(e.ctx, e.request(e.newCart(0, e.tee, 1), 0, "tok_visa"))
 	e.gw.set("authorize", nil)
-	os, _ := e.svc.Orders(e.ctx, order.Filter{Status: order.Cancelled})
+	os := e.rows(order.Filter{Status: order.Cancelled})
 	if _, err := e.sb.Authorize(e.ctx, payment.AuthorizeRequest{Reference: os[0].PaymentRef, Amount: os[0].Totals.Total, Token: "tok_visa"}); err != nil {
 		t.Fatal(err)
 	}

@@ -130,7 +130,7 @@ func TestCheckoutRefusesBadRequestsBeforeWriting(t *testing.T) {
 	if e.stock(e.tee) != 10 || e.cartStatus(cartID) != cart.Open || e.gw.count("authorize") != 0 {
 		t.Fatalf("a refused request wrote: stock %d, cart %s", e.stock(e.tee), e.cartStatus(cartID))
 	}
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	if len(os) != 0 {
 		t.Fatalf("%d orders written", len(os))
 	}
@@ -314,7 +314,7 @@ func TestCheckoutTimeoutAfterAuthorizationIsSettledByReconciler(t *testing.T) {
 	r := e.request(cartID, 0, "tok_visa")
 	_, err := e.svc.Checkout(e.ctx, r)
 	wantCode(t, err, ocean.EUNAVAILABLE)
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	if len(os) != 1 || os[0].Status != order.PendingPayment || e.stock(e.tee) != 9 || e.cartStatus(cartID) != cart.Checkout {
 		t.Fatalf("orders %+v stock %d", os, e.stock(e.tee))
 	}
@@ -369,7 +369,7 @@ func TestCheckoutGatewayAndLookupDown(t *testing.T) {
 	if n, err := e.svc.Reconcile(e.ctx); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	if os[0].Status != order.Cancelled || os[0].DeclineCode != "expired" || e.stock(e.tee) != 10 || e.cartStatus(cartID) != cart.Open {
 		t.Fatalf("%+v stock %d", os[0], e.stock(e.tee))
 	}
@@ -406,7 +406,7 @@ func TestCheckoutReservationExpiresDuringPayment(t *testing.T) {
 	if !strings.Contains(err.Error(), "reservation expired") {
 		t.Errorf("%v", err)
 	}
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	if len(os) != 1 || os[0].Status != order.Cancelled || os[0].PaidAt != nil || e.auth(&os[0]).Status != payment.Voided {
 		t.Fatalf("%+v", os)
 	}
@@ -451,7 +451,7 @@ func TestCheckoutCrashAfterAuthorization(t *testing.T) {
 	e.cfg.AfterAuthorize = nil
 	e.svc = checkout.New(e.cfg) // the restarted process
 
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	if len(os) != 1 || os[0].Status != order.PendingPayment || e.auth(&os[0]).Status != payment.Authorized {
 		t.Fatalf("after the crash: %+v", os)
 	}
@@ -486,7 +486,7 @@ func TestCheckoutLateAuthorizationAfterReleaseIsVoided(t *testing.T) {
 	cartID := e.newCart(0, e.tee, 1)
 	_, err := e.svc.Checkout(e.ctx, e.request(cartID, 0, "tok_visa"))
 	wantCode(t, err, ocean.EUNAVAILABLE)
-	os, _ := e.svc.Orders(e.ctx, order.Filter{})
+	os := e.rows(order.Filter{})
 	o := os[0]
 	if o.Status != order.Cancelled || o.PaymentStatus != order.PaymentFailed || o.DeclineCode != "gateway_unavailable" || e.stock(e.tee) != 10 {
 		t.Fatalf("%+v", o)

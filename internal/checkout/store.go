@@ -23,12 +23,25 @@ type Store interface {
 	// to be older, and lock.ErrFenced says a newer holder wrote first.
 	Reserve(ctx context.Context, o *order.Order, perCustomerLimit int, fences map[int64]int64) error
 	// MarkPaid moves a pending_payment order to paid with its authorization
-	// and the cart to ordered.
+	// and the cart to ordered, and gives it the next order number: the
+	// counter moves in the same transaction, so paid orders are numbered
+	// without gaps however many instances pay at once, and a caller that
+	// loses the compare-and-set (or rolls back) consumes no number.
 	MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error)
 	// Release cancels a pending_payment order whose payment failed or
 	// expired: units back to stock ('release' rows), the discount use
 	// returned, the cart open again.
 	Release(ctx context.Context, id int64, paymentStatus, declineCode, declineMessage, actor string) (bool, error)
+	// RecordAttempt writes one authorization asked of a gateway and its
+	// outcome (a.ID is set). It is never undone: a declined, failed or
+	// timed-out attempt stays on record with its checkout. A reference
+	// has at most one succeeded attempt: recording it again changes
+	// nothing (a.ID stays 0).
+	RecordAttempt(ctx context.Context, a *order.Attempt) error
+	// Attempts lists the payment attempts of an order's checkout (every
+	// attempt made for the same cart), oldest first; an order paid after
+	// two declines has three. Never nil.
+	Attempts(ctx context.Context, orderID int64) ([]order.Attempt, error)
 	// SetPayment moves the payment status from one of `from` to `to`.
 	SetPayment(ctx context.Context, id int64, from []string, to string) (bool, error)
 	// Transition moves the order from one of `from` to `to`, setting the
@@ -61,9 +74,13 @@ type Store interface {
 	OrderByKey(ctx context.Context, cartID, key string) (*order.Order, error)
 	OrderByPaymentRef(ctx context.Context, ref string) (*order.Order, error)
 	OrderByPaymentID(ctx context.Context, paymentID string) (*order.Order, error)
+	// Orders lists orders newest first; f.Placed keeps to the numbered
+	// ones (paid at some point).
 	Orders(ctx context.Context, f order.Filter) ([]order.Order, error)
 	Events(ctx context.Context, id int64) ([]order.Event, error)
 	Refunds(ctx context.Context, id int64) ([]order.Refund, error)
+	// CountByStatus counts the orders (numbered: paid at some point) per
+	// status; a checkout never paid is not counted.
 	CountByStatus(ctx context.Context) (map[order.Status]int, error)
 
 	// Stale lists pending_payment orders reserved until before `before`.

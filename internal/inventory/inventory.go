@@ -31,6 +31,7 @@ type Entry struct {
 	Kind      string    `json:"kind"`
 	Reason    string    `json:"reason,omitempty"`
 	OrderID   int64     `json:"-"`
+	OrderNum  int64     `json:"-"` // the order's number; 0 for a checkout never paid
 	Actor     string    `json:"actor,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }

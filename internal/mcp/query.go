@@ -41,6 +41,8 @@ var Readable = map[string][]string{
 	"order_items":            nil,
 	"order_events":           nil,
 	"refunds":                nil,
+	"order_numbers":          nil, // the last order number given
+	"payment_attempts":       {"cart_id"},
 	"webhook_events":         nil,
 	"sandbox_refunds":        nil,
 	"schema_migrations":      nil,

@@ -145,6 +145,11 @@ type Order struct {
 	PaymentID      string
 	PaymentStatus  string
 	Card           string
+	// Num is the order number's digits (OC100042 is 100042): given when
+	// the order is paid, from a counter that moves in the same
+	// transaction, so paid orders are numbered without gaps. 0 until
+	// then: a checkout whose payment never went through has no number.
+	Num            int64
 	DeclineCode    string
 	DeclineMessage string
 	SealedAddress  string // the address as stored: encrypted
@@ -154,12 +159,65 @@ type Order struct {
 	PaidAt         *time.Time
 }
 
-// Number is the order number people quote: stable, short, not secret.
-func (o *Order) Number() string { return number(o.ID) }
+// Number is the order number people quote: stable, short, not secret;
+// "" for a checkout that was never paid (it is not an order).
+func (o *Order) Number() string { return FormatNumber(o.Num) }
 
-func number(id int64) string {
-	const base = 100000
-	return "OC" + itoa(base+id)
+// Placed reports whether the checkout became an order: it was paid at some
+// point, so it has a number (it may have been cancelled or refunded since).
+func (o *Order) Placed() bool { return o.Num > 0 }
+
+// FormatNumber writes an order number's digits as people quote them
+// (100042 → "OC100042"); 0 is "".
+func FormatNumber(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return "OC" + itoa(n)
+}
+
+// ParseNumber reads an order number as people quote it ("OC100042",
+// "oc100042" or "100042") back into its digits; ok is false for anything
+// else.
+func ParseNumber(s string) (n int64, ok bool) {
+	if len(s) > 2 && (s[0] == 'O' || s[0] == 'o') && (s[1] == 'C' || s[1] == 'c') {
+		s = s[2:]
+	}
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, n > 0
+}
+
+// Outcomes of a payment attempt.
+const (
+	AttemptSucceeded = "succeeded" // the gateway authorized the amount
+	AttemptDeclined  = "declined"  // the card or the gateway refused
+	AttemptFailed    = "failed"    // the gateway answered with an error, or not at all
+	AttemptTimedOut  = "timed_out" // the gateway did not answer in time
+)
+
+// Attempt is one authorization asked of a payment gateway for a checkout,
+// whatever came of it. A checkout that was declined twice and then paid
+// has three; they belong to the cart being checked out, so the order that
+// was finally paid shows all of them.
+type Attempt struct {
+	ID          int64
+	OrderID     int64  // the checkout (order row) the attempt paid for
+	CartID      string // the cart being checked out: what links the attempts
+	Gateway     string
+	Reference   string // the payment reference sent to the gateway
+	Amount      ocean.Money
+	Outcome     string // Attempt…
+	DeclineCode string // the gateway's code when declined or failed
+	Message     string
+	CreatedAt   time.Time
 }
 
 func itoa(n int64) string {
@@ -171,6 +229,21 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// OutcomeLabel is the attempt's outcome in words for people.
+func (a Attempt) OutcomeLabel() string {
+	switch a.Outcome {
+	case AttemptSucceeded:
+		return "Paid"
+	case AttemptDeclined:
+		return "Declined"
+	case AttemptFailed:
+		return "Gateway error"
+	case AttemptTimedOut:
+		return "No answer in time"
+	}
+	return a.Outcome
 }
 
 // Event is one recorded status change.

@@ -42,9 +42,6 @@ func TestStateMachine(t *testing.T) {
 	if !(&Order{Status: PartiallyRefunded}).Allows(Fulfilled) || (&Order{Status: PartiallyRefunded, Tracking: "ZA1"}).Allows(Fulfilled) {
 		t.Error("partly refunded orders: ship only when not shipped")
 	}
-	if (&Order{ID: 42}).Number() != "OC100042" {
-		t.Errorf("number %s", (&Order{ID: 42}).Number())
-	}
 }
 
 // TestAllowsEveryPair walks the whole matrix through Order.Allows, the
@@ -111,10 +108,23 @@ func TestLabels(t *testing.T) {
 	}
 }
 
+// TestNumbers: the number is the stored one, not derived from the row id,
+// and a checkout never paid has none.
 func TestNumbers(t *testing.T) {
-	for id, want := range map[int64]string{0: "OC100000", 1: "OC100001", 899999: "OC999999", 900000: "OC1000000", 1234567890: "OC1234667890"} {
-		if got := (&Order{ID: id}).Number(); got != want {
-			t.Errorf("order %d number = %s, want %s", id, got, want)
+	for n, want := range map[int64]string{0: "", -1: "", 100001: "OC100001", 999999: "OC999999", 1000000: "OC1000000"} {
+		o := &Order{ID: 7, Num: n}
+		if got := o.Number(); got != want {
+			t.Errorf("order with number %d = %q, want %q", n, got, want)
+		}
+		if o.Placed() != (want != "") {
+			t.Errorf("order with number %d placed = %v", n, o.Placed())
+		}
+	}
+	for in, want := range map[string]int64{"OC100042": 100042, "oc100042": 100042, "100042": 100042, "OC": 0, "": 0, "OC0": 0,
+		"OC12x": 0, "XC100": 0, "OC1234567890123456789": 0, "-5": 0} {
+		n, ok := ParseNumber(in)
+		if n != want || ok != (want != 0) {
+			t.Errorf("ParseNumber(%q) = %d, %v; want %d", in, n, ok, want)
 		}
 	}
 }
@@ -125,7 +135,7 @@ func TestNumbers(t *testing.T) {
 // address, the cart).
 func TestExport(t *testing.T) {
 	paid := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	o := &Order{ID: 42, PublicID: "pub-secret", IdempotencyKey: "key-secret", RequestHash: "hash-secret", CartID: "cart-secret",
+	o := &Order{ID: 7, Num: 100042, PublicID: "pub-secret", IdempotencyKey: "key-secret", RequestHash: "hash-secret", CartID: "cart-secret",
 		Email: "ann@example.com", Status: Fulfilled, Refunded: 500, DiscountCode: "WELCOME10", CustomerKey: "email:ann-secret",
 		ShippingMethod: "standard", Address: ocean.Address{Name: "Ann", Line1: "1 Long St", City: "Cape Town", PostalCode: "8001", Country: "ZA"},
 		Tracking: "ZA123", PaymentRef: "ref-secret", PaymentID: "pi-secret", Card: "Visa ending 4242", SealedAddress: "sealed-secret",
@@ -145,6 +155,15 @@ func TestExport(t *testing.T) {
 	for _, k := range []string{`"number":"OC100042"`, `"shipping_address":{`, `"tracking_number":"ZA123"`, `"discount_code":"WELCOME10"`} {
 		if !bytes.Contains(b, []byte(k)) {
 			t.Errorf("export lacks %s: %s", k, b)
+		}
+	}
+}
+
+func TestAttemptLabels(t *testing.T) {
+	for outcome, want := range map[string]string{AttemptSucceeded: "Paid", AttemptDeclined: "Declined", AttemptFailed: "Gateway error",
+		AttemptTimedOut: "No answer in time", "other": "other"} {
+		if got := (Attempt{Outcome: outcome}).OutcomeLabel(); got != want {
+			t.Errorf("%s: %q, want %q", outcome, got, want)
 		}
 	}
 }

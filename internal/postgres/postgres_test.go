@@ -17,12 +17,18 @@ import (
 	"github.com/oceanshop/ocean/internal/storetest"
 )
 
-func open(t *testing.T) (*sqldb.DB, []migrate.Migration) {
-	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+// openURL opens the database at url, closed when the test ends.
+func openURL(t *testing.T, url string) *sqldb.DB {
+	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func open(t *testing.T) (*sqldb.DB, []migrate.Migration) {
+	db := openURL(t, pgtest.URL(t))
 	ms, err := postgres.Migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +79,13 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	storetest.Migrations(t, func(t *testing.T) (migrate.Target, []migrate.Migration) { return open(t) })
 }
 
+func TestOrderNumbersMigration(t *testing.T) {
+	storetest.OrderNumbersMigration(t, func(t *testing.T) (migrate.Target, []migrate.Migration, storetest.CommerceDB) {
+		db, ms := open(t)
+		return db, ms, storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce()}
+	})
+}
+
 func TestNormalisedSizes(t *testing.T) {
 	storetest.NormalisedSizes(t, func(t *testing.T) (migrate.Target, []migrate.Migration, catalog.Store) {
 		db, ms := open(t)
@@ -103,7 +116,12 @@ func TestAccountsContract(t *testing.T) {
 
 func TestCommerceContract(t *testing.T) {
 	storetest.Commerce(t, func(t *testing.T) storetest.CommerceDB {
-		db, ms := open(t)
+		url := pgtest.URL(t)
+		db := openURL(t, url)
+		ms, err := postgres.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +129,7 @@ func TestCommerceContract(t *testing.T) {
 			if _, err := db.Write.Exec(sqldb.Rebind(db.Dialect, q), args...); err != nil {
 				t.Fatal(err)
 			}
-		}}
+		}, Second: func(t *testing.T) storetest.CommerceStore { return openURL(t, url).Commerce() }}
 	})
 }
 

@@ -382,7 +382,8 @@ func (s *CommerceStore) Level(ctx context.Context, id int64) (inventory.Level, e
 }
 
 func (s *CommerceStore) History(ctx context.Context, id int64, limit int) ([]inventory.Entry, error) {
-	rows, err := s.db.query(ctx, `SELECT id, variant_id, delta, kind, reason, order_id, actor, created_at FROM stock_ledger WHERE variant_id = ? ORDER BY id DESC LIMIT ?`, id, limit)
+	rows, err := s.db.query(ctx, `SELECT l.id, l.variant_id, l.delta, l.kind, l.reason, l.order_id, l.actor, l.created_at, o.number
+FROM stock_ledger l LEFT JOIN orders o ON o.id = l.order_id WHERE l.variant_id = ? ORDER BY l.id DESC LIMIT ?`, id, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -390,12 +391,12 @@ func (s *CommerceStore) History(ctx context.Context, id int64, limit int) ([]inv
 	var out []inventory.Entry
 	for rows.Next() {
 		var e inventory.Entry
-		var oid sql.NullInt64
+		var oid, num sql.NullInt64
 		var at timeValue
-		if err := rows.Scan(&e.ID, &e.VariantID, &e.Delta, &e.Kind, &e.Reason, &oid, &e.Actor, &at); err != nil {
+		if err := rows.Scan(&e.ID, &e.VariantID, &e.Delta, &e.Kind, &e.Reason, &oid, &e.Actor, &at, &num); err != nil {
 			return nil, err
 		}
-		e.OrderID, e.CreatedAt = oid.Int64, at.t
+		e.OrderID, e.OrderNum, e.CreatedAt = oid.Int64, num.Int64, at.t
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -20,11 +20,11 @@ import (
 
 const orderCols = `id, public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency, subtotal, discount, shipping, tax, total,
 tax_included, tax_name, refunded, discount_id, discount_code, customer_key, shipping_method, shipping_name, shipping_address, country, tracking_number,
-reserved_until, gateway, payment_ref, payment_id, payment_status, card, decline_code, decline_message, created_at, updated_at, paid_at`
+reserved_until, gateway, payment_ref, payment_id, payment_status, card, decline_code, decline_message, created_at, updated_at, paid_at, number`
 
 func scanOrder(sc interface{ Scan(...any) error }) (*order.Order, error) {
 	o := &order.Order{}
-	var user, disc sql.NullInt64
+	var user, disc, num sql.NullInt64
 	var cur string
 	var reserved, created, updated timeValue
 	var paid nullTime
@@ -33,13 +33,13 @@ func scanOrder(sc interface{ Scan(...any) error }) (*order.Order, error) {
 		&t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount, &t.Tax.Amount, &t.Total.Amount, &t.TaxIncluded, &t.TaxName, &o.Refunded,
 		&disc, &o.DiscountCode, &o.CustomerKey, &o.ShippingMethod, &o.ShippingName, &o.SealedAddress, &o.Country, &o.Tracking,
 		&reserved, &o.Gateway, &o.PaymentRef, &o.PaymentID, &o.PaymentStatus, &o.Card, &o.DeclineCode, &o.DeclineMessage,
-		&created, &updated, &paid); err != nil {
+		&created, &updated, &paid, &num); err != nil {
 		return nil, err
 	}
 	for _, m := range []*ocean.Money{&t.Subtotal, &t.Discount, &t.Shipping, &t.Tax, &t.Total} {
 		m.Currency = cur
 	}
-	o.UserID, o.DiscountID = user.Int64, disc.Int64
+	o.UserID, o.DiscountID, o.Num = user.Int64, disc.Int64, num.Int64
 	o.ReservedUntil, o.CreatedAt, o.UpdatedAt, o.PaidAt = reserved.t, created.t, updated.t, paid.t
 	return o, nil
 }
@@ -178,6 +178,18 @@ func (s *CommerceStore) MarkPaid(ctx context.Context, id int64, paymentID, card,
 		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = 'paid', payment_id = ?, card = ?, payment_status = ?, paid_at = ?, updated_at = ?
 WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.db.timeArg(at), s.db.timeArg(at), id))
 		if err != nil || !won {
+			return err
+		}
+		// The order number: the counter's row is locked from here to the
+		// commit, so concurrent payments (on any instance) take numbers
+		// one after another, and a transaction that rolls back gives its
+		// number back with everything else. Only the winner of the
+		// compare-and-set above gets here: nothing else consumes a number.
+		var num int64
+		if err := tx.queryRow(ctx, `UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&num); err != nil {
+			return fmt.Errorf("next order number: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE orders SET number = ? WHERE id = ?`, num, id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = (SELECT cart_id FROM orders WHERE id = ?)`, s.db.timeArg(at), id); err != nil {
@@ -585,7 +597,7 @@ func (s *CommerceStore) Orders(ctx context.Context, f order.Filter) ([]order.Ord
 		conds, args = append(conds, "id < ?"), append(args, f.Before)
 	}
 	if f.Placed {
-		conds = append(conds, "paid_at IS NOT NULL")
+		conds = append(conds, "number IS NOT NULL")
 	}
 	conds = append(conds, "1 = 1")
 	return s.orderList(ctx, strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
@@ -630,7 +642,7 @@ func (s *CommerceStore) Refunds(ctx context.Context, id int64) ([]order.Refund, 
 }
 
 func (s *CommerceStore) CountByStatus(ctx context.Context) (map[order.Status]int, error) {
-	rows, err := s.db.query(ctx, `SELECT status, COUNT(*) FROM orders GROUP BY status`)
+	rows, err := s.db.query(ctx, `SELECT status, COUNT(*) FROM orders WHERE number IS NOT NULL GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
@@ -668,4 +680,42 @@ func (s *CommerceStore) FirstWebhook(ctx context.Context, id string) (bool, erro
 func (s *CommerceStore) ForgetWebhook(ctx context.Context, id string) error {
 	_, err := s.exec(ctx, `DELETE FROM webhook_events WHERE id = ?`, id)
 	return err
+}
+
+func (s *CommerceStore) RecordAttempt(ctx context.Context, a *order.Attempt) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		id, err := tx.insertID(ctx, `INSERT INTO payment_attempts (order_id, cart_id, gateway, reference, amount, currency, outcome, decline_code, message, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) WHERE outcome = 'succeeded' DO NOTHING`,
+			a.OrderID, a.CartID, a.Gateway, a.Reference, a.Amount.Amount, a.Amount.Currency, a.Outcome,
+			a.DeclineCode, a.Message, s.db.timeArg(a.CreatedAt))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // this reference's success is on record already
+		}
+		if err != nil {
+			return fmt.Errorf("record payment attempt: %w", err)
+		}
+		a.ID = id
+		return nil
+	})
+}
+
+func (s *CommerceStore) Attempts(ctx context.Context, orderID int64) ([]order.Attempt, error) {
+	rows, err := s.db.query(ctx, `SELECT id, order_id, cart_id, gateway, reference, amount, currency, outcome, decline_code, message, created_at
+FROM payment_attempts WHERE cart_id = (SELECT cart_id FROM orders WHERE id = ?) ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []order.Attempt{}
+	for rows.Next() {
+		var a order.Attempt
+		var at timeValue
+		if err := rows.Scan(&a.ID, &a.OrderID, &a.CartID, &a.Gateway, &a.Reference, &a.Amount.Amount, &a.Amount.Currency, &a.Outcome,
+			&a.DeclineCode, &a.Message, &at); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = at.t
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

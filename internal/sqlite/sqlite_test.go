@@ -51,6 +51,21 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	})
 }
 
+func TestOrderNumbersMigration(t *testing.T) {
+	storetest.OrderNumbersMigration(t, func(t *testing.T) (migrate.Target, []migrate.Migration, storetest.CommerceDB) {
+		db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		ms, err := sqlite.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, ms, storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce()}
+	})
+}
+
 func TestNormalisedSizes(t *testing.T) {
 	storetest.NormalisedSizes(t, func(t *testing.T) (migrate.Target, []migrate.Migration, catalog.Store) {
 		db, err := sqlite.Open(filepath.Join(t.TempDir(), "ocean.db"))

@@ -39,6 +39,10 @@ type CommerceDB struct {
 	Accounts account.Store
 	Commerce CommerceStore
 	Exec     func(t *testing.T, query string, args ...any)
+	// Second, when set, opens another commerce store on the same
+	// database: a second instance of the shop (its own connection pool),
+	// for the races between instances. nil uses Commerce again.
+	Second func(t *testing.T) CommerceStore
 }
 
 // Commerce runs the contract of the commerce stores: carts and their lines,
@@ -85,6 +89,9 @@ func Commerce(t *testing.T, open func(t *testing.T) CommerceDB) {
 		t.Run("restock puts chosen units back, never more than sold", func(t *testing.T) { testRestock(t, fx(t)) })
 		t.Run("payment status is compare-and-set", func(t *testing.T) { testSetPayment(t, fx(t)) })
 		t.Run("lists and counts", func(t *testing.T) { testOrderLists(t, fx(t)) })
+		t.Run("numbers are given when paid, without gaps", func(t *testing.T) { testNumbers(t, fx(t)) })
+		t.Run("numbers stay gapless under concurrent payments on two instances", func(t *testing.T) { testNumbersConcurrent(t, fx(t)) })
+		t.Run("payment attempts are recorded per checkout", func(t *testing.T) { testAttempts(t, fx(t)) })
 	})
 	t.Run("discount limits", func(t *testing.T) {
 		t.Run("a limit of 10 uses holds under 50 concurrent checkouts", func(t *testing.T) { testUsageLimitConcurrent(t, fx(t)) })

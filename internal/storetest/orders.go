@@ -663,9 +663,22 @@ func testOrderLists(t *testing.T, f *shop) {
 			t.Errorf("%s = %v, want %v", name, got, c.want)
 		}
 	}
+	// Counts are of orders: a checkout never paid (declined, or still
+	// waiting for its payment) is not one.
 	n, err := f.s.CountByStatus(ctx)
-	if err != nil || len(n) != 3 || n[order.Paid] != 2 || n[order.Cancelled] != 1 || n[order.PendingPayment] != 1 {
+	if err != nil || len(n) != 1 || n[order.Paid] != 2 {
 		t.Fatalf("counts = %v, %v", n, err)
+	}
+	// A paid order cancelled since is still an order, and still counted.
+	if won, err := f.s.CancelPaid(ctx, a1.ID, "admin:1", true); err != nil || !won {
+		t.Fatalf("cancel: %v %v", won, err)
+	}
+	n, err = f.s.CountByStatus(ctx)
+	if err != nil || len(n) != 2 || n[order.Paid] != 1 || n[order.Cancelled] != 1 {
+		t.Fatalf("counts after a cancel = %v, %v", n, err)
+	}
+	if got := ids(f.s.Orders(ctx, order.Filter{Placed: true, Limit: 10})); !slices.Equal(got, []int64{a2.ID, a1.ID}) {
+		t.Errorf("placed = %v", got)
 	}
 }
 
@@ -940,4 +953,183 @@ func testRestock(t *testing.T, f *shop) {
 		t.Fatalf("restock a cancelled order later: %v, stock %d", err, f.stock(t, f.teeS))
 	}
 	f.noDrift(t)
+}
+
+// ---------------------------------------------------------------- numbers and attempts
+
+// testNumbers: a number is given when an order is paid, the next after
+// the last one given; a released checkout and a lost compare-and-set
+// consume none.
+func testNumbers(t *testing.T, f *shop) {
+	first := f.paid(t, nil)
+	n1 := f.get(t, first.ID).Num
+	if n1 != 100001 || f.get(t, first.ID).Number() != "OC100001" {
+		t.Fatalf("first number of a new shop = %d", n1)
+	}
+	pending := f.placed(t, nil)
+	if got := f.get(t, pending.ID); got.Num != 0 || got.Number() != "" {
+		t.Fatalf("an unpaid checkout has number %d", got.Num)
+	}
+	declined := f.placed(t, nil)
+	release(t, f, declined.ID, order.PaymentDeclined, "card_declined")
+	if won, err := f.s.MarkPaid(ctx, declined.ID, "pay_x", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+		t.Fatalf("a released checkout was paid: %v %v", won, err)
+	}
+	if won, err := f.s.MarkPaid(ctx, first.ID, "pay_y", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+		t.Fatalf("paid twice: %v %v", won, err)
+	}
+	if f.get(t, first.ID).Num != n1 {
+		t.Fatal("a second notice of payment renumbered the order")
+	}
+	// The pending one is paid after the declined one was given up: it is
+	// next in line.
+	if won, err := f.s.MarkPaid(ctx, pending.ID, "pay_p", "visa", order.PaymentAuthorized, time.Now().UTC()); !won || err != nil {
+		t.Fatalf("mark paid: %v %v", won, err)
+	}
+	second := f.paid(t, nil)
+	if a, b := f.get(t, pending.ID).Num, f.get(t, second.ID).Num; a != n1+1 || b != n1+2 {
+		t.Fatalf("numbers %d, %d after %d: want no gap", a, b, n1)
+	}
+	if f.get(t, declined.ID).Num != 0 {
+		t.Fatal("a declined checkout got a number")
+	}
+	// Paying an order that is not there takes no number either.
+	if won, err := f.s.MarkPaid(ctx, second.ID+1000, "pay_g", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+		t.Fatalf("paid an order that does not exist: %v %v", won, err)
+	}
+	third := f.paid(t, nil)
+	if got := f.get(t, third.ID).Num; got != n1+3 {
+		t.Fatalf("number after a payment of nothing = %d, want %d", got, n1+3)
+	}
+}
+
+// testNumbersConcurrent: payments racing on two instances of the shop (two
+// stores on one database) get every number once, with no gap, while
+// declines race beside them.
+func testNumbersConcurrent(t *testing.T, f *shop) {
+	other := f.s
+	if f.Second != nil {
+		other = f.Second(t)
+	}
+	const paying, declining = 24, 8
+	type job struct {
+		o   *order.Order
+		pay bool
+		s   CommerceStore
+	}
+	var jobs []job
+	for i := 0; i < paying+declining; i++ {
+		st := f.s
+		if i%2 == 1 {
+			st = other
+		}
+		o := f.placed(t, func(o *order.Order) { o.Items[0].VariantID, o.Items[0].SKU = f.mug.ID, "MUG" })
+		jobs = append(jobs, job{o, i < paying, st})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(jobs))
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var won bool
+			var err error
+			if j.pay {
+				won, err = j.s.MarkPaid(ctx, j.o.ID, "pay_"+j.o.PublicID, "visa", order.PaymentAuthorized, time.Now().UTC())
+			} else {
+				won, err = j.s.Release(ctx, j.o.ID, order.PaymentDeclined, "card_declined", "", "gateway")
+			}
+			if err == nil && !won {
+				err = fmt.Errorf("order %d: lost a compare-and-set nobody else ran", j.o.ID)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var nums []int64
+	for _, j := range jobs {
+		got := f.get(t, j.o.ID)
+		if j.pay != (got.Num != 0) {
+			t.Fatalf("order %d (paid %v) has number %d", j.o.ID, j.pay, got.Num)
+		}
+		if got.Num != 0 {
+			nums = append(nums, got.Num)
+		}
+	}
+	slices.Sort(nums)
+	for i, n := range nums {
+		if n != 100001+int64(i) {
+			t.Fatalf("numbers %v: want 100001…%d, each once", nums, 100000+paying)
+		}
+	}
+}
+
+// testAttempts: every authorization is a row; the attempts of one
+// checkout (one cart, several order rows) list together, oldest first; a
+// reference succeeds once.
+func testAttempts(t *testing.T, f *shop) {
+	c := f.newCart(t, 0)
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	record := func(o *order.Order, outcome, code string, n int) *order.Attempt {
+		t.Helper()
+		a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: "sandbox", Reference: o.PaymentRef, Amount: o.Totals.Total,
+			Outcome: outcome, DeclineCode: code, Message: "words " + code, CreatedAt: at.Add(time.Duration(n) * time.Second)}
+		if err := f.s.RecordAttempt(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	d1 := f.order(t, c.ID, nil)
+	a1 := record(d1, order.AttemptDeclined, "card_declined", 1)
+	release(t, f, d1.ID, order.PaymentDeclined, "card_declined")
+	d2 := f.order(t, c.ID, nil)
+	record(d2, order.AttemptTimedOut, "timeout", 2)
+	release(t, f, d2.ID, order.PaymentFailed, "gateway_unavailable")
+	p := f.order(t, c.ID, nil)
+	a3 := record(p, order.AttemptSucceeded, "", 3)
+	if a1.ID == 0 || a3.ID <= a1.ID {
+		t.Fatalf("ids %d, %d", a1.ID, a3.ID)
+	}
+	// The reconciler reporting the same success again changes nothing.
+	if again := record(p, order.AttemptSucceeded, "", 4); again.ID != 0 {
+		t.Fatalf("a reference succeeded twice (id %d)", again.ID)
+	}
+	// Another checkout's attempts stay apart.
+	other := f.placed(t, nil)
+	record(other, order.AttemptDeclined, "insufficient_funds", 5)
+	for _, id := range []int64{p.ID, d1.ID} {
+		as, err := f.s.Attempts(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range as {
+			got = append(got, fmt.Sprintf("%d %s %s %s %s %s %s", a.OrderID, a.Outcome, a.DeclineCode, a.Message, a.Gateway, a.Amount, a.CartID))
+			if a.Reference == "" || !a.CreatedAt.Equal(at.Add(time.Duration(len(got))*time.Second)) {
+				t.Errorf("attempt %+v", a)
+			}
+		}
+		want := []string{
+			fmt.Sprintf("%d declined card_declined words card_declined sandbox %s %s", d1.ID, p.Totals.Total, c.ID),
+			fmt.Sprintf("%d timed_out timeout words timeout sandbox %s %s", d2.ID, p.Totals.Total, c.ID),
+			fmt.Sprintf("%d succeeded  words  sandbox %s %s", p.ID, p.Totals.Total, c.ID),
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("attempts of %d = %q, want %q", id, got, want)
+		}
+	}
+	if as, err := f.s.Attempts(ctx, other.ID+1000); err != nil || as == nil || len(as) != 0 {
+		t.Fatalf("attempts of no order = %v, %v", as, err)
+	}
+	// An outcome outside the list is refused by the database.
+	bad := &order.Attempt{OrderID: p.ID, CartID: c.ID, Gateway: "sandbox", Reference: "r", Amount: zar(1), Outcome: "maybe", CreatedAt: at}
+	if err := f.s.RecordAttempt(ctx, bad); err == nil {
+		t.Fatal("an unknown outcome was recorded")
+	}
 }

@@ -190,7 +190,10 @@ func (w *Web) renderVariant(rw http.ResponseWriter, r *http.Request, status int,
 			row.Change = "+" + row.Change
 		}
 		if e.OrderID > 0 {
-			row.Order = (&order.Order{ID: e.OrderID}).Number()
+			row.Order = order.FormatNumber(e.OrderNum)
+			if row.Order == "" {
+				row.Order = "Checkout not paid" // its units went back when the payment failed
+			}
 		}
 		d.History = append(d.History, row)
 	}

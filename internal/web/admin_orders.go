@@ -188,8 +188,11 @@ type adminOrderData struct {
 	Order   *order.Order
 	Events  []eventRow
 	Refunds []refundRow
-	Left    ocean.Money // what is left to refund
-	Paid    ocean.Money // what was refunded so far
+	// Attempts are the payment attempts of the order's checkout, oldest
+	// first: declines before the payment that went through.
+	Attempts []order.Attempt
+	Left     ocean.Money // what is left to refund
+	Paid     ocean.Money // what was refunded so far
 	// The actions the state machine allows now, each with its form.
 	CanFulfil, CanDeliver, CanCancel, CanRefund bool
 	Fulfil, Cancel, Refund                      formState
@@ -306,9 +309,14 @@ func (w *Web) renderOrder(rw http.ResponseWriter, r *http.Request, publicID stri
 		w.fail(rw, r, err)
 		return
 	}
+	attempts, err := w.office.checkout.Attempts(ctx, o)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
 	cur := o.Totals.Total.Currency
 	events, refunds := w.historyRows(ctx, ev, rf, cur)
-	d := adminOrderData{Order: o, Events: events, Refunds: refunds,
+	d := adminOrderData{Order: o, Events: events, Refunds: refunds, Attempts: attempts,
 		Left: ocean.Money{Amount: o.Totals.Total.Amount - o.Refunded, Currency: cur},
 		Paid: ocean.Money{Amount: o.Refunded, Currency: cur},
 		// Offer only what the state machine allows from here.
