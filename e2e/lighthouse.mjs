@@ -32,8 +32,8 @@
 //   run counts when it passes (the page met the floor even so) and is
 //   inconclusive when it misses. So is a run Lighthouse could not record.
 // - After an inconclusive run the page is measured again after a pause, up
-//   to LIGHTHOUSE_ATTEMPTS runs per page (default 6) and
-//   LIGHTHOUSE_INCONCLUSIVE inconclusive runs in all (default 12; past them
+//   to LIGHTHOUSE_ATTEMPTS runs per page (default 5) and
+//   LIGHTHOUSE_INCONCLUSIVE inconclusive runs in all (default 8; past them
 //   the remaining pages are reported unmeasured at once). A page without a
 //   verdict fails, with a message naming the host's BI and load: a machine
 //   too busy to measure never passes silently.
@@ -57,10 +57,10 @@ if (!base || !adminEmail || !adminPassword) {
 }
 const floor = { score: 98, lcp: 1500, cls: 0.02, tbt: 50 };
 const runsWanted = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS || 3));
-const maxAttempts = Math.max(runsWanted, Number(process.env.LIGHTHOUSE_ATTEMPTS || 6));
+const maxAttempts = Math.max(runsWanted, Number(process.env.LIGHTHOUSE_ATTEMPTS || 5));
 // Inconclusive runs allowed in all: past them the machine is too busy for
 // any verdict and the remaining pages are reported unmeasured at once.
-let spare = Math.max(0, Number(process.env.LIGHTHOUSE_INCONCLUSIVE || 12));
+let spare = Math.max(0, Number(process.env.LIGHTHOUSE_INCONCLUSIVE || 8));
 const needed = Math.floor(runsWanted / 2) + 1; // runs on one side that settle the median
 const REFERENCE_BI = 440; // BI / 440: 4x at 1760, the preset's desktop
 const STEADY = 0.7; // the BI after the load within 30% of the one before
@@ -152,7 +152,7 @@ try {
         inconclusive.push({ why: `Lighthouse failed: ${error}`, load: load() });
         spare--;
         console.log(`  ${name}: run ${attempt} inconclusive (Lighthouse failed: ${error}); measuring again`);
-        await new Promise((done) => setTimeout(done, 3000 * inconclusive.length));
+        await new Promise((done) => setTimeout(done, 2000));
         continue;
       }
       if (!first) first = lhr;
@@ -172,13 +172,13 @@ try {
         inconclusive.push(run);
         spare--;
         console.log(`  ${name}: run ${attempt} inconclusive (${why}; load ${run.load}); measuring again`);
-        await new Promise((done) => setTimeout(done, 3000 * inconclusive.length));
+        await new Promise((done) => setTimeout(done, 2000));
         continue;
       }
       runs.push(run);
     }
     const score = (id) => (first ? Math.round(first.categories[id].score * 100) : null);
-    const bytes = (type) => (first ? (first.audits["resource-summary"].details.items.find((i) => i.resourceType === type) || {}).transferSize || 0 : 0);
+    const bytes = (type) => (first ? (first.audits["resource-summary"].details.items.find((i) => i.resourceType === type) || {}).transferSize || 0 : null);
     const row = {
       page: name, path, url: first ? first.finalDisplayedUrl : base + path,
       performance: null, accessibility: score("accessibility"), best_practices: score("best-practices"), seo: score("seo"),
@@ -187,7 +187,8 @@ try {
       runs, inconclusive: inconclusive.length, problems: [],
     };
     for (const k of ["accessibility", "best_practices", "seo"]) if (row[k] !== null && row[k] < floor.score) row.problems.push(`${k} ${row[k]} < ${floor.score}`);
-    if (!runs.length || (runs.length < runsWanted && !settled(runs))) {
+    row.unmeasured = !runs.length || (runs.length < runsWanted && !settled(runs));
+    if (row.unmeasured) {
       if (!spare && !inconclusive.length) row.problems.push("not measured: the machine stayed too busy for the pages before it (see above)");
       else row.problems.push(`could not be measured: ${inconclusive.length} of ${inconclusive.length + runs.length} runs inconclusive (${inconclusive.map((r) => r.why).join("; ")}; load ${load()}): the machine is too busy to measure. Run \`make lighthouse\` when it is quieter.`);
     }
@@ -197,10 +198,10 @@ try {
         if (!ok(row[key])) row.problems.push(say(row[key]));
       }
     }
-    if (row.problems.length) {
-      failed++;
+    if (row.problems.length) failed++;
+    if (row.problems.length > (row.unmeasured ? 1 : 0)) {
       // Name the audits that cost points in the first run, so the report
-      // says what to fix.
+      // says what to fix (not when the page only went unmeasured).
       for (const [id, cat] of Object.entries(first ? first.categories : {})) {
         for (const ref of cat.auditRefs) {
           const a = first.audits[ref.id];
@@ -223,7 +224,7 @@ try {
   await chrome.kill();
 }
 
-const kb = (n) => (n / 1024).toFixed(1);
+const kb = (n) => (n === null ? "-" : (n / 1024).toFixed(1));
 const range = (xs) => (xs.length ? `${Math.min(...xs)}-${Math.max(...xs)}` : "-");
 const table = [
   `Lighthouse 12.2.3, mobile (simulated slow 4G; CPU slowdown from each run's own host benchmark index, BI / ${REFERENCE_BI}, at most 4x); median of up to ${runsWanted} runs per page; floor: performance, accessibility, best practices, SEO >= ${floor.score}, LCP < ${floor.lcp} ms, CLS < ${floor.cls}, TBT < ${floor.tbt} ms`,
