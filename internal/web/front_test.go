@@ -53,11 +53,11 @@ func TestOverLongInputsAreTooLong(t *testing.T) {
 	b := s.browser(t)
 	b.add("wool-throw", "1")
 	long := strings.Repeat("x", 5000)
-	v := b.submit("/checkout", "/checkout", url.Values{"email": {"sam@example.com"}, "name": {long}, "line1": {"1 Long Street"},
+	v := b.submit("/checkout", "/checkout", url.Values{"email": {"sam@example.com"}, "name": {long}, "line1": {strings.Repeat("s", 201)},
 		"city": {strings.Repeat("c", 101)}, "postal_code": {"8001"}, "country": {"ZA"}})
 	wantRefused(t, v)
 	text := html.UnescapeString(v.body)
-	for _, want := range []string{"Full name is too long (max 100 characters)", "City or town is too long (max 100 characters)"} {
+	for _, want := range []string{"Full name is too long (max 100 characters)", "Street address is too long (max 200 characters)", "City or town is too long (max 100 characters)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("refused details lack %q", want)
 		}
@@ -65,7 +65,7 @@ func TestOverLongInputsAreTooLong(t *testing.T) {
 	if strings.Contains(text, "Full name is required") {
 		t.Error("an over-long name is called missing")
 	}
-	for _, id := range []string{"name", "city"} {
+	for _, id := range []string{"name", "line1", "city"} {
 		if !regexp.MustCompile(`<input id="` + id + `" [^>]*aria-invalid="true"`).MatchString(v.body) {
 			t.Errorf("the %s field is not marked invalid", id)
 		}
