@@ -18,7 +18,7 @@ const browser = await chromium.launch({
     "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 // The local CA is not in Chromium's store; the Go test checks the certificate itself.
-const options = { viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true };
+const options = { viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true };
 let failed = 0;
 
 async function check(name, fn) {

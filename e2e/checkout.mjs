@@ -20,8 +20,8 @@ const browser = await chromium.launch({
     "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 // The local CA is not in Chromium's store; the Go tests check the certificate.
-const desktop = { viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true };
-const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, ignoreHTTPSErrors: true };
+const desktop = { viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true };
+const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, ignoreHTTPSErrors: true };
 let failed = 0;
 
 async function check(name, options, fn) {

@@ -2,7 +2,7 @@
 // the service worker, kept pages, the banner, the offline page, an add to
 // cart made offline and sent when back online, and a new deploy's worker
 // taking over. In Debian's Chromium driven by playwright-core. Usage:
-//   node offline.mjs http://localhost:PORT
+//   node offline.mjs http://localhost:PORT [phone|desktop]
 // Run by internal/web's TestBrowserOffline against an in-process shop
 // (products linen-shirt with sizes M and L, ceramic-mug, in category
 // goods) whose POST /__test/deploy swaps in the next release. Exits
@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 
 const base = process.argv[2];
 if (!base) {
-  console.error("usage: node offline.mjs BASE_URL");
+  console.error("usage: node offline.mjs BASE_URL [phone|desktop]");
   process.exit(2);
 }
 const started = Date.now();
@@ -21,7 +21,14 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic"],
 });
-const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+// A 390x844 phone (the default) or a 1280x800 desktop (argument "desktop").
+const size = process.argv[3] || "phone";
+const viewports = {
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  desktop: { viewport: { width: 1280, height: 800 } },
+};
+assert.ok(viewports[size], `unknown size ${size}: phone or desktop`);
+const context = await browser.newContext(viewports[size]);
 const page = await context.newPage();
 const problems = [];
 // Offline, the browser itself logs each request that could not be made;
@@ -169,9 +176,9 @@ try {
   await page.goto(base + "/p/ceramic-mug");
   await waitKept("/p/ceramic-mug");
   assert.deepEqual(problems, [], "the pages logged errors (CSP violations, script errors)");
-  console.log(`ok - offline journey (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`ok - offline journey (${size}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
-  console.log(`not ok - offline journey, at "${step}"\n  ${String(e.stack || e).split("\n").join("\n  ")}`);
+  console.log(`not ok - offline journey (${size}), at "${step}"\n  ${String(e.stack || e).split("\n").join("\n  ")}`);
   if (problems.length) console.log(`  console: ${problems.join("\n  ")}`);
   process.exitCode = 1;
 } finally {

@@ -17,8 +17,8 @@ const browser = await chromium.launch({
     "--disable-sync", "--no-first-run", "--disable-quic"], // playwright gives each launch a fresh, empty profile
 });
 
-const desktop = { viewport: { width: 1280, height: 900 } };
-const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
+const desktop = { viewport: { width: 1280, height: 800 } };
+const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 let failed = 0;
 async function check(name, options, fn, allowed = /^$/) {
@@ -138,7 +138,7 @@ await check("phone: pages fit the screen and the filters fold away", phone, asyn
   await noSideways(page);
   const img = page.locator("main img").first();
   const box = await img.boundingBox();
-  assert.ok(box && box.width <= 375, "the product picture is wider than the phone");
+  assert.ok(box && box.width <= 390, "the product picture is wider than the phone");
 });
 
 await check("a missing page is a friendly 404 with a way home", desktop, async (page) => {

@@ -17,7 +17,8 @@ import (
 )
 
 // TestBrowserOffline drives the offline journey in Debian's Chromium
-// through playwright-core (e2e/offline.mjs): the service worker installs,
+// through playwright-core (e2e/offline.mjs), on a 390x844 phone and a
+// 1280x800 desktop: the service worker installs,
 // viewed pages open offline with the banner, an unkept page shows the
 // offline page with what was viewed and the cart as last seen, an add to
 // cart made offline is sent when back online and lands in the cart, and
@@ -39,6 +40,14 @@ func TestBrowserOffline(t *testing.T) {
 		}
 		t.Skip("browser tests skipped: node, Chromium or playwright-core is missing (scripts/e2e-setup.sh installs them)")
 	}
+	// A fresh shop for each screen: the journey changes stock, carts and
+	// the release.
+	for _, size := range []string{"phone", "desktop"} {
+		t.Run(size, func(t *testing.T) { browserOffline(t, node, e2e, size) })
+	}
+}
+
+func browserOffline(t *testing.T, node, e2e, size string) {
 	shop, cfg := newBuyParts(t)
 	build := func(release string) http.Handler {
 		c := cfg
@@ -70,7 +79,7 @@ func TestBrowserOffline(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "offline.mjs", base)
+	cmd := exec.CommandContext(ctx, node, "offline.mjs", base, size)
 	cmd.Dir = e2e
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
