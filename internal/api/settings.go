@@ -2,7 +2,7 @@ package api
 
 import (
 	"net/http"
-	"strings"
+	"strconv"
 
 	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/httpx"
@@ -21,6 +21,9 @@ func (a *API) settingsRoutes() []Route {
 		{"GET", "/api/v1/admin/shipping-methods", a.admin(a.listShippingMethods), ""},
 		{"GET", "/api/v1/admin/tax-rates", a.admin(a.listTaxRates), ""},
 		{"PUT", "/api/v1/admin/tax-rates/{country}", a.admin(a.putTaxRate), ""},
+		{"DELETE", "/api/v1/admin/tax-rates/{country}", a.admin(a.deleteTaxRate), ""},
+		{"PUT", "/api/v1/admin/tax-rates/zones/{zone}", a.admin(a.putTaxRate), ""},
+		{"DELETE", "/api/v1/admin/tax-rates/zones/{zone}", a.admin(a.deleteTaxRate), ""},
 	}, a.shippingRoutes()...)
 }
 
@@ -108,19 +111,58 @@ func (a *API) listShippingMethods(w http.ResponseWriter, r *http.Request, _ *acc
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
+// listTaxRates lists the countries' own rates (items), the zones' rates
+// (zones) and, for every country the shop ships to, the rate it pays
+// (applied: its own, its zone's with zone_id, or none with rate_bp 0).
 func (a *API) listTaxRates(w http.ResponseWriter, r *http.Request, _ *account.User) {
-	rs, err := a.Checkout.TaxRates(r.Context())
+	own, err := a.Checkout.TaxRates(r.Context())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": rs})
+	zoned, err := a.Checkout.ZoneTaxRates(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	applied, err := a.Checkout.AppliedTaxRates(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": own, "zones": zoned, "applied": applied})
 }
 
+// taxTarget is the rate a path names: /tax-rates/{country} or
+// /tax-rates/zones/{zone}.
+func taxTarget(r *http.Request) (pricing.TaxRate, error) {
+	if z := r.PathValue("zone"); z != "" {
+		id, err := strconv.ParseInt(z, 10, 64)
+		if err != nil || id < 1 {
+			return pricing.TaxRate{}, ocean.Invalid("A zone's tax rate is at /api/v1/admin/tax-rates/zones/{zone}, the zone's id.", ocean.FieldError{Field: "zone_id", Message: "must be a shipping zone's id"})
+		}
+		return pricing.TaxRate{ZoneID: id}, nil
+	}
+	return pricing.TaxRate{Country: r.PathValue("country")}, nil
+}
+
+// putTaxRate creates or replaces a country's or a zone's rate. If-Match
+// (or the body's version) makes it conditional: a stale version is 412.
 func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, u *account.User) {
+	rate, err := taxTarget(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
 	var in struct {
-		RateBP *int   `json:"rate_bp"`
-		Name   string `json:"name"`
+		RateBP  *int   `json:"rate_bp"`
+		Name    string `json:"name"`
+		Version *int64 `json:"version"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		fail(w, r, err)
@@ -130,21 +172,34 @@ func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, ocean.Invalid("rate_bp is required.", ocean.FieldError{Field: "rate_bp", Message: "is required: basis points, 1500 is 15%"}))
 		return
 	}
-	rate := pricing.TaxRate{Country: r.PathValue("country"), Name: in.Name, RateBP: *in.RateBP}
-	if err := a.Checkout.SetTaxRate(r.Context(), rate, settingsActor(u)); err != nil {
-		fail(w, r, err)
-		return
+	if version == 0 && in.Version != nil {
+		version = *in.Version
 	}
-	out, err := a.Checkout.TaxRates(r.Context())
+	rate.Name, rate.RateBP, rate.Version = in.Name, *in.RateBP, version
+	out, err := a.Checkout.SetTaxRate(r.Context(), rate, settingsActor(u))
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	for _, t := range out {
-		if t.Country == strings.ToUpper(strings.TrimSpace(rate.Country)) {
-			httpx.WriteJSON(w, http.StatusOK, t)
-			return
-		}
+	etag(w, out.Version)
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// deleteTaxRate removes a country's own rate (it then pays its zone's) or
+// a zone's; If-Match makes it conditional.
+func (a *API) deleteTaxRate(w http.ResponseWriter, r *http.Request, u *account.User) {
+	rate, err := taxTarget(r)
+	if err != nil {
+		fail(w, r, err)
+		return
 	}
-	fail(w, r, ocean.Errorf(ocean.ENOTFOUND, "The tax rate was not stored."))
+	if rate.Version, err = ifMatch(r); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := a.Checkout.DeleteTaxRate(r.Context(), rate, settingsActor(u)); err != nil {
+		fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

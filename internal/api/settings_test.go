@@ -80,7 +80,7 @@ func testTaxAndShippingRoutes(t *testing.T) {
 		t.Fatalf("rates = %s", r.raw)
 	}
 	r = s.want(s.do("PUT", "/api/v1/admin/tax-rates/na", `{"rate_bp":1500}`, adm...), 200, "")
-	if r.str("country") != "NA" || r.str("name") != "Tax 15.00%" || r.body["rate_bp"] != 1500.0 {
+	if r.str("country") != "NA" || r.str("name") != "Tax 15%" || r.body["rate_bp"] != 1500.0 {
 		t.Fatalf("put = %s", r.raw)
 	}
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":1400,"name":"VAT 14%"}`, adm...), 200, "")
@@ -100,7 +100,8 @@ func testTaxAndShippingRoutes(t *testing.T) {
 	if !strings.Contains(r.raw, `"total":{"amount":29640,`) || !strings.Contains(r.raw, `"tax_included":false`) {
 		t.Fatalf("checkout with VAT 14%% added: %s", r.raw)
 	}
-	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":10001}`, adm...), 400, "")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":10001}`, adm...), 422, "0% to 100%")
+	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{"rate_bp":-5}`, adm...), 422, "0% to 100%")
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZA", `{}`, adm...), 400, "rate_bp")
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/BR", `{"rate_bp":100}`, adm...), 422, "does not ship to BR")
 	s.want(s.do("PUT", "/api/v1/admin/tax-rates/ZAF", `{"rate_bp":100}`, adm...), 400, "")

@@ -328,41 +328,9 @@ func (s *Service) shipsTo(ctx context.Context, country, field string) error {
 	return nil
 }
 
-// TaxRates lists the tax rates by country.
-func (s *Service) TaxRates(ctx context.Context) ([]pricing.TaxRate, error) {
-	return s.c.Pricing.TaxRates(ctx)
-}
-
 // AllShippingMethods lists every shipping method, by country.
 func (s *Service) AllShippingMethods(ctx context.Context) ([]pricing.ShippingMethod, error) {
 	return s.c.Pricing.AllShippingMethods(ctx)
-}
-
-// SetTaxRate sets a country's rate (0 to 10000 basis points); the country
-// must be a code the shop's settings list.
-func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) error {
-	r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
-	r.Name = strings.TrimSpace(r.Name)
-	var fe []ocean.FieldError
-	if !ocean.IsCountry(r.Country) {
-		fe = append(fe, ocean.FieldError{Field: "country", Message: "must be an ISO 3166-1 two-letter country code such as ZA"})
-	}
-	if r.RateBP < 0 || r.RateBP > 10000 {
-		fe = append(fe, ocean.FieldError{Field: "rate_bp", Message: "must be 0 to 10000 basis points (1500 is 15%)"})
-	}
-	if !textOK(r.Name, 0, 60) {
-		fe = append(fe, ocean.FieldError{Field: "name", Message: "must be up to 60 characters"})
-	}
-	if fe != nil {
-		return &ocean.Error{Code: ocean.EINVALID, Message: "The tax rate is not valid.", Fields: fe}
-	}
-	if err := s.shipsTo(ctx, r.Country, "country"); err != nil {
-		return err
-	}
-	if r.Name == "" {
-		r.Name = fmt.Sprintf("Tax %d.%02d%%", r.RateBP/100, r.RateBP%100)
-	}
-	return s.c.Pricing.PutTaxRate(ctx, r, a)
 }
 
 // Settings returns the shop's settings.

@@ -912,20 +912,22 @@ func TestQuoteAndShippingMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Tax rates: validated, only for countries the shop ships to.
-	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: " br ", RateBP: 1700}, pricing.Actor{ID: 1}); err != nil {
+	if _, err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: " br ", RateBP: 1750}, pricing.Actor{ID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	rates, err := e.svc.TaxRates(e.ctx)
-	if err != nil || len(rates) != 2 || rates[0] != (pricing.TaxRate{Country: "BR", Name: "Tax 17.00%", RateBP: 1700}) {
+	if err != nil || len(rates) != 2 || rates[0] != (pricing.TaxRate{Country: "BR", Name: "Tax 17.5%", RateBP: 1750, Version: 1}) {
 		t.Fatalf("rates = %+v, %v", rates, err)
 	}
-	for _, r := range []pricing.TaxRate{{Country: "ZA", RateBP: -1}, {Country: "ZA", RateBP: 10001}, {Country: "Z", RateBP: 1}, {Country: "ZA", RateBP: 1, Name: strings.Repeat("x", 61)}} {
-		if err := e.svc.SetTaxRate(e.ctx, r, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EINVALID {
+	for _, r := range []pricing.TaxRate{{Country: "Z", RateBP: 1}, {Country: "ZA", RateBP: 1, Name: strings.Repeat("x", 61)}, {Country: "ZA", ZoneID: 1, RateBP: 1}, {Country: "Z", RateBP: -1}} {
+		if _, err := e.svc.SetTaxRate(e.ctx, r, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EINVALID {
 			t.Errorf("%+v: %v", r, err)
 		}
 	}
-	if err := e.svc.SetTaxRate(e.ctx, pricing.TaxRate{Country: "DE", RateBP: 1900}, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
-		t.Fatalf("DE: %v", err)
+	for _, r := range []pricing.TaxRate{{Country: "ZA", RateBP: -1}, {Country: "ZA", RateBP: 10001}, {Country: "DE", RateBP: 1900}, {ZoneID: 99999, RateBP: 1900}} {
+		if _, err := e.svc.SetTaxRate(e.ctx, r, pricing.Actor{ID: 1}); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+			t.Errorf("%+v: %v", r, err)
+		}
 	}
 	if ms, err := e.svc.AllShippingMethods(e.ctx); err != nil || len(ms) != 3 {
 		t.Fatalf("all methods = %+v, %v", ms, err)

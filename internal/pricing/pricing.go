@@ -142,13 +142,6 @@ func (m ShippingMethod) Cost(discounted int64) int64 {
 	return m.Price.Amount
 }
 
-// TaxRate is a country's sales tax or VAT.
-type TaxRate struct {
-	Country string `json:"country"`
-	Name    string `json:"name"`
-	RateBP  int    `json:"rate_bp"` // basis points: 1500 is 15%
-}
-
 // Totals are what an order costs, every part in the same currency.
 type Totals struct {
 	Subtotal    ocean.Money `json:"subtotal"`
@@ -250,9 +243,16 @@ type Store interface {
 	// gone), or with no ZoneID to the zone listing exactly m.Country, made
 	// when missing. ECONFLICT when the zone has a method with the code.
 	CreateShippingMethod(ctx context.Context, m *ShippingMethod) error
-	TaxRate(ctx context.Context, country string) (*TaxRate, error) // nil, nil is never returned: ENOTFOUND
+	// TaxRate is the rate country pays (see TaxFor): its own, else its
+	// zone's, with Country set to country and, for a zone's rate, ZoneID
+	// and Zone. ENOTFOUND when neither has one (never nil, nil).
+	TaxRate(ctx context.Context, country string) (*TaxRate, error)
+	// SetTaxRate writes a country's own rate without an audit entry (the
+	// demo data).
 	SetTaxRate(ctx context.Context, r TaxRate) error
-	TaxRates(ctx context.Context) ([]TaxRate, error) // by country
+	TaxRates(ctx context.Context) ([]TaxRate, error) // countries' own rates, by country
+	// ZoneTaxRates lists the zones' rates by zone position and name.
+	ZoneTaxRates(ctx context.Context) ([]TaxRate, error)
 	// Settings reads the shop's settings row.
 	Settings(ctx context.Context) (*Settings, error)
 	// UpdateSettings writes s if the stored version is still s.Version
@@ -287,8 +287,15 @@ type ZoneStore interface {
 	// is still m.Version; ECONFLICT when the target zone has the code.
 	UpdateShippingMethod(ctx context.Context, m ShippingMethod, a Actor) (*ShippingMethod, error)
 	DeleteShippingMethod(ctx context.Context, id, version int64, a Actor) error
-	// PutTaxRate is SetTaxRate with an audit entry.
-	PutTaxRate(ctx context.Context, r TaxRate, a Actor) error
+	// PutTaxRate creates or replaces a country's own rate (r.Country) or
+	// a zone's (r.ZoneID; ENOTFOUND when the zone is gone) with an audit
+	// entry, and returns it with its new version. r.Version 0 writes
+	// whatever is stored; another version must be the stored one (ESTALE
+	// otherwise, also when the rate was deleted meanwhile).
+	PutTaxRate(ctx context.Context, r TaxRate, a Actor) (*TaxRate, error)
+	// DeleteTaxRate removes a country's or a zone's rate (ENOTFOUND when
+	// it has none), if its version is still r.Version (0: any).
+	DeleteTaxRate(ctx context.Context, r TaxRate, a Actor) error
 	// SettingsAudit lists the newest entries first, at most limit.
 	SettingsAudit(ctx context.Context, limit int) ([]AuditEntry, error)
 }

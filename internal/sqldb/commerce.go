@@ -315,9 +315,17 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.Code, d.Kind, d.Value, d.Currency, d.M
 	})
 }
 
+// TaxRate is the rate country pays, in one statement: its own row first,
+// else the row of its zone (the zone listing it, or the '*' zone when none
+// does), the rule pricing.TaxFor states.
 func (s *CommerceStore) TaxRate(ctx context.Context, country string) (*pricing.TaxRate, error) {
-	r := &pricing.TaxRate{}
-	err := s.db.queryRow(ctx, `SELECT country, name, rate_bp FROM tax_rates WHERE country = ?`, country).Scan(&r.Country, &r.Name, &r.RateBP)
+	r := &pricing.TaxRate{Country: country}
+	var first int
+	err := s.db.queryRow(ctx, `SELECT 0, 0, '', name, rate_bp, version FROM tax_rates WHERE country = ?
+UNION ALL
+SELECT 1, z.id, z.name, t.name, t.rate_bp, t.version FROM zone_tax_rates t JOIN shipping_zones z ON z.id = t.zone_id
+WHERE t.zone_id = COALESCE((SELECT zone_id FROM shipping_zone_countries WHERE country = ?), (SELECT zone_id FROM shipping_zone_countries WHERE country = '*'))
+ORDER BY 1 LIMIT 1`, country, country).Scan(&first, &r.ZoneID, &r.Zone, &r.Name, &r.RateBP, &r.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ocean.Errorf(ocean.ENOTFOUND, "No tax rate for %s.", country)
 	}
@@ -326,7 +334,7 @@ func (s *CommerceStore) TaxRate(ctx context.Context, country string) (*pricing.T
 
 func (s *CommerceStore) SetTaxRate(ctx context.Context, r pricing.TaxRate) error {
 	_, err := s.exec(ctx, `INSERT INTO tax_rates (country, name, rate_bp) VALUES (?, ?, ?)
-ON CONFLICT (country) DO UPDATE SET name = excluded.name, rate_bp = excluded.rate_bp`, r.Country, r.Name, r.RateBP)
+ON CONFLICT (country) DO UPDATE SET name = excluded.name, rate_bp = excluded.rate_bp, version = tax_rates.version + 1`, r.Country, r.Name, r.RateBP)
 	return err
 }
 

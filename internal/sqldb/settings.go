@@ -79,20 +79,38 @@ WHERE id = 1 AND version = ? RETURNING shop_name, contact_email, currency, count
 	return out, err
 }
 
-// TaxRates lists every country's rate, by country.
+// TaxRates lists every country's own rate, by country.
 func (s *CommerceStore) TaxRates(ctx context.Context) ([]pricing.TaxRate, error) {
-	rows, err := s.db.query(ctx, `SELECT country, name, rate_bp FROM tax_rates ORDER BY country`)
+	rows, err := s.db.query(ctx, `SELECT country, name, rate_bp, version FROM tax_rates ORDER BY country`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := []pricing.TaxRate{}
-	for rows.Next() {
+	err = EachRow(rows, func() error {
 		var r pricing.TaxRate
-		if err := rows.Scan(&r.Country, &r.Name, &r.RateBP); err != nil {
-			return nil, err
+		if err := rows.Scan(&r.Country, &r.Name, &r.RateBP, &r.Version); err != nil {
+			return err
 		}
 		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// ZoneTaxRates lists the zones' rates in the zones' order.
+func (s *CommerceStore) ZoneTaxRates(ctx context.Context) ([]pricing.TaxRate, error) {
+	rows, err := s.db.query(ctx, `SELECT t.zone_id, z.name, t.name, t.rate_bp, t.version FROM zone_tax_rates t JOIN shipping_zones z ON z.id = t.zone_id ORDER BY z.position, z.name`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	out := []pricing.TaxRate{}
+	err = EachRow(rows, func() error {
+		var r pricing.TaxRate
+		if err := rows.Scan(&r.ZoneID, &r.Zone, &r.Name, &r.RateBP, &r.Version); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }

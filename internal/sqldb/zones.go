@@ -469,6 +469,9 @@ func (s *CommerceStore) DeleteZone(ctx context.Context, id, version int64, a pri
 		if _, err := tx.exec(ctx, `DELETE FROM shipping_zone_countries WHERE zone_id = ? AND EXISTS (SELECT 1 FROM shipping_zones WHERE id = ? AND version = ?)`, id, id, version); err != nil {
 			return err
 		}
+		if _, err := tx.exec(ctx, `DELETE FROM zone_tax_rates WHERE zone_id = ? AND EXISTS (SELECT 1 FROM shipping_zones WHERE id = ? AND version = ?)`, id, id, version); err != nil {
+			return err
+		}
 		ok, err := changed(tx.exec(ctx, `DELETE FROM shipping_zones WHERE id = ? AND version = ?`, id, version))
 		if err != nil {
 			return err
@@ -535,26 +538,114 @@ func (s *CommerceStore) SettingsAudit(ctx context.Context, limit int) ([]pricing
 	return out, err
 }
 
-func (s *CommerceStore) PutTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		var before *pricing.TaxRate
-		var b pricing.TaxRate
-		err := tx.queryRow(ctx, `SELECT country, name, rate_bp FROM tax_rates WHERE country = ?`, r.Country).Scan(&b.Country, &b.Name, &b.RateBP)
-		switch {
-		case err == nil:
-			before = &b
-		case !errors.Is(err, sql.ErrNoRows):
+// taxKey is where a rate is stored: the table, its key column and value,
+// and the audit log's entity id ("ZA", "zone:3").
+func taxKey(r pricing.TaxRate) (table, col string, key any, id string) {
+	if r.ZoneID != 0 {
+		return "zone_tax_rates", "zone_id", r.ZoneID, "zone:" + strconv.FormatInt(r.ZoneID, 10)
+	}
+	return "tax_rates", "country", r.Country, r.Country
+}
+
+// taxRateIn reads the stored rate r names (nil when there is none).
+func (s *CommerceStore) taxRateIn(ctx context.Context, tx *Tx, r pricing.TaxRate) (*pricing.TaxRate, error) {
+	table, col, key, _ := taxKey(r)
+	b := pricing.TaxRate{Country: r.Country, ZoneID: r.ZoneID}
+	err := tx.queryRow(ctx, `SELECT name, rate_bp, version FROM `+table+` WHERE `+col+` = ?`, key).Scan(&b.Name, &b.RateBP, &b.Version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &b, nil
+}
+
+func (s *CommerceStore) PutTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) (*pricing.TaxRate, error) {
+	var out *pricing.TaxRate
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		table, col, key, id := taxKey(r)
+		if r.ZoneID != 0 {
+			var zone string
+			err := tx.queryRow(ctx, `SELECT name FROM shipping_zones WHERE id = ?`, r.ZoneID).Scan(&zone)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ocean.Errorf(ocean.ENOTFOUND, "There is no shipping zone %d.", r.ZoneID)
+			}
+			if err != nil {
+				return err
+			}
+			r.Zone = zone
+		}
+		before, err := s.taxRateIn(ctx, tx, r)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO tax_rates (country, name, rate_bp) VALUES (?, ?, ?)
-ON CONFLICT (country) DO UPDATE SET name = excluded.name, rate_bp = excluded.rate_bp`, r.Country, r.Name, r.RateBP); err != nil {
-			return err
+		if r.Version != 0 && (before == nil || before.Version != r.Version) {
+			return staleErr("tax rate")
 		}
-		action := "update"
+		action := "create"
 		if before == nil {
-			action = "create"
-			return s.audit(ctx, tx, a, "tax_rate", r.Country, action, 0, nil, r)
+			// A concurrent create of the same key fails the primary key:
+			// ESTALE, as for any write that lost a race.
+			if _, err := tx.exec(ctx, `INSERT INTO `+table+` (`+col+`, name, rate_bp, version) VALUES (?, ?, ?, 1)`, key, r.Name, r.RateBP); err != nil {
+				if s.db.IsUnique(err) {
+					return staleErr("tax rate")
+				}
+				return err
+			}
+			r.Version = 1
+		} else {
+			action = "update"
+			ok, err := changed(tx.exec(ctx, `UPDATE `+table+` SET name = ?, rate_bp = ?, version = version + 1 WHERE `+col+` = ? AND version = ?`, r.Name, r.RateBP, key, before.Version))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return staleErr("tax rate")
+			}
+			r.Version = before.Version + 1
 		}
-		return s.audit(ctx, tx, a, "tax_rate", r.Country, action, 0, before, r)
+		out = &r
+		var b any
+		if before != nil {
+			b = taxSnapshot(*before)
+		}
+		return s.audit(ctx, tx, a, "tax_rate", id, action, r.Version, b, taxSnapshot(r))
 	})
+	return out, err
+}
+
+func (s *CommerceStore) DeleteTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		table, col, key, id := taxKey(r)
+		before, err := s.taxRateIn(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if before == nil {
+			return ocean.Errorf(ocean.ENOTFOUND, "There is no tax rate for %s.", id)
+		}
+		if r.Version != 0 && before.Version != r.Version {
+			return staleErr("tax rate")
+		}
+		ok, err := changed(tx.exec(ctx, `DELETE FROM `+table+` WHERE `+col+` = ? AND version = ?`, key, before.Version))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return staleErr("tax rate")
+		}
+		return s.audit(ctx, tx, a, "tax_rate", id, "delete", before.Version, taxSnapshot(*before), nil)
+	})
+}
+
+// taxSnapshot is a rate as the audit log keeps it.
+func taxSnapshot(r pricing.TaxRate) any {
+	m := map[string]any{"name": r.Name, "rate_bp": r.RateBP, "version": r.Version}
+	if r.ZoneID != 0 {
+		m["zone_id"] = r.ZoneID
+	} else {
+		m["country"] = r.Country
+	}
+	return m
 }

@@ -64,6 +64,7 @@ func Commerce(t *testing.T, open func(t *testing.T) CommerceDB) {
 		t.Run("discount codes", func(t *testing.T) { testDiscounts(t, fx(t)) })
 		t.Run("shipping methods per country", func(t *testing.T) { testShipping(t, fx(t)) })
 		t.Run("tax rates", func(t *testing.T) { testTaxRates(t, fx(t)) })
+		t.Run("zone tax rates apply to the zone's countries unless overridden", func(t *testing.T) { testZoneTaxRates(t, fx(t)) })
 		t.Run("shop settings are versioned", func(t *testing.T) { testSettings(t, fx(t)) })
 		t.Run("shipping zones and methods are versioned and audited", func(t *testing.T) { testZones(t, fx(t)) })
 	})
@@ -429,7 +430,7 @@ func testTaxRates(t *testing.T, f *shop) {
 		t.Fatal(err)
 	}
 	r, err := f.s.TaxRate(ctx, "ZA")
-	if err != nil || *r != (pricing.TaxRate{Country: "ZA", Name: "VAT", RateBP: 1500}) {
+	if err != nil || *r != (pricing.TaxRate{Country: "ZA", Name: "VAT", RateBP: 1500, Version: 2}) {
 		t.Fatalf("rate = %+v, %v; want the second write", r, err)
 	}
 	if err := f.s.SetTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1500}); err != nil {

@@ -143,10 +143,10 @@ func testZones(t *testing.T, f *shop) {
 	wantCode(t, "deleted zone", f.s.DeleteZone(ctx, row.ID, 1, boss), ocean.ENOTFOUND)
 
 	// Tax rates through the audited write.
-	if err := f.s.PutTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1500}, boss); err != nil {
+	if _, err := f.s.PutTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1500}, boss); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.PutTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1600}, boss); err != nil {
+	if _, err := f.s.PutTaxRate(ctx, pricing.TaxRate{Country: "NA", Name: "VAT", RateBP: 1600}, boss); err != nil {
 		t.Fatal(err)
 	}
 

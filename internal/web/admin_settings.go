@@ -52,6 +52,15 @@ type zoneForm struct {
 	New     formState // the zone's "add a method" form
 }
 
+// appliedTax is a country and the rate it pays, for the page's table.
+type appliedTax struct {
+	pricing.TaxRate
+	CountryName string
+}
+
+// taxChoice is an option of the tax form's "for" list.
+type taxChoice struct{ Value, Label string }
+
 type settingsChange struct {
 	pricing.AuditEntry
 	What string // the fields changed, or the thing created or deleted
@@ -62,7 +71,9 @@ type adminSettingsData struct {
 	Done     string
 	Shop     formState
 	Currency string
-	Taxes    []pricing.TaxRate
+	Taxes    []pricing.TaxRate // the countries' own rates and the zones' (ZoneID set)
+	Applied  []appliedTax      // what each country shipped to pays
+	Targets  []taxChoice       // what the tax form can set a rate for
 	Tax      formState
 	Zones    []zoneForm
 	NewZone  formState
@@ -71,7 +82,7 @@ type adminSettingsData struct {
 
 // settingsDone are the confirmations (?done=key): fixed texts.
 var settingsDone = map[string]string{
-	"settings": "The settings are saved.", "tax": "The tax rate is saved.",
+	"settings": "The settings are saved.", "tax": "The tax rate is saved.", "tax-deleted": "The tax rate is removed.",
 	"zone": "The shipping zone is saved.", "zone-deleted": "The shipping zone and its methods are deleted.",
 	"method": "The shipping method is saved.", "method-deleted": "The shipping method is deleted.",
 }
@@ -110,6 +121,16 @@ func (w *Web) renderSettings(rw http.ResponseWriter, r *http.Request, status int
 		w.fail(rw, r, err)
 		return
 	}
+	zoneTaxes, err := w.checkout.ZoneTaxRates(ctx)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	applied, err := w.checkout.AppliedTaxRates(ctx)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
 	zones, err := w.checkout.Zones(ctx)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -120,7 +141,16 @@ func (w *Web) renderSettings(rw http.ResponseWriter, r *http.Request, status int
 		w.fail(rw, r, err)
 		return
 	}
-	d := adminSettingsData{Done: done, Currency: st.Currency, Taxes: taxes}
+	d := adminSettingsData{Done: done, Currency: st.Currency, Taxes: append(zoneTaxes, taxes...)}
+	for _, a := range applied {
+		d.Applied = append(d.Applied, appliedTax{TaxRate: a, CountryName: countryName(a.Country)})
+	}
+	for _, z := range zones {
+		d.Targets = append(d.Targets, taxChoice{"zone:" + strconv.FormatInt(z.ID, 10), "Zone: " + z.Name + " (" + strings.Join(z.Countries, ", ") + ")"})
+	}
+	for _, c := range st.Countries {
+		d.Targets = append(d.Targets, taxChoice{c, countryName(c) + " (" + c + ")"})
+	}
 	d.Shop = keptOr(kept.shop, newForm("shop_name", st.ShopName, "contact_email", st.ContactEmail, "currency", st.Currency,
 		"countries", strings.Join(st.Countries, ", "), "prices_include_tax", checked(st.PricesIncludeTax), "version", strconv.FormatInt(st.Version, 10)))
 	d.Tax = keptOr(kept.tax, newForm())
@@ -351,6 +381,29 @@ func splitList(s string) []string {
 	return out
 }
 
+// taxTarget reads the tax form's "country" choice: a country code, or
+// "zone:ID" for a shipping zone's rate.
+func taxTarget(v string) pricing.TaxRate {
+	if id, ok := strings.CutPrefix(v, "zone:"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n < 1 {
+			n = -1 // refused by the service as not a zone
+		}
+		return pricing.TaxRate{ZoneID: n}
+	}
+	return pricing.TaxRate{Country: v}
+}
+
+// auditID is how the audit log names the rate (see sqldb.taxKey).
+func taxAuditID(r pricing.TaxRate) string {
+	if r.ZoneID != 0 {
+		return "zone:" + strconv.FormatInt(r.ZoneID, 10)
+	}
+	return strings.ToUpper(r.Country)
+}
+
+// adminTaxSave sets a country's or a zone's rate, or (action=delete, with
+// the version the row showed) removes one.
 func (w *Web) adminTaxSave(rw http.ResponseWriter, r *http.Request) {
 	s := w.requireAdmin(rw, r)
 	if s == nil || !w.checkForm(rw, r) {
@@ -360,20 +413,38 @@ func (w *Web) adminTaxSave(rw http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"country", "name", "rate"} {
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
 	}
+	target := taxTarget(f.Values["country"])
+	if r.PostForm.Get("action") == "delete" {
+		target.Version, _ = strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+		err := w.checkout.DeleteTaxRate(r.Context(), target, adminActor(s))
+		if err == nil {
+			http.Redirect(rw, r, "/admin/settings?done=tax-deleted", http.StatusSeeOther)
+			return
+		}
+		f = newForm()
+		if status, ok := w.settingsError(rw, r, err, &f, "tax_rate", taxAuditID(target)); ok {
+			if ocean.ErrorCode(err) == ocean.ESTALE {
+				f.Message = strings.Replace(f.Message, "Your changes are below and were not saved: check them against the current values and save again to keep them.", "Nothing was removed: check the rate below and remove it again if you still want to.", 1)
+			}
+			w.renderSettings(rw, r, status, settingsForms{tax: &f}, "")
+		}
+		return
+	}
 	// The rate is typed as a percentage with up to two decimals: 15 or 7.5.
 	bp, perr := ocean.ParseMajor(strings.TrimSuffix(f.Values["rate"], "%"), "USD")
-	if perr != nil || bp > 10000 {
+	if perr != nil || bp > pricing.MaxTaxBP {
 		f.Errors["rate"] = "Enter a percentage from 0 to 100, such as 15 or 7.5."
 		f.Message = "The tax rate was not saved: please correct the fields marked below."
 		w.renderSettings(rw, r, http.StatusBadRequest, settingsForms{tax: &f}, "")
 		return
 	}
-	err := w.checkout.SetTaxRate(r.Context(), pricing.TaxRate{Country: f.Values["country"], Name: f.Values["name"], RateBP: int(bp)}, adminActor(s))
+	target.Name, target.RateBP = f.Values["name"], int(bp)
+	_, err := w.checkout.SetTaxRate(r.Context(), target, adminActor(s))
 	if err == nil {
 		http.Redirect(rw, r, "/admin/settings?done=tax", http.StatusSeeOther)
 		return
 	}
-	status, ok := w.settingsError(rw, r, err, &f, "tax_rate", f.Values["country"])
+	status, ok := w.settingsError(rw, r, err, &f, "tax_rate", taxAuditID(target))
 	if ok {
 		w.renderSettings(rw, r, status, settingsForms{tax: &f}, "")
 	}

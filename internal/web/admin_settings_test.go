@@ -52,7 +52,7 @@ func TestAdminSettingsPage(t *testing.T) {
 	wantRefused(t, v, "prices are not converted")
 
 	// Tax rates.
-	wantPage(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"NA"}, "name": {"VAT 15%"}, "rate": {"15"}}), 200, "The tax rate is saved.", "1500 bp")
+	wantPage(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"NA"}, "name": {"VAT 15%"}, "rate": {"15"}}), 200, "The tax rate is saved.", "NA VAT 15% 15%")
 	wantRefused(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"NA"}, "rate": {"lots"}}), "Enter a percentage")
 	wantRefused(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"DE"}, "rate": {"19"}}), "does not ship to DE")
 
@@ -71,6 +71,23 @@ func TestAdminSettingsPage(t *testing.T) {
 		}
 	}
 	zid := strconv.FormatInt(nb, 10)
+
+	// A zone's rate: offered in the form, applies to the zone's countries
+	// that have none of their own (NA keeps its 15%); a stale removal
+	// removes nothing and says who changed it.
+	v = boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"zone:" + zid}, "name": {"GST"}, "rate": {"7.5"}})
+	wantPage(t, v, 200, "The tax rate is saved.", "Zone: Neighbours GST 7.5% Remove", "Namibia (NA) VAT 15%, 15% Its own rate")
+	if !strings.Contains(v.body, `<option value="zone:`+zid+`">Zone: Neighbours (NA)</option>`) {
+		t.Error("the tax form does not offer the zone")
+	}
+	wantRefused(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"zone:" + zid}, "rate": {"101"}}), "Enter a percentage")
+	wantRefused(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"country": {"zone:99999"}, "rate": {"10"}}), "no shipping zone 99999")
+	wantRefused(t, boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"action": {"delete"}, "country": {"NA"}, "version": {"7"}}), ownerEmail+" saved this at", "Nothing was removed")
+	v = boss.submit("/admin/settings", "/admin/settings/tax", url.Values{"action": {"delete"}, "country": {"NA"}, "version": {"1"}})
+	wantPage(t, v, 200, "The tax rate is removed.", "Namibia (NA) GST, 7.5% Zone Neighbours")
+	if r, err := s.app.Checkout.TaxRate(ctx, "NA"); err != nil || r == nil || r.RateBP != 750 || r.ZoneID != nb {
+		t.Fatalf("NA pays %+v, %v; want the zone's 7.5%%", r, err)
+	}
 
 	// Methods: by weight, shown in words; bad brackets are explained.
 	v = boss.submit("/admin/settings", "/admin/settings/zones/"+zid+"/methods", url.Values{"code": {"road"}, "name": {"Road freight"}, "weight_rates": {"5000=250.00, 1000=120"}, "free_over": {"1000.00"}})
