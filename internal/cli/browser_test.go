@@ -16,6 +16,7 @@ import (
 // scripts/e2e-setup.sh installs Chromium and the npm package; without them
 // the test skips, unless CI or OCEAN_REQUIRE_SERVICES is set.
 func TestBrowser(t *testing.T) {
+	t.Parallel() // its own shop: runs beside the other parallel tests, not ahead of all of them
 	e2e, _ := filepath.Abs("../../e2e")
 	node, err := exec.LookPath("node")
 	missing := ""
@@ -55,6 +56,7 @@ func exists(path string) bool {
 // the address book, sign-out and sign-in with a new session id, keyboard
 // use, and the owner reading the security log and the dev mailbox.
 func TestBrowserAccounts(t *testing.T) {
+	t.Parallel() // its own shop: runs beside the other parallel tests, not ahead of all of them
 	e2e, _ := filepath.Abs("../../e2e")
 	node, err := exec.LookPath("node")
 	if err != nil || !exists("/usr/bin/chromium") && os.Getenv("CHROMIUM") == "" || !exists(filepath.Join(e2e, "node_modules", "playwright-core")) {
@@ -84,6 +86,7 @@ func TestBrowserAccounts(t *testing.T) {
 // hosted card page and sees the confirmation; a declined card keeps the
 // cart; and the cart and checkout work from the keyboard on a phone.
 func TestBrowserCheckout(t *testing.T) {
+	t.Parallel() // its own shop: runs beside the other parallel tests, not ahead of all of them
 	e2e, _ := filepath.Abs("../../e2e")
 	node, err := exec.LookPath("node")
 	if err != nil || !exists("/usr/bin/chromium") && os.Getenv("CHROMIUM") == "" || !exists(filepath.Join(e2e, "node_modules", "playwright-core")) {

@@ -130,6 +130,7 @@ func TestErrorsCapturedWithoutPersonalData(t *testing.T) {
 // script error, an unhandled rejection and a page's Web Vitals reach the
 // shop under its CSP, and land in the error tracker and the vitals store.
 func TestBrowserRUM(t *testing.T) {
+	t.Parallel() // its own shop: runs beside the other parallel tests, not ahead of all of them
 	e2e, _ := filepath.Abs("../../e2e")
 	node, err := exec.LookPath("node")
 	if err != nil || !exists("/usr/bin/chromium") && os.Getenv("CHROMIUM") == "" || !exists(filepath.Join(e2e, "node_modules", "playwright-core")) {
