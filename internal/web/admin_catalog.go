@@ -191,8 +191,13 @@ func (w *Web) renderProductForm(rw http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if fl := w.takeFlash(rw, r, "admin_product"); fl != nil {
-		if f, ok := fl.Forms["Form"]; ok {
-			d.Form, d.Done = f, ""
+		if f, ok := fl.Forms["Form"]; ok && len(f.Values) > 0 {
+			d.Form, d.Done = f, "" // a refused save: what was typed
+		} else if ok {
+			d.Form.Message, d.Done = f.Message, "" // a refused action: the stored product, and why
+			for k, v := range f.Errors {
+				d.Form.Errors[k] = v
+			}
 		}
 		if c := fl.Texts["Conflict"]; c != "" {
 			_ = json.Unmarshal([]byte(c), &d.Conflict)
@@ -457,6 +462,18 @@ func (w *Web) adminProductAction(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		// A refusal the admin can act on (the product changed meanwhile,
+		// it cannot be published or deleted yet) is shown on the
+		// product's page, like a refused save (redirect after POST).
+		st := newForm()
+		if ocean.ErrorCode(err) == ocean.ESTALE {
+			st.Message = ocean.ErrorMessage(err)
+		} else if _, ok := w.formError(rw, r, err, &st, nil); !ok {
+			return
+		}
+		if w.refusedPost(r, http.StatusConflict) && w.redirectRefused(rw, r, "admin_product", "/admin/products/"+strconv.FormatInt(id, 10), map[string]formState{"Form": st}, nil) {
+			return
+		}
 		w.fail(rw, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -166,9 +167,14 @@ func TestAccountFormsRedirectAfterPost(t *testing.T) {
 
 func TestAdminFormsRedirectAfterPost(t *testing.T) {
 	s := newOffice(t)
-	_, variant := s.product(t, 5, 10000)
+	slug, variant := s.product(t, 5, 10000)
 	o := s.buy(t, variant, 1)
 	boss := s.owner(t)
+	p, err := s.app.Catalog.Product(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	product := "/admin/products/" + itoa(p.ID)
 	page := "/admin/orders/" + o.PublicID
 	ref := html.UnescapeString(reReference.FindStringSubmatch(boss.get(page).body)[1])
 	long := strings.Repeat("Z", 10000)
@@ -188,6 +194,8 @@ func TestAdminFormsRedirectAfterPost(t *testing.T) {
 		{name: "a product without a price", page: "/admin/products/new", action: "/admin/products/new",
 			form: url.Values{"name": {"Teapot"}, "status": {"draft"}, "rows": {"1"}, "v_sku_0": {"TP-1"}, "v_price_0": {"cheap"}, "v_stock_0": {"1"}},
 			at:   "/admin/products/new", says: []string{"Enter a price such as 199.00."}, kept: []string{"Teapot", "TP-1", "cheap"}},
+		{name: "archive a product changed meanwhile", page: product, action: product + "/archive", form: url.Values{"version": {"999"}},
+			at: product, says: []string{"changed"}, kept: []string{p.Name}},
 		{name: "a bad setting", page: "/admin/settings", action: "/admin/settings/tax", form: url.Values{"country": {"NA"}, "rate": {"lots"}},
 			at: "/admin/settings", says: []string{"Enter a percentage"}, kept: []string{"lots"}},
 	} {
