@@ -4,6 +4,8 @@
 // publishes the product; a guest finds it through the shop's search and
 // buys one size M with the sandbox's test card; the owner refunds the
 // order with its items back in stock, and the size's stock is what it was.
+// And a 600-row CSV import whose rows are checked, then written, while the
+// page shows its progress and then the result, without reloading.
 // Usage:
 //   node backoffice.mjs https://localhost:PORT ADMIN_EMAIL ADMIN_PASSWORD
 // Against a fresh shop with the demo catalog (scripts/pages.sh starts one).
@@ -169,6 +171,49 @@ await check("the owner creates, pictures and publishes a product; a guest finds 
   assert.match(await main(admin), /Refunded/);
   assert.equal(await stock(skuM), 3, "the refund with restock did not put the M back");
   assert.equal(await stock(skuS), 4);
+});
+
+await check("the owner imports a CSV file and sees its rows checked, then written, without leaving the page", async (open) => {
+  const tag = Date.now().toString(36).slice(-5);
+  let csv = "Handle,Title,Vendor,Type,Status,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty\n";
+  for (let i = 0; i < 300; i++) {
+    csv += `import-${tag}-${i},Imported mug ${i},Tidewater,Kitchen,active,Size,S,IM-${tag}-${i}-S,120.00,5\n`;
+    csv += `import-${tag}-${i},,,,,,M,IM-${tag}-${i}-M,130.00,5\n`;
+  }
+  const admin = await open();
+  await admin.goto(base + "/account/signin");
+  await admin.getByLabel("Email address").fill(adminEmail);
+  await admin.getByLabel("Password").fill(adminPassword);
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.waitForURL((u) => !u.pathname.startsWith("/account/signin"));
+  await admin.goto(base + "/admin/products/import");
+  await admin.evaluate(() => { window.stayed = true; });
+  const streams = [];
+  admin.on("response", (r) => { if (r.request().method() === "POST") streams.push(r); });
+  const rowsSeen = async () => {
+    const r = streams.shift();
+    assert.equal(r.headers()["content-type"], "application/x-ndjson", "the form was not sent for progress");
+    const lines = (await r.text()).trim().split("\n").map((l) => JSON.parse(l));
+    return lines.filter((l) => l.event === "progress").map((l) => `${l.phase} ${l.done}/${l.total}`);
+  };
+
+  await admin.locator("input[type=file]").setInputFiles({ name: "mugs.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await admin.getByRole("button", { name: /Check the file/ }).click();
+  await admin.getByText("Dry run: 300 products to create").waitFor();
+  let seen = await rowsSeen();
+  assert.equal(seen[0], "check 0/600");
+  assert.equal(seen.at(-1), "check 600/600");
+  await admin.getByRole("button", { name: "Import" }).click();
+  await admin.getByText("Imported: 300 products created").waitFor();
+  seen = await rowsSeen();
+  assert.ok(seen.includes("write 0/600") && seen.at(-1) === "write 600/600" && seen.length > 4, `progress: ${seen}`);
+  assert.ok(await admin.evaluate(() => window.stayed), "the page was reloaded: the progress bar cannot have shown");
+  assert.ok(await admin.locator("#main").evaluate((m) => document.activeElement === m), "the result did not take the focus");
+
+  const guest = await open();
+  await guest.goto(`${base}/p/import-${tag}-299`);
+  assert.equal(await guest.locator("h1").innerText(), "Imported mug 299");
+  assert.match(await main(guest), /Tidewater/);
 });
 
 await browser.close();

@@ -9,7 +9,7 @@
 #                       discount code and quantities, sign up, buy, order
 #                       history, shipped and refunded by the owner, data
 #                       export, account deletion
-#   e2e/backoffice.mjs  the owner creates and publishes a product; a guest buys it; a refund restocks it
+#   e2e/backoffice.mjs  the owner creates and publishes a product; a guest buys it; a refund restocks it; a CSV import shows its progress
 # Usage: scripts/pages.sh [pages|lighthouse|journeys|baselines]...
 # (default: pages lighthouse journeys, in that order: the journeys change the shop)
 # `baselines` rewrites e2e/baselines/*.png (make baselines); commit them.

@@ -99,27 +99,76 @@ func (a *API) importProducts(w http.ResponseWriter, r *http.Request, u *account.
 		}
 		currency = st.Currency
 	}
-	rep, err := a.Catalog.Import(r.Context(), staffActor(u), file, catalog.ImportOptions{Currency: currency, DryRun: dry, OwnHost: r.Host})
+	opt := catalog.ImportOptions{Currency: currency, DryRun: dry, OwnHost: r.Host}
+	if httpx.WantsStream(r) {
+		a.importStream(w, r, u, file, opt)
+		return
+	}
+	rep, err := a.Catalog.Import(r.Context(), staffActor(u), file, opt)
 	if err != nil {
 		if rep == nil || ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
 			fail(w, r, err)
 			return
 		}
-		p := importProblem{Problem: httpx.NewProblem(r, err)}
-		for _, e := range rep.Errors {
-			field := "row " + strconv.Itoa(e.Row)
-			if e.Column != "" {
-				field += ": " + e.Column
-			}
-			p.Errors = append(p.Errors, importErrorJSON{Field: field, Row: e.Row, Column: e.Column, Message: e.Message})
-		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusUnprocessableEntity)
-		_ = json.NewEncoder(w).Encode(p) // the client hung up if this fails
+		_ = json.NewEncoder(w).Encode(refusedImport(r, rep, err)) // the client hung up if this fails
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, rep)
+}
+
+// refusedImport is the 422 of a file with refused rows.
+func refusedImport(r *http.Request, rep *catalog.ImportReport, err error) importProblem {
+	p := importProblem{Problem: httpx.NewProblem(r, err)}
+	for _, e := range rep.Errors {
+		field := "row " + strconv.Itoa(e.Row)
+		if e.Column != "" {
+			field += ": " + e.Column
+		}
+		p.Errors = append(p.Errors, importErrorJSON{Field: field, Row: e.Row, Column: e.Column, Message: e.Message})
+	}
+	return p
+}
+
+// importEvent is a line of a streamed import (Accept: application/x-ndjson,
+// decision 0130): progress lines, then one "done" line with the status and
+// body the import would have answered without the stream.
+type importEvent struct {
+	Event string `json:"event"` // progress or done
+	*catalog.ImportProgress
+	Status int `json:"status,omitempty"`
+	Body   any `json:"body,omitempty"`
+}
+
+// importStream runs an import whose progress the client reads as it goes.
+// The file is read whole first, so a body that is too large or cut off is
+// still an ordinary 413 or 400; after that the answer is 200 and the
+// outcome is in the last line. A client that hangs up cancels the import:
+// its transaction rolls back and nothing is written.
+func (a *API) importStream(w http.ResponseWriter, r *http.Request, u *account.User, file io.Reader, opt catalog.ImportOptions) {
+	data, err := io.ReadAll(io.LimitReader(file, catalog.MaxImportBytes+1))
+	if err != nil {
+		fail(w, r, bodyError(err))
+		return
+	}
+	s := httpx.StartStream(w)
+	opt.Progress = func(p catalog.ImportProgress) {
+		_ = s.Send(importEvent{Event: "progress", ImportProgress: &p}) // a client gone cancels the request's context
+	}
+	rep, err := a.Catalog.Import(r.Context(), staffActor(u), bytes.NewReader(data), opt)
+	done := importEvent{Event: "done", Status: http.StatusOK, Body: rep}
+	switch {
+	case err == nil:
+	case rep != nil && ocean.ErrorCode(err) == ocean.EUNPROCESSABLE:
+		done.Status, done.Body = http.StatusUnprocessableEntity, refusedImport(r, rep, err)
+	default:
+		httpx.LogError(r, err)
+		p := httpx.NewProblem(r, err)
+		done.Status, done.Body = p.Status, p
+	}
+	_ = s.Send(done)
 }
 
 // importFile is the CSV of an import request: the body (text/csv), or the

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -100,4 +102,73 @@ func testCatalogBulkRoutes(t *testing.T) {
 	if r := s.do(http.MethodPut, "/api/v1/admin/products/import", "", adm...); r.status != 405 {
 		t.Fatal(r.raw)
 	}
+
+	// Streamed (Accept: application/x-ndjson): the rows checked, then
+	// written, as they go; the last line is the answer. A dry run only
+	// checks; a refused file checks, writes nothing and ends in its 422.
+	stream := append([]string{"Accept", "application/x-ndjson"}, csvHdr...)
+	scarf := "Handle,Title,Type,Status,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty\n" +
+		"scarf,Scarf,Knitwear,active,Colour,Red,SC-1,120,3\nscarf,,,,,Blue,SC-2,125,1\n,,,,,,,,\nbeanie,Beanie,Knitwear,active,,,BN-1,90,2\n"
+	for _, c := range []struct {
+		query, file, phases string
+		status              int
+	}{
+		{"?dry_run=true", scarf, "check 0/4, check 2/4, check 4/4", 200},
+		{"", bad, "check 0/2, check 1/2, check 2/2", 422},
+		{"", scarf, "check 0/4, check 2/4, check 4/4, write 0/3, write 2/3, write 3/3", 200},
+	} {
+		r := s.do("POST", "/api/v1/admin/products/import"+c.query, c.file, stream...)
+		if r.status != 200 || r.header.Get("Content-Type") != "application/x-ndjson" {
+			t.Fatalf("streamed import %s: %d %s %s", c.query, r.status, r.header, r.raw)
+		}
+		phases, done := importLines(t, r.raw)
+		if phases != c.phases || done["status"] != float64(c.status) {
+			t.Fatalf("streamed import %s: %s, done %v", c.query, phases, done)
+		}
+		body := done["body"].(map[string]any)
+		switch c.status {
+		case 422:
+			if !strings.Contains(body["detail"].(string), "nothing was imported") || len(body["errors"].([]any)) != 2 {
+				t.Fatalf("refused: %v", body)
+			}
+			s.want(s.do("GET", "/api/v1/products/scarf", ""), 404, "")
+		default:
+			if body["created"] != float64(2) || body["dry_run"] != (c.query != "") {
+				t.Fatalf("report: %v", body)
+			}
+		}
+	}
+	if r := s.want(s.do("GET", "/api/v1/products/scarf", ""), 200, ""); !strings.Contains(r.raw, `"SC-2"`) {
+		t.Fatal(r.raw)
+	}
+	// Errors found before the stream starts keep their own status.
+	s.want(s.do("POST", "/api/v1/admin/products/import", scarf, "Accept", "application/x-ndjson", "Content-Type", "text/csv"), 401, "")
+	s.want(s.do("POST", "/api/v1/admin/products/import?dry_run=maybe", scarf, stream...), 400, "dry_run")
+	s.want(s.do("POST", "/api/v1/admin/products/import", `{"a":1}`, append([]string{"Accept", "application/x-ndjson"}, adm...)...), 415, "text/csv")
+}
+
+// importLines reads a streamed import: its progress as "phase done/total"
+// in order, and the last line, which must be the only "done" one.
+func importLines(t *testing.T, raw string) (string, map[string]any) {
+	t.Helper()
+	var phases []string
+	var done map[string]any
+	for i, line := range strings.Split(strings.TrimSuffix(raw, "\n"), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || done != nil {
+			t.Fatalf("line %d %q after done %v: %v", i+1, line, done, err)
+		}
+		switch ev["event"] {
+		case "progress":
+			phases = append(phases, fmt.Sprintf("%s %v/%v", ev["phase"], ev["done"], ev["total"]))
+		case "done":
+			done = ev
+		default:
+			t.Fatalf("line %d: %q", i+1, line)
+		}
+	}
+	if done == nil {
+		t.Fatalf("no done line:\n%s", raw)
+	}
+	return strings.Join(phases, ", "), done
 }

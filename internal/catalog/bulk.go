@@ -42,7 +42,8 @@ type ImportBatch struct {
 	Items      []ImportItem
 	// Reason is the stock ledger's reason for the stock the file sets.
 	Reason string
-	// Progress, when set, is called after each item is written.
+	// Progress, when set, is called after each item is written, with the
+	// number of items written so far.
 	Progress func(done int)
 }
 
@@ -54,6 +55,8 @@ type ImportItem struct {
 	// ProductID is the product whose pictures change when Product is nil.
 	ProductID int64
 	Version   int64
+	// Rows is how many rows of the file the item is (for progress).
+	Rows int
 	// NewCategory (1-based) puts the product in Categories[NewCategory-1].
 	NewCategory int
 	// Link are pictures appended to the product (the renditions another
@@ -104,8 +107,52 @@ type ImportOptions struct {
 	// OwnHost is the shop's host: an absolute Image Src on it is one of
 	// the shop's pictures like a /media/ path is.
 	OwnHost string
-	// Progress, when set, hears how many products of total are written.
-	Progress func(done, total int)
+	// Progress, when set, hears how far the import is (decision 0130):
+	// the rows checked against the catalog, then (a real run) the rows
+	// written in the transaction. It is told each phase's start and end
+	// and at most about a hundred steps between, in the import's
+	// goroutine; a real run's write progress is of a transaction that
+	// may still roll back.
+	Progress func(ImportProgress)
+}
+
+// Import phases.
+const (
+	PhaseCheck = "check" // rows planned against the catalog
+	PhaseWrite = "write" // rows written (a real run)
+)
+
+// ImportProgress is how far an import is: Done of Total rows of Phase.
+type ImportProgress struct {
+	Phase string `json:"phase"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+}
+
+// progress tells opt.Progress of a phase: its start, its end and about
+// every hundredth of the way, so a 50,000-row file is a few hundred calls.
+type progress struct {
+	fn    func(ImportProgress)
+	phase string
+	total int
+	next  int
+}
+
+func newProgress(fn func(ImportProgress), phase string, total int) *progress {
+	p := &progress{fn: fn, phase: phase, total: total}
+	p.report(0)
+	return p
+}
+
+func (p *progress) report(done int) {
+	if p == nil || p.fn == nil {
+		return
+	}
+	if done < p.next && done < p.total {
+		return
+	}
+	p.next = done + max(p.total/100, 1)
+	p.fn(ImportProgress{Phase: p.phase, Done: min(done, p.total), Total: p.total})
 }
 
 // ImportReason is the stock ledger's reason for a level an import sets.
@@ -255,7 +302,14 @@ func (s *Service) Import(ctx context.Context, a Actor, r io.Reader, opt ImportOp
 		pl.refused[e.Row] = true
 	}
 	batch := &ImportBatch{Reason: ImportReason}
+	var checking *progress
+	if opt.Progress != nil {
+		checking = newProgress(opt.Progress, PhaseCheck, f.rows)
+	}
+	checked := 0
 	for _, cp := range f.products {
+		checking.report(checked)
+		checked += cp.Rows
 		rep.Variants += len(cp.Variants)
 		item, rows, errs := pl.plan(cp)
 		rep.Errors = append(rep.Errors, errs...)
@@ -272,9 +326,11 @@ func (s *Service) Import(ctx context.Context, a Actor, r io.Reader, opt ImportOp
 			rep.Updated++
 		}
 		if item != nil {
+			item.Rows = cp.Rows
 			batch.Items = append(batch.Items, *item)
 		}
 	}
+	checking.report(f.rows) // the end of the phase, blank rows included
 	for _, c := range pl.newCats {
 		rep.NewCategories = append(rep.NewCategories, c.Name)
 	}
@@ -293,9 +349,16 @@ func (s *Service) Import(ctx context.Context, a Actor, r io.Reader, opt ImportOp
 		return rep, nil
 	}
 	if opt.Progress != nil {
-		total := len(batch.Items)
-		opt.Progress(0, total)
-		batch.Progress = func(done int) { opt.Progress(done, total) }
+		total := 0
+		for _, it := range batch.Items {
+			total += it.Rows
+		}
+		writing := newProgress(opt.Progress, PhaseWrite, total)
+		written := 0
+		batch.Progress = func(done int) {
+			written += batch.Items[done-1].Rows
+			writing.report(written)
+		}
 	}
 	defer s.cache.Invalidate(ctx)
 	if err := s.store.ImportProducts(ctx, batch, a); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -115,15 +116,16 @@ func TestImportPlansAndWrites(t *testing.T) {
 	if len(rep.Rows) != 3 || !strings.Contains(strings.Join(rep.Rows[1].Notes, " "), "not fetched") {
 		t.Fatalf("rows %+v", rep.Rows)
 	}
-	var progress []int
-	_, err = svc.Import(context.Background(), System, strings.NewReader(shopFile), ImportOptions{Currency: "ZAR", Progress: func(done, total int) {
-		progress = append(progress, done*10+total)
+	var progress []string
+	_, err = svc.Import(context.Background(), System, strings.NewReader(shopFile), ImportOptions{Currency: "ZAR", Progress: func(p ImportProgress) {
+		progress = append(progress, fmt.Sprintf("%s %d/%d", p.Phase, p.Done, p.Total))
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.prods) != 2 || fmtInts(progress) != "[2 12 22]" {
-		t.Fatalf("products %d, progress %v", len(m.prods), progress)
+	// Rows, not products: the tee is two rows, the mug one.
+	if got := strings.Join(progress, ", "); len(m.prods) != 2 || got != "check 0/3, check 2/3, check 3/3, write 0/3, write 2/3, write 3/3" {
+		t.Fatalf("products %d, progress %s", len(m.prods), got)
 	}
 	tee, mug := m.prods[0], m.prods[1]
 	if tee.Description != "Soft **cotton**." || tee.Brand != "Ocean" || tee.CategoryID != 1 || tee.Status != StatusActive ||
@@ -164,19 +166,6 @@ func TestImportPlansAndWrites(t *testing.T) {
 	if _, err := runImport(t, svc, strings.Replace(changed, "1300", "1400", 1), false); ocean.ErrorCode(err) != ocean.ESTALE {
 		t.Fatalf("store error %v", err)
 	}
-}
-
-func fmtInts(xs []int) string {
-	var b strings.Builder
-	b.WriteString("[")
-	for i, x := range xs {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		b.WriteString(itoa(x))
-	}
-	b.WriteString("]")
-	return b.String()
 }
 
 func TestImportRefusals(t *testing.T) {
@@ -389,4 +378,45 @@ func dedupHandles(rep *ImportReport) map[string]bool {
 		m[r.Handle] = true
 	}
 	return m
+}
+
+// A large file's progress comes in about a hundred steps a phase, rising
+// to the total; a dry run only checks.
+func TestImportProgressSteps(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Handle,Title,Type,Variant SKU,Variant Price\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "p-%d,Product %d,Tees,SKU-%d,10.00\n", i, i, i)
+	}
+	b.WriteString(",,,,\n") // a blank row counts too
+	for _, dry := range []bool{true, false} {
+		var got []ImportProgress
+		_, err := NewService(newMem(), nil).Import(context.Background(), System, strings.NewReader(b.String()),
+			ImportOptions{Currency: "ZAR", DryRun: dry, Progress: func(p ImportProgress) { got = append(got, p) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		phases := map[string][]ImportProgress{}
+		for _, p := range got {
+			phases[p.Phase] = append(phases[p.Phase], p)
+		}
+		want := map[string]int{PhaseCheck: 1001, PhaseWrite: 1000}
+		if dry {
+			delete(want, PhaseWrite)
+		}
+		if len(phases) != len(want) {
+			t.Fatalf("dry %v: phases %v", dry, got)
+		}
+		for phase, total := range want {
+			ps := phases[phase]
+			if len(ps) < 50 || len(ps) > 110 || ps[0].Done != 0 || ps[len(ps)-1].Done != total {
+				t.Fatalf("dry %v, %s: %d reports from %+v to %+v", dry, phase, len(ps), ps[0], ps[len(ps)-1])
+			}
+			for i, p := range ps {
+				if p.Total != total || (i > 0 && p.Done < ps[i-1].Done) {
+					t.Fatalf("dry %v, %s: report %d is %+v after %+v", dry, phase, i, p, ps[max(i-1, 0)])
+				}
+			}
+		}
+	}
 }

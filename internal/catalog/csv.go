@@ -91,6 +91,7 @@ type csvFile struct {
 type csvProduct struct {
 	Handle                            string
 	Row                               int // the handle's first row
+	Rows                              int // how many rows of the file are the handle's
 	Title, Body, Vendor, Type, Status string
 	OptionNames                       [3]string
 	Variants                          []csvVariant
@@ -234,6 +235,7 @@ func parseCSV(r io.Reader, currency string) (*csvFile, []ImportError) {
 				}
 			}
 		}
+		p.Rows++
 		variantRow := false
 		for _, c := range variantColumns {
 			if cell(c) != "" {
