@@ -47,6 +47,7 @@ type totalsView struct {
 	DiscountCode  string
 	ShippingKnown bool   // a method is chosen; before that "Calculated at checkout"
 	ShippingName  string // the chosen method
+	TaxNotice     string // with tax included but none priced yet: the shop's notice
 }
 
 // cartData is the cart page.
@@ -151,6 +152,7 @@ func (w *Web) renderCart(rw http.ResponseWriter, r *http.Request, v *cart.View, 
 		}
 	}
 	d.layout = w.shopLayout(rw, r, "Your cart", cartUnits(v))
+	d.Totals.TaxNotice = d.Notices.Tax
 	if status == http.StatusOK && d.Form.Message == "" && d.Code.Message == "" {
 		d.Done = cartDone[r.URL.Query().Get("done")]
 	}

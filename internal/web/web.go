@@ -394,6 +394,8 @@ type layout struct {
 	CartCount int
 	// Worker is whether the page offers the service worker (offline.go).
 	Worker bool
+	// Notices are the footer's promises, from the settings (notices.go).
+	Notices shopNotices
 }
 
 func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
@@ -403,7 +405,7 @@ func (w *Web) layout(r *http.Request, title string, tree *catalog.Tree) layout {
 // layoutCount is layout with the cart's unit count already known (a cart
 // page has just loaded the cart); -1 looks it up.
 func (w *Web) layoutCount(r *http.Request, title string, tree *catalog.Tree, count int) layout {
-	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life.", Worker: w.workerOn(r)}
+	l := layout{Ctx: r.Context(), Title: title, Desc: "Ocean: calm, well-made things for everyday life.", Worker: w.workerOn(r), Notices: w.notices(r.Context())}
 	if tree != nil {
 		l.Nav = tree.Roots
 	}
