@@ -113,6 +113,12 @@ async function measure(path, cookie, full) {
     for (const s of [artifacts.settings, runnerOptions.resolvedConfig.settings]) s.throttling = { ...s.throttling, cpuSlowdownMultiplier: multiplier };
     const { lhr } = await Runner.audit(artifacts, runnerOptions);
     if (lhr.runtimeError) return { error: `${lhr.runtimeError.code}: ${lhr.runtimeError.message}` };
+    // A metric Lighthouse could not compute from this trace (an audit
+    // error such as NO_LCP) leaves the run without figures as well.
+    const broken = METRICS.find((id) => typeof lhr.audits[id]?.numericValue !== "number");
+    if (broken || typeof lhr.categories.performance?.score !== "number") {
+      return { error: `${broken || "performance"}: ${(broken && lhr.audits[broken]?.errorMessage) || "no score"}` };
+    }
     return { lhr, bi, before, after, steady: Math.min(before, after) / Math.max(before, after) >= STEADY, multiplier };
   } finally {
     await page.close();
@@ -148,7 +154,9 @@ try {
     const runs = [], inconclusive = [];
     let first = null;
     for (let attempt = 1; attempt <= maxAttempts && spare > 0 && runs.length < runsWanted && !(runs.length >= needed && settled(runs)); attempt++) {
-      const { lhr, bi, before, after, steady, multiplier, error } = await measure(path, cookie, !first);
+      // A load Lighthouse gave up on (a protocol timeout on a starved host)
+      // is a run without figures, not the end of the report.
+      const { lhr, bi, before, after, steady, multiplier, error } = await measure(path, cookie, !first).catch((e) => ({ error: String(e.message || e).split("\n")[0] }));
       if (error) {
         // Lighthouse could not record this load (NO_NAVSTART, NO_FCP… on a
         // starved host): no figures, so no verdict from it.
