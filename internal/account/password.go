@@ -56,6 +56,7 @@ package account
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
@@ -66,6 +67,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -193,7 +196,26 @@ func VerifyPassword(encoded, pw string) (ok bool, needsRehash bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	got := derive(pw, salt, p)
+	return check(derive(pw, salt, p), want, p)
+}
+
+// verifyAdmitted is VerifyPassword for a sign-in: it waits for a hash
+// slot only within admitHash's bounds, and returns ErrBusy beyond them.
+func verifyAdmitted(ctx context.Context, encoded, pw string) (ok bool, needsRehash bool, err error) {
+	p, salt, want, err := decodeHash(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	release, err := admitHash(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	got := idKey(pw, salt, p)
+	release()
+	return check(got, want, p)
+}
+
+func check(got, want []byte, p hashParams) (ok bool, needsRehash bool, err error) {
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return false, false, nil
 	}
@@ -205,10 +227,63 @@ var hashSlots = sync.OnceValue(func() chan struct{} {
 	return make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 })
 
+// Sign-ins beyond the hash slots wait in a short queue: at most
+// hashQueuePerSlot callers a slot, each at most hashQueueWait. Beyond
+// that a sign-in is refused at once with ErrBusy (503 with Retry-After)
+// instead of piling up until every request times out: a crowd signing in
+// costs a few sign-ins a retry, not the shop for everyone browsing
+// (docs/performance.md).
+const (
+	hashQueuePerSlot = 4
+	hashQueueWait    = 2 * time.Second
+	busyRetryAfter   = time.Second
+)
+
+var hashWaiting atomic.Int64
+
+// ErrBusy is the code-EUNAVAILABLE error of a sign-in refused because too
+// many are being checked at once; RetryAfter reports how long to wait.
+var ErrBusy error = &ocean.Error{Code: ocean.EUNAVAILABLE,
+	Message: "Too many people are signing in right now. Please try again in a second.",
+	Err:     &Throttled{RetryAfter: busyRetryAfter}}
+
+// admitHash takes a hash slot for a sign-in: at once if one is free, else
+// after a bounded wait in a bounded queue; ErrBusy when neither bound
+// holds, the context's error when it ends first. release gives the slot
+// back.
+func admitHash(ctx context.Context) (release func(), err error) {
+	slots := hashSlots()
+	release = func() { <-slots }
+	select {
+	case slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	if hashWaiting.Add(1) > int64(hashQueuePerSlot*cap(slots)) {
+		hashWaiting.Add(-1)
+		return nil, ErrBusy
+	}
+	defer hashWaiting.Add(-1)
+	t := time.NewTimer(hashQueueWait)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func derive(pw string, salt []byte, p hashParams) []byte {
 	slots := hashSlots()
 	slots <- struct{}{}
 	defer func() { <-slots }()
+	return idKey(pw, salt, p)
+}
+
+func idKey(pw string, salt []byte, p hashParams) []byte {
 	return argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(p.keyLen)) //nolint:gosec // keyLen is 32, or a stored hash's length that parseHash bounds to maxKeyLen
 }
 

@@ -2,6 +2,7 @@ package account
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -426,4 +427,66 @@ func ExampleCheckPassword() {
 	// "short": Password is too short: use at least 8 characters.
 	// "iloveyou": This is one of the most common passwords and easy to guess: choose another one.
 	// "correct horse battery staple": accepted
+}
+
+// A sign-in that finds every hash slot taken and the queue full is refused
+// at once (503 with Retry-After), not left to time out; one with room in
+// the queue waits for a slot; one whose request ends while waiting stops.
+func TestSignInHashAdmission(t *testing.T) {
+	slots := hashSlots()
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	freed := 0
+	defer func() {
+		for ; freed < cap(slots); freed++ {
+			<-slots
+		}
+	}()
+	// Hashed without a slot (the test holds them all), cheaply.
+	salt := make([]byte, cheapParams.saltLen)
+	hash := encodeHash(cheapParams, salt, idKey("correct horse battery", salt, cheapParams))
+
+	hashWaiting.Add(int64(hashQueuePerSlot * cap(slots)))
+	_, _, err := verifyAdmitted(context.Background(), hash, "correct horse battery")
+	hashWaiting.Add(-int64(hashQueuePerSlot * cap(slots)))
+	if !errors.Is(err, ErrBusy) || ocean.ErrorCode(err) != ocean.EUNAVAILABLE || RetryAfter(err) != time.Second {
+		t.Fatalf("full queue: err %v (code %q, retry after %v), want ErrBusy", err, ocean.ErrorCode(err), RetryAfter(err))
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, _, err := verifyAdmitted(ctx, hash, "correct horse battery"); done <- err }()
+	waitFor(t, func() bool { return hashWaiting.Load() == 1 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("request gone while queued: %v", err)
+	}
+
+	type result struct {
+		ok  bool
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		ok, _, err := verifyAdmitted(context.Background(), hash, "correct horse battery")
+		res <- result{ok, err}
+	}()
+	waitFor(t, func() bool { return hashWaiting.Load() == 1 })
+	<-slots // a sign-in ahead finishes
+	freed++
+	if r := <-res; r.err != nil || !r.ok {
+		t.Fatalf("queued sign-in: ok %v, err %v", r.ok, r.err)
+	}
+	if n := hashWaiting.Load(); n != 0 {
+		t.Fatalf("%d still counted as waiting", n)
+	}
+}
+
+// waitFor yields until cond holds (another goroutine gets there).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		runtime.Gosched()
+	}
 }

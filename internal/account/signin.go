@@ -171,7 +171,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*
 	if u != nil && u.ErasedAt == nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	ok, rehash, err := VerifyPassword(hash, password)
+	ok, rehash, err := verifyAdmitted(ctx, hash, password)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/oceanshop/ocean/internal/account"
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -102,6 +103,16 @@ func (w *Web) formError(rw http.ResponseWriter, r *http.Request, err error, st *
 		throttledHeader(rw, err)
 		st.Message = ocean.ErrorMessage(err)
 		return http.StatusTooManyRequests, true
+	case ocean.EUNAVAILABLE:
+		if account.RetryAfter(err) > 0 {
+			// Busy for a moment (too many sign-ins at once): the form
+			// again, saying when to try.
+			throttledHeader(rw, err)
+			st.Message = ocean.ErrorMessage(err)
+			return http.StatusServiceUnavailable, true
+		}
+		w.fail(rw, r, err)
+		return 0, false
 	case ocean.EINVALID, ocean.ECONFLICT, ocean.EUNAUTHORIZED, ocean.EUNPROCESSABLE:
 	default:
 		w.fail(rw, r, err)
