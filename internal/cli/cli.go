@@ -40,6 +40,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 0
 		}
 	}
+	var sf seedFlags
+	if cmd == "seed" {
+		var err error
+		if sf, args, err = parseSeedFlags(args); err != nil {
+			fmt.Fprintln(stderr, "ocean:", err)
+			return 2
+		}
+	}
 	cfg, rest, err := config.Load(args, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "ocean:", err)
@@ -52,7 +60,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		err = migrateCmd(ctx, cfg, rest, stdout)
 	case "seed":
-		err = seedCmd(ctx, cfg, stdout)
+		err = seedCmd(ctx, cfg, sf, stdout)
 	case "users":
 		err = usersCmd(ctx, cfg, rest, os.Stdin, stdout, log)
 	case "keys":
