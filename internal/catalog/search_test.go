@@ -403,3 +403,30 @@ func TestProductValidation(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// List is a search's page without its facets: a page that shows no
+// filters (the home page) never pays for counting them, and its page is
+// the one Search shows and caches.
+func TestListSkipsFacets(t *testing.T) {
+	f := newShop(t, nil)
+	fs := &failingStore{Store: f.st.Store, facets: true}
+	s := catalog.NewService(fs, nil)
+	q := parse(t, "category", "clothing", "sort", "newest")
+	page, err := s.List(ctx, q)
+	if err != nil {
+		t.Fatalf("List with the facets query failing: %v", err)
+	}
+	if len(page.Items) != 3 || page.Facets.Total != 0 || page.Facets.Categories != nil {
+		t.Fatalf("List: %d items, facets %+v", len(page.Items), page.Facets)
+	}
+	if _, err := s.Search(ctx, q); !errors.Is(err, errDown) {
+		t.Fatalf("Search still needs its facets: %v", err)
+	}
+	full, err := f.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(full.Items, page.Items, func(a, b catalog.Card) bool { return a.ID == b.ID }) || full.Facets.Total != 3 {
+		t.Errorf("Search lists %d items with %d counted, List %d", len(full.Items), full.Facets.Total, len(page.Items))
+	}
+}

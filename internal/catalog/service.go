@@ -184,15 +184,10 @@ type Page struct {
 // Search runs a validated query. An unknown category is EINVALID for the
 // category field.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
-	pageTags := func(v any) []string { return PageTags(q, v.(*Page).Items) }
-	v, err := s.cached(ctx, KeySearch+":"+q.Key(), pageTags, func(ctx context.Context, gen uint64) (any, error) {
-		return s.search(ctx, q, gen)
-	})
+	page, err := s.List(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	page := *v.(*Page)
-	collect(ctx, pageTags(&page)...)
 	// Facets describe the whole result, not the page: the same for every
 	// page of one search, so cached without the cursor, and apart from the
 	// page, so that a change that moves them (a price, a product selling
@@ -214,6 +209,23 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	}
 	collect(ctx, FacetTags()...)
 	page.Facets = facets.(Facets)
+	return page, nil
+}
+
+// List is Search without the facets (Page.Facets is empty), for pages
+// that show products but no filters, like the home page's rows: counting
+// facets reads every matching product's variants, which on a large
+// catalog costs far more than the page itself (docs/query-budget.md).
+func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
+	pageTags := func(v any) []string { return PageTags(q, v.(*Page).Items) }
+	v, err := s.cached(ctx, KeySearch+":"+q.Key(), pageTags, func(ctx context.Context, gen uint64) (any, error) {
+		return s.search(ctx, q, gen)
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := *v.(*Page)
+	collect(ctx, pageTags(&page)...)
 	return &page, nil
 }
 

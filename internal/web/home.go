@@ -26,7 +26,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	newIn, err := w.svc.Search(ctx, catalog.Query{Sort: catalog.SortNewest, Limit: newInCount})
+	newIn, err := w.svc.List(ctx, catalog.Query{Sort: catalog.SortNewest, Limit: newInCount})
 	if err != nil {
 		w.fail(rw, r, err)
 		return
@@ -44,7 +44,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 		if i == 3 {
 			break
 		}
-		p, err := w.svc.Search(ctx, catalog.Query{Category: c.Slug, Sort: catalog.SortNewest, Limit: newInCount + spotlightSize})
+		p, err := w.svc.List(ctx, catalog.Query{Category: c.Slug, Sort: catalog.SortNewest, Limit: newInCount + spotlightSize})
 		if err != nil {
 			w.fail(rw, r, err)
 			return
