@@ -21,7 +21,8 @@
 //     `ocean inventory verify` holds.
 //   - customers shopperC@scale.example, all with the password Password
 //     (they are test accounts: never seed a shop people use).
-//   - orders: statuses mostly delivered, some paid, fulfilled and
+//   - orders: all paid (each with its order number and its succeeded
+//     payment attempt), mostly delivered since, some paid, fulfilled or
 //     cancelled, spread over the past year; lines copy the variant's name,
 //     SKU and price as a checkout does. No shipping address is stored (as
 //     for an erased customer), no order events, no carts.
@@ -334,6 +335,12 @@ func (g *gen) orders(ctx context.Context, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	// Every generated order was paid (the cancelled ones afterwards), so
+	// each takes the next order number, in id order, as paying does.
+	var nbase int64
+	if err := g.db.Write.QueryRowContext(ctx, `SELECT last FROM order_numbers WHERE id = 1`).Scan(&nbase); err != nil {
+		return fmt.Errorf("seed: order numbers: %w", err)
+	}
 	vbase, err := g.maxID(ctx, "variants")
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
@@ -362,18 +369,20 @@ FROM js CROSS JOIN base`
 lines(j, k, vid, qty) AS (SELECT j, k, ? + (j * 2654435761 + k * 40503) % ?, 1 + (j + k) % 2 FROM js CROSS JOIN ks WHERE k < 1 + j % 3) `
 	when := g.ago("(? - j) * 31536000 / ?")
 	status := `CASE WHEN j % 20 = 0 THEN 'cancelled' WHEN j % 20 = 1 THEN 'paid' WHEN j % 20 = 2 THEN 'fulfilled' ELSE 'delivered' END`
-	paid := `CASE WHEN j % 20 = 0 THEN NULL ELSE ` + g.ago("(? - j) * 31536000 / ? - 60") + ` END`
+	paid := g.ago("(? - j) * 31536000 / ? - 60")
 	orders := g.series() + `, ` + line + `, totals(tj, subtotal) AS (SELECT l.j, SUM(v.price * l.qty) FROM lines l JOIN variants v ON v.id = l.vid GROUP BY l.j)
 INSERT INTO orders (id, public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency, subtotal, discount, shipping, tax, total, tax_included, tax_name,
- customer_key, shipping_method, shipping_name, shipping_address, country, reserved_until, gateway, payment_ref, payment_id, payment_status, card, created_at, updated_at, paid_at)
+ customer_key, shipping_method, shipping_name, shipping_address, country, reserved_until, gateway, payment_ref, payment_id, payment_status, card, created_at, updated_at, paid_at, number)
 SELECT ? + j, ` + g.randomID("j") + `, 'scale-' || (? + j), '', 'scale-cart-' || (? + j), ? + 1 + j % ?, 'shopper' || (? + 1 + j % ?) || '@scale.example', ` + status + `, 'ZAR',
  t.subtotal, 0, 6000, t.subtotal * 15 / 115, t.subtotal + 6000, ?, 'VAT', 'user:' || (? + 1 + j % ?), 'standard', 'Standard', '', 'ZA', ` + when + `, 'sandbox',
- 'scale-ref-' || (? + j), 'scale-pay-' || (? + j), CASE WHEN j % 20 = 0 THEN 'voided' ELSE 'captured' END, 'visa 4242', ` + when + `, ` + when + `, ` + paid + `
+ 'scale-ref-' || (? + j), 'scale-pay-' || (? + j), CASE WHEN j % 20 = 0 THEN 'voided' ELSE 'captured' END, 'visa 4242', ` + when + `, ` + when + `, ` + paid + `, ? + j
 FROM js CROSS JOIN base JOIN totals t ON t.tj = js.j`
 	items := g.series() + `, ` + line + `
 INSERT INTO order_items (order_id, variant_id, product_name, product_slug, sku, options, unit_price, quantity, line_total)
 SELECT ? + l.j, v.id, p.name, p.slug, v.sku, v.options, v.price, l.qty, v.price * l.qty
 FROM lines l JOIN variants v ON v.id = l.vid JOIN products p ON p.id = v.product_id CROSS JOIN base`
+	attempts := `INSERT INTO payment_attempts (order_id, cart_id, gateway, reference, amount, currency, outcome, created_at)
+SELECT id, cart_id, gateway, payment_ref, total, currency, 'succeeded', paid_at FROM orders WHERE id > ? AND id <= ?`
 	day := g.dayOf("o.paid_at")
 	sales := `INSERT INTO kpi_sales_daily (day, currency, orders, gross, refunded)
 SELECT ` + day + `, o.currency, COUNT(*), SUM(o.total), 0 FROM orders o WHERE o.id > ? AND o.id <= ? AND o.paid_at IS NOT NULL AND o.status <> 'cancelled'
@@ -399,8 +408,11 @@ ON CONFLICT (day) DO UPDATE SET checkouts = kpi_daily.checkouts + excluded.check
 		err := g.tx(ctx, func(tx *sql.Tx) error {
 			if err := g.exec(ctx, tx, orders, lo, hi, g.base(), vfirst, nv,
 				obase, obase, obase, ubase, customers, ubase, customers, taxIncluded, ubase, customers,
-				n, n, obase, obase, n, n, n, n, n, n); err != nil {
+				n, n, obase, obase, n, n, n, n, n, n, nbase); err != nil {
 				return fmt.Errorf("orders: %w", err)
+			}
+			if err := g.exec(ctx, tx, attempts, obase+lo-1, obase+hi); err != nil {
+				return fmt.Errorf("payment attempts: %w", err)
 			}
 			if err := g.exec(ctx, tx, items, lo, hi, g.base(), vfirst, nv, obase); err != nil {
 				return fmt.Errorf("order lines: %w", err)
@@ -419,6 +431,9 @@ ON CONFLICT (day) DO UPDATE SET checkouts = kpi_daily.checkouts + excluded.check
 		if hi == n || (hi/int64(g.o.Batch))%10 == 0 {
 			g.say("seed: %d of %d orders (%s)", hi, n, time.Since(start).Round(time.Second))
 		}
+	}
+	if _, err := g.db.Write.ExecContext(ctx, sqldb.Rebind(g.db.Dialect, `UPDATE order_numbers SET last = ? WHERE id = 1`), nbase+n); err != nil {
+		return fmt.Errorf("seed: order numbers: %w", err)
 	}
 	return g.db.Write.QueryRowContext(ctx, sqldb.Rebind(g.db.Dialect, `SELECT COUNT(*) FROM order_items WHERE order_id > ?`), obase).Scan(&r.Lines)
 }
