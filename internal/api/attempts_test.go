@@ -41,6 +41,11 @@ func TestDeclinedThenPaidIsOneOrder(t *testing.T) {
 			t.Errorf("attempt %d = %v, want %s %s", i, a, want.outcome, want.code)
 		}
 	}
+	// Staff may ask by the number people quote.
+	if r := s.want(s.do("GET", "/api/v1/admin/orders/OC100002", "", adm...), 200, ""); r.str("id") != paid.str("id") {
+		t.Fatalf("by number: %s", r.raw)
+	}
+	s.want(s.do("GET", "/api/v1/admin/orders/OC100003", "", adm...), 404, "")
 	// The shopper's view of the order has no attempts (staff only).
 	if r := s.want(s.do("GET", "/api/v1/orders/"+paid.str("id"), ""), 200, ""); r.body["payment_attempts"] != nil {
 		t.Errorf("the shopper sees the attempts: %s", r.raw)

@@ -61,6 +61,17 @@ func TestDeclinesThenPaidIsOneNumberedOrder(t *testing.T) {
 	if as[2].OrderID != o.ID || as[0].OrderID == o.ID || as[0].Message == "" {
 		t.Errorf("attempts point at %d, %d (order %d); message %q", as[0].OrderID, as[2].OrderID, o.ID, as[0].Message)
 	}
+	// Staff find an order by the number people quote.
+	for _, ref := range []string{"OC100002", "oc100002", "100002"} {
+		if got, err := e.svc.OrderByID(e.ctx, ref); err != nil || got.ID != o.ID || got.Address.City != "Cape Town" {
+			t.Errorf("OrderByID(%s) = %v, %v", ref, got, err)
+		}
+	}
+	for _, ref := range []string{"OC100003", "OC0", "OC-1", ""} {
+		if _, err := e.svc.OrderByID(e.ctx, ref); ocean.ErrorCode(err) != ocean.ENOTFOUND {
+			t.Errorf("OrderByID(%q): %v", ref, err)
+		}
+	}
 	// The first order's checkout had one attempt only.
 	if got := outcomes(e.attempts(first)); got != "succeeded/" {
 		t.Errorf("first order's attempts = %s", got)

@@ -34,12 +34,19 @@ func (s *Service) OrderFor(ctx context.Context, publicID string, userID int64) (
 	return s.open(o), nil
 }
 
-// OrderByID returns any order (staff).
+// OrderByID returns any order (staff) by its public id, or by the number
+// people quote (OC100042, oc100042 or 100042), so an address or a search
+// with the number from a customer's mail finds the order.
 func (s *Service) OrderByID(ctx context.Context, publicID string) (*order.Order, error) {
-	if len(publicID) != 32 {
+	var o *order.Order
+	var err error
+	if len(publicID) == 32 {
+		o, err = s.c.Store.OrderByPublicID(ctx, publicID)
+	} else if n, ok := order.ParseNumber(publicID); ok {
+		o, err = s.c.Store.OrderByNumber(ctx, n)
+	} else {
 		return nil, errNoOrder
 	}
-	o, err := s.c.Store.OrderByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}

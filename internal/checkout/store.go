@@ -69,6 +69,9 @@ type Store interface {
 
 	Order(ctx context.Context, id int64) (*order.Order, error)
 	OrderByPublicID(ctx context.Context, publicID string) (*order.Order, error)
+	// OrderByNumber finds the order with this number (its digits:
+	// 100042 for OC100042); a checkout never paid has none.
+	OrderByNumber(ctx context.Context, n int64) (*order.Order, error)
 	// OrderByKey finds the order a cart's checkout with this idempotency
 	// key made: keys are scoped to their cart.
 	OrderByKey(ctx context.Context, cartID, key string) (*order.Order, error)

@@ -175,7 +175,7 @@ func (s *Server) listOrders(ctx context.Context, _ *caller, in listOrdersIn) (or
 }
 
 type orderIn struct {
-	OrderID string `json:"order_id" jsonschema:"the order's id (from list_orders)"`
+	OrderID string `json:"order_id" jsonschema:"the order's id (from list_orders), or its number as people quote it (OC100042)"`
 }
 
 type eventOut struct {

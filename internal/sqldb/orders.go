@@ -538,6 +538,9 @@ func (s *CommerceStore) Order(ctx context.Context, id int64) (*order.Order, erro
 func (s *CommerceStore) OrderByPublicID(ctx context.Context, pid string) (*order.Order, error) {
 	return s.orderWhere(ctx, "public_id = ?", pid)
 }
+func (s *CommerceStore) OrderByNumber(ctx context.Context, n int64) (*order.Order, error) {
+	return s.orderWhere(ctx, "number = ?", n)
+}
 func (s *CommerceStore) OrderByKey(ctx context.Context, cartID, key string) (*order.Order, error) {
 	return s.orderWhere(ctx, "cart_id = ? AND idempotency_key = ?", cartID, key)
 }

@@ -966,6 +966,14 @@ func testNumbers(t *testing.T, f *shop) {
 	if n1 != 100001 || f.get(t, first.ID).Number() != "OC100001" {
 		t.Fatalf("first number of a new shop = %d", n1)
 	}
+	if by, err := f.s.OrderByNumber(ctx, n1); err != nil || by.ID != first.ID || len(by.Items) != 1 {
+		t.Fatalf("by number: %+v, %v", by, err)
+	}
+	for _, n := range []int64{0, n1 + 1} {
+		if _, err := f.s.OrderByNumber(ctx, n); ocean.ErrorCode(err) != ocean.ENOTFOUND {
+			t.Fatalf("by number %d: %v", n, err)
+		}
+	}
 	pending := f.placed(t, nil)
 	if got := f.get(t, pending.ID); got.Num != 0 || got.Number() != "" {
 		t.Fatalf("an unpaid checkout has number %d", got.Num)
