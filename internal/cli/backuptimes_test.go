@@ -134,6 +134,14 @@ func manyOrders(t *testing.T, s *buyShop, n int) {
 			switch {
 			case c == "id":
 				sel = append(sel, fmt.Sprintf("id + %d", shift))
+			case table == "orders" && c == "number":
+				// Order numbers are unique too: the copies take the
+				// numbers after the highest, as paying them would.
+				var top int64
+				if err := db.Read.QueryRowContext(ctx, `SELECT COALESCE(max(number), 100000) FROM orders`).Scan(&top); err != nil {
+					t.Fatal(err)
+				}
+				sel = append(sel, fmt.Sprintf("number + %d", top-100000))
 			case c == "order_id":
 				sel = append(sel, fmt.Sprintf("order_id + %d", orderShift))
 			case table == "orders" && unique[c]:
@@ -155,6 +163,9 @@ func manyOrders(t *testing.T, s *buyShop, n int) {
 		copyRows("stock_ledger", fmt.Sprintf("order_id IS NOT NULL AND order_id <= %d", shift), shift, round)
 	}
 	if _, err := db.Write.ExecContext(ctx, `UPDATE variants SET stock = (SELECT COALESCE(sum(delta), 0) FROM stock_ledger l WHERE l.variant_id = variants.id)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Write.ExecContext(ctx, `UPDATE order_numbers SET last = (SELECT COALESCE(max(number), 100000) FROM orders)`); err != nil {
 		t.Fatal(err)
 	}
 	if db.Dialect == sqldb.Postgres {
