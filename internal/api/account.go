@@ -294,6 +294,16 @@ func (a *API) addAddress(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, err)
 		return
 	}
+	// The address book offers the countries checkout accepts: a
+	// well-formed code the shop does not ship to is refused (422) as the
+	// storefront's address book and checkout refuse it. A malformed one is
+	// the account service's 400.
+	if c := strings.ToUpper(strings.TrimSpace(in.Country)); a.Checkout != nil && ocean.IsCountry(c) {
+		if err := a.Checkout.ShipsTo(r.Context(), c, "country"); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
 	got, err := a.Accounts.AddAddress(r.Context(), u.ID, account.Address{Address: in.Address, IsDefault: in.IsDefault}, meta(r, u))
 	if err != nil {
 		fail(w, r, err)

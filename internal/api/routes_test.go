@@ -25,7 +25,7 @@ func TestEveryRoute(t *testing.T) {
 			"discounts and products": testDiscountAndProductRoutes, "images": testMediaRoutes, "catalog admin": testCatalogAdminRoutes,
 			"catalog csv": testCatalogBulkRoutes,
 			"settings":    testSettingsRoutes, "tax and shipping": testTaxAndShippingRoutes, "shipping zones": testShippingZoneRoutes,
-			"zone tax rates": testZoneTaxRoutes,
+			"zone tax rates": testZoneTaxRoutes, "one country list": testOneCountryList,
 		} {
 			t.Run(name, func(t *testing.T) { t.Parallel(); f(t) })
 		}

@@ -99,3 +99,34 @@ func testZoneTaxRoutes(t *testing.T) {
 		}
 	}
 }
+
+// testOneCountryList: the address book, the shipping methods and checkout
+// accept exactly the settings' countries, and follow the settings when
+// they change.
+func testOneCountryList(t *testing.T) {
+	s := newShop(t)
+	adm := bearer(s.admin)
+	ann := bearer(s.customer("ann@example.com"))
+	addr := func(country string) res {
+		return s.do("POST", "/api/v1/me/addresses", `{"name":"Ann","line1":"1 Rua","city":"Recife","country":"`+country+`"}`, ann...)
+	}
+	r := s.want(addr("BR"), 422, "does not ship to BR")
+	if !strings.Contains(r.raw, `"field":"country"`) {
+		t.Errorf("no field error: %s", r.raw)
+	}
+	s.want(addr("XX"), 400, "")
+	s.want(s.do("GET", "/api/v1/shipping-methods?country=BR", ""), 422, "does not ship to BR")
+	body := strings.Replace(checkoutBody("tok_visa"), `"country":"ZA"`, `"country":"BR"`, 1)
+	s.want(s.do("POST", "/api/v1/carts/"+s.cart(1)+"/checkout", body, "Idempotency-Key", newKey()), 422, "does not ship to BR")
+	s.want(addr("na"), 201, "")
+
+	// The owner adds Brazil: every door takes it at once.
+	r = s.want(s.do("GET", "/api/v1/admin/settings", "", adm...), 200, "")
+	var countries []string
+	for _, c := range r.body["countries"].([]any) {
+		countries = append(countries, `"`+c.(string)+`"`)
+	}
+	s.want(s.do("PATCH", "/api/v1/admin/settings", `{"countries":[`+strings.Join(countries, ",")+`,"BR"]}`, adm...), 200, "")
+	s.want(addr("BR"), 201, "")
+	s.want(s.do("GET", "/api/v1/shipping-methods?country=BR", ""), 200, "")
+}

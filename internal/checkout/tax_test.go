@@ -108,6 +108,13 @@ func TestZoneTaxRatesAtCheckout(t *testing.T) {
 	if r, err := e.svc.TaxRate(e.ctx, "DE"); err != nil || r != nil {
 		t.Fatalf("DE: %+v, %v", r, err)
 	}
+	// The address books ask the same question checkout does.
+	if err := e.svc.ShipsTo(e.ctx, " br ", "country"); ocean.ErrorCode(err) != ocean.EUNPROCESSABLE {
+		t.Fatalf("BR: %v", err)
+	}
+	if err := e.svc.ShipsTo(e.ctx, "na", "country"); err != nil {
+		t.Fatalf("NA: %v", err)
+	}
 	zs, err := e.svc.ZoneTaxRates(e.ctx)
 	if err != nil || len(zs) != 1 || zs[0].ZoneID != z.ID {
 		t.Fatalf("zone rates %+v, %v", zs, err)

@@ -152,3 +152,10 @@ func (s *Service) QuoteMethods(ctx context.Context, country string, discounted, 
 	}
 	return out, nil
 }
+
+// ShipsTo refuses (EUNPROCESSABLE, naming field) a country the shop's
+// settings do not list: the one check the address books, the shipping
+// methods and checkout share, so every door refuses the same countries.
+func (s *Service) ShipsTo(ctx context.Context, country, field string) error {
+	return s.shipsTo(ctx, strings.ToUpper(strings.TrimSpace(country)), field)
+}
