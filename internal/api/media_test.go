@@ -133,11 +133,18 @@ func testMediaRoutes(t *testing.T) {
 		t.Fatal("the cap has no pictures")
 	}
 
+	// Out of the shop, it cannot come back while a picture lacks alt text.
+	prod := fmt.Sprintf("/api/v1/admin/products/%d", s.product)
+	s.want(s.do("POST", prod+"/archive", "", bearer(s.admin)...), 200, "")
+	if r := s.want(s.do("PATCH", prod, `{"status":"active"}`, bearer(s.admin)...), 422, "1 still need it"); !strings.Contains(r.raw, `"field":"images"`) {
+		t.Fatal(r.raw)
+	}
 	// Reorder with alt text; then the errors of PATCH.
 	r = s.want(s.do("PATCH", base, fmt.Sprintf(`{"images":[{"id":%q,"alt":"Folded"},{"id":%q,"alt":"Worn"}]}`, b.str("id"), a.str("id")), bearer(s.admin)...), 200, "")
 	if it := r.items(); it[0].(map[string]any)["id"] != b.str("id") || it[1].(map[string]any)["alt"] != "Worn" || len(r.body["missing_alt"].([]any)) != 0 {
 		t.Fatalf("after reorder: %s", r.raw)
 	}
+	s.want(s.do("PATCH", prod, `{"status":"active"}`, bearer(s.admin)...), 204, "")
 	s.want(s.do("PATCH", base, `{"images":[{"id":"x"}]}`, bearer(s.admin)...), 400, "not valid")
 	s.want(s.do("PATCH", base, `{}`, bearer(s.admin)...), 400, "not valid")
 	s.want(s.do("PATCH", base, fmt.Sprintf(`{"images":[{"id":%q}]}`, a.str("id")), bearer(s.admin)...), 409, "changed")

@@ -28,6 +28,24 @@ func (s *Service) Create(ctx context.Context, a Actor, p *Product) error {
 }
 
 // check validates p and that its category exists.
+// checkPublish refuses to make product p active while one of its
+// pictures has no alt text: a shopper who cannot see it would be told
+// nothing. wasActive: it is active already (a save of a live product).
+func (s *Service) checkPublish(ctx context.Context, p *Product, wasActive bool) error {
+	if p.ID == 0 || p.Status != StatusActive || wasActive {
+		return nil
+	}
+	n, err := s.store.PicturesWithoutAlt(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: fmt.Sprintf("Describe every picture (alt text) before the product is published: %d still need it.", n),
+			Fields: []ocean.FieldError{{Field: "images", Message: "every picture needs alt text before the product is published"}}}
+	}
+	return nil
+}
+
 func (s *Service) check(ctx context.Context, p *Product) error {
 	verr := p.Validate()
 	tree, err := s.Categories(ctx)
@@ -56,6 +74,15 @@ func (s *Service) Save(ctx context.Context, a Actor, p *Product, version int64) 
 	if err := s.check(ctx, p); err != nil {
 		return err
 	}
+	if p.Status == StatusActive && p.ID != 0 {
+		cur, err := s.store.ProductByID(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkPublish(ctx, p, cur.Status == StatusActive); err != nil {
+			return err
+		}
+	}
 	// What the save drops depends on what it changes: compared with the
 	// product as it is now, which is what the store writes over when the
 	// version still matches. Without a version (or a product to compare)
@@ -83,12 +110,16 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id, version int64, sta
 	if version != 0 && p.Version != version {
 		return nil, stale("product")
 	}
+	wasActive := p.Status == StatusActive
 	p.Status = status
 	for i := range p.Variants {
 		p.Variants[i].KeepStock = true
 	}
 	p.Normalize()
 	if err := s.check(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.checkPublish(ctx, p, wasActive); err != nil {
 		return nil, err
 	}
 	// A status change moves the product in or out of every listing.

@@ -220,6 +220,9 @@ type Store interface {
 	// BulkProducts returns up to limit products of any status after the id
 	// after, in id order, with their variants and pictures.
 	BulkProducts(ctx context.Context, after int64, limit int) ([]BulkProduct, error)
+	// PicturesWithoutAlt counts product id's pictures that have no alt
+	// text (a product is not published until it is 0).
+	PicturesWithoutAlt(ctx context.Context, id int64) (int, error)
 	// ImagesByURL finds which of urls (/media/ paths) are pictures of the
 	// shop: the result maps each one found to its picture (hash, the
 	// address of its largest rendition). Others are left out.

@@ -95,6 +95,12 @@ func hashOfKey(path string) string {
 	return key[:i]
 }
 
+func (s *CatalogStore) PicturesWithoutAlt(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.db.queryRow(ctx, `SELECT COUNT(*) FROM product_images WHERE product_id = ? AND TRIM(alt) = ''`, id).Scan(&n)
+	return n, err
+}
+
 func (s *CatalogStore) ImagesByURL(ctx context.Context, urls []string) (map[string]catalog.BulkImage, error) {
 	byHash := map[string][]string{}
 	for _, u := range urls {

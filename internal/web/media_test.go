@@ -11,8 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/oceanshop/ocean/internal/catalog"
+	"github.com/oceanshop/ocean/internal/ocean"
 )
 
 func photoJPEG(t *testing.T, w, h int) []byte {
@@ -171,4 +175,34 @@ func TestProductPictures(t *testing.T) {
 	if v := guest.get("/p/" + slug); !strings.Contains(v.body, `width="800" height="600" fetchpriority="high"`) {
 		t.Fatalf("after delete the product page leads with:\n%s", regexp.MustCompile(`(?s)<picture>.*?</picture>`).FindString(v.body))
 	}
+}
+
+// A product is not published while one of its pictures has no alt text:
+// the owner is told how many still need it, and publishing works once
+// they are described.
+func TestPublishNeedsAltText(t *testing.T) {
+	s := newOffice(t)
+	ctx := context.Background()
+	p := &catalog.Product{Name: "Quiet lamp", CategoryID: s.cat, Status: catalog.StatusDraft,
+		Variants: []catalog.Variant{{SKU: "QL-1", Price: ocean.Money{Amount: 50000, Currency: "ZAR"}, Stock: 2}}}
+	if err := s.app.Catalog.Create(ctx, catalog.System, p); err != nil {
+		t.Fatal(err)
+	}
+	owner := s.owner(t)
+	pics := fmt.Sprintf("/admin/products/%d/images", p.ID)
+	v := owner.upload(pics, owner.csrf(pics), photoJPEG(t, 400, 300))
+	id := reImageID.FindStringSubmatch(v.body)
+	if id == nil {
+		t.Fatalf("upload %d:\n%s", v.status, v.body)
+	}
+	page := fmt.Sprintf("/admin/products/%d", p.ID)
+	v = owner.submit(page, page+"/publish", url.Values{"version": {strconv.FormatInt(p.Version, 10)}})
+	wantPage(t, v, v.status, "Describe every picture (alt text) before the product is published: 1 still need it.")
+	if got, _ := s.app.Catalog.ProductByID(ctx, p.ID); got.Status != catalog.StatusDraft {
+		t.Fatalf("published without alt text: %s", got.Status)
+	}
+	owner.submit(pics, pics+"/save", url.Values{"image": {id[1]}, "alt-" + id[1]: {"A lamp with a linen shade"}, "position-" + id[1]: {"1"}})
+	v = owner.submit(page, page+"/publish", url.Values{"version": {strconv.FormatInt(p.Version, 10)}})
+	wantPage(t, v, 200, "Status: active")
+	wantPage(t, s.browser(t).get("/p/quiet-lamp"), 200, "Quiet lamp")
 }
