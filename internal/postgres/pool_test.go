@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
 )
@@ -44,5 +45,32 @@ func TestPoolSettings(t *testing.T) {
 	defer db2.Close()
 	if err := db2.Read.QueryRowContext(ctx, `SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "1500ms" {
 		t.Errorf("with the URL's statement_timeout: %q (%v), want 1500ms", timeout, err)
+	}
+}
+
+// A migration runs to the end however long it takes: the pool's statement
+// timeout guards requests, and a large shop's migration (0017 took 5.5
+// minutes on a million orders) must not be cancelled halfway by it.
+func TestMigrationOutlastsStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.OpenWith(ctx, pgtest.URL(t), postgres.Pool{MaxConns: 2, StatementTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE schema_migrations (version integer PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	slow := migrate.Migration{Version: 1, Name: "slow", Up: `SELECT pg_sleep(0.5); CREATE TABLE slow_step (id integer)`, Down: `DROP TABLE slow_step`}
+	if err := db.Apply(ctx, slow, true); err != nil {
+		t.Fatalf("a 0.5 s migration under a 100 ms statement timeout: %v, want it applied", err)
+	}
+	var n int
+	if err := db.Read.QueryRowContext(ctx, `SELECT count(*) FROM slow_step`).Scan(&n); err != nil {
+		t.Fatalf("the migration's table: %v", err)
+	}
+	// Requests on the same pool are still cut off.
+	if _, err := db.Write.ExecContext(ctx, `SELECT pg_sleep(1)`); err == nil || !strings.Contains(err.Error(), "57014") {
+		t.Errorf("a request after the migration: %v, want it cancelled by the timeout (57014)", err)
 	}
 }

@@ -383,6 +383,15 @@ func (db *DB) Apply(ctx context.Context, m migrate.Migration, up bool) error {
 		return db.applyWithoutForeignKeys(ctx, body, record, m.Version)
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
+		// A migration is an operator's deliberate step, and on a large shop
+		// one statement of it can run for minutes (0017 numbered a million
+		// orders in 5.5): the pool's statement timeout (a guard against a
+		// stuck request, 1 minute by default) must not cancel it halfway.
+		if db.Dialect == Postgres {
+			if _, err := tx.tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.tx.ExecContext(ctx, body); err != nil {
 			return err
 		}
