@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/seed"
 )
 
 // Version is set at build time with -ldflags "-X github.com/oceanshop/ocean/internal/cli.Version=…".
@@ -40,10 +41,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 0
 		}
 	}
-	var sf seedFlags
+	var sf seed.Flags
 	if cmd == "seed" {
 		var err error
-		if sf, args, err = parseSeedFlags(args); err != nil {
+		if sf, args, err = seed.ParseFlags(args); err != nil {
 			fmt.Fprintln(stderr, "ocean:", err)
 			return 2
 		}
