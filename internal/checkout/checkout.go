@@ -96,7 +96,22 @@ type Service struct {
 	// each wait on it.
 	locksDown atomic.Bool
 	stats     counters
+	// settingsGen counts this instance's writes to the shop's rules
+	// (settings, zones, methods, tax rates): a reader that keeps what it
+	// derived from them (the footer's notices) reads them again once it
+	// moves (see SettingsGeneration).
+	settingsGen atomic.Uint64
 }
+
+// SettingsGeneration moves on every write this instance makes to the
+// settings, shipping zones and methods, or tax rates (before and after
+// it: a reader that saw the old value rereads). Another instance's writes
+// do not move it: what is kept from them must also expire (a second).
+func (s *Service) SettingsGeneration() uint64 { return s.settingsGen.Load() }
+
+// rulesChanged marks a write to the shop's rules; deferred by each writer
+// so that it also moves once the write is done.
+func (s *Service) rulesChanged() { s.settingsGen.Add(1) }
 
 // New returns a checkout service.
 func New(c Config) *Service {
@@ -342,6 +357,8 @@ func (s *Service) Settings(ctx context.Context) (*pricing.Settings, error) {
 // the version the change was made from (ESTALE when it is no longer
 // current).
 func (s *Service) UpdateSettings(ctx context.Context, st pricing.Settings, a pricing.Actor) (*pricing.Settings, error) {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	st.Normalize()
 	if err := st.Validate(); err != nil {
 		return nil, err

@@ -68,6 +68,8 @@ func (s *Service) AppliedTaxRates(ctx context.Context) ([]pricing.TaxRate, error
 // zone's (r.ZoneID); r.Version is the version it was edited from (0:
 // overwrite). It returns the stored rate with its new version.
 func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) (*pricing.TaxRate, error) {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	r.Normalize()
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -86,6 +88,8 @@ func (s *Service) SetTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.A
 // a zone's; ENOTFOUND when there is none, ESTALE when r.Version is set and
 // no longer current.
 func (s *Service) DeleteTaxRate(ctx context.Context, r pricing.TaxRate, a pricing.Actor) error {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	r.Normalize()
 	if r.ZoneID == 0 && !ocean.IsCountry(r.Country) {
 		return ocean.Invalid("The tax rate is not valid.", ocean.FieldError{Field: "country", Message: "must be an ISO 3166-1 two-letter country code such as ZA"})

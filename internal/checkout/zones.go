@@ -55,6 +55,8 @@ func (s *Service) zoneShips(ctx context.Context, z *pricing.Zone) error {
 
 // CreateZone validates and adds a zone.
 func (s *Service) CreateZone(ctx context.Context, z *pricing.Zone, a pricing.Actor) error {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	z.Normalize()
 	if err := z.Validate(); err != nil {
 		return err
@@ -69,6 +71,8 @@ func (s *Service) CreateZone(ctx context.Context, z *pricing.Zone, a pricing.Act
 // UpdateZone validates and writes a zone; z.Version is the version the
 // change was made from.
 func (s *Service) UpdateZone(ctx context.Context, z pricing.Zone, a pricing.Actor) (*pricing.Zone, error) {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	z.Normalize()
 	if err := z.Validate(); err != nil {
 		return nil, err
@@ -81,6 +85,8 @@ func (s *Service) UpdateZone(ctx context.Context, z pricing.Zone, a pricing.Acto
 
 // DeleteZone removes a zone and its methods.
 func (s *Service) DeleteZone(ctx context.Context, id, version int64, a pricing.Actor) error {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	return s.c.Pricing.DeleteZone(ctx, id, version, a)
 }
 
@@ -105,6 +111,8 @@ func (s *Service) checkMethod(ctx context.Context, m *pricing.ShippingMethod) er
 
 // CreateMethod validates and adds a method to its zone.
 func (s *Service) CreateMethod(ctx context.Context, m *pricing.ShippingMethod, a pricing.Actor) error {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	if err := s.checkMethod(ctx, m); err != nil {
 		return err
 	}
@@ -114,6 +122,8 @@ func (s *Service) CreateMethod(ctx context.Context, m *pricing.ShippingMethod, a
 // UpdateMethod validates and writes a method; m.Version is the version the
 // change was made from.
 func (s *Service) UpdateMethod(ctx context.Context, m pricing.ShippingMethod, a pricing.Actor) (*pricing.ShippingMethod, error) {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	if err := s.checkMethod(ctx, &m); err != nil {
 		return nil, err
 	}
@@ -122,6 +132,8 @@ func (s *Service) UpdateMethod(ctx context.Context, m pricing.ShippingMethod, a 
 
 // DeleteMethod removes a method.
 func (s *Service) DeleteMethod(ctx context.Context, id, version int64, a pricing.Actor) error {
+	s.rulesChanged()
+	defer s.rulesChanged()
 	return s.c.Pricing.DeleteShippingMethod(ctx, id, version, a)
 }
 

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/ocean"
 )
@@ -17,18 +19,54 @@ type shopNotices struct {
 	Tax      string // "Prices include VAT.", "" without a checkout
 }
 
-// notices reads them for a page. They are read on every page, not cached:
-// three indexed reads of small tables, so a change to the settings, a zone,
-// a method or a tax rate shows on the next page of every instance, and the
-// page's ETag (a hash of the body) changes with it.
+// noticeTTL is how long the notices derived from the rules are kept: a
+// change made on another instance of a fleet shows within it.
+const noticeTTL = time.Second
+
+// noticeCache keeps the notices of the last read: three reads of small
+// tables on every page were a third of the home page's queries. A write
+// on this instance (checkout's SettingsGeneration moves) shows on the next
+// page; one on another instance within noticeTTL.
+type noticeCache struct {
+	mu  sync.Mutex
+	n   shopNotices
+	gen uint64
+	at  time.Time
+}
+
+// notices returns the notices for a page, read again after this
+// instance changed the rules or noticeTTL passed.
 func (w *Web) notices(ctx context.Context) shopNotices {
-	var n shopNotices
 	if w.checkout == nil {
+		return shopNotices{}
+	}
+	c := &w.noticeCache
+	gen := w.checkout.SettingsGeneration()
+	c.mu.Lock()
+	n, fresh := c.n, !c.at.IsZero() && c.gen == gen && time.Since(c.at) < noticeTTL
+	c.mu.Unlock()
+	if fresh {
 		return n
 	}
+	n, ok := w.readNotices(ctx)
+	if ok {
+		c.mu.Lock()
+		c.n, c.gen, c.at = n, gen, time.Now()
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// readNotices derives the notices from the settings, the home country's
+// shipping methods and its tax rate; ok is false when the settings could
+// not be read (nothing is kept then).
+func (w *Web) readNotices(ctx context.Context) (n shopNotices, ok bool) {
 	st, err := w.checkout.Settings(ctx)
-	if err != nil || len(st.Countries) == 0 {
-		return n
+	if err != nil {
+		return n, false
+	}
+	if len(st.Countries) == 0 {
+		return n, true
 	}
 	home := st.Countries[0]
 	if ms, err := w.checkout.ShippingMethods(ctx, home); err == nil {
@@ -52,7 +90,7 @@ func (w *Web) notices(ctx context.Context) shopNotices {
 	} else {
 		n.Tax = "Prices exclude " + name + ", which is added at checkout."
 	}
-	return n
+	return n, true
 }
 
 // roundMoney formats an amount without its minor digits when they are

@@ -70,6 +70,7 @@ type Web struct {
 	cards   cardCache
 	// productPages keeps rendered product pages (pagecache.go).
 	productPages *pageCache
+	noticeCache  noticeCache // the footer's notices, reread after a rules change or a second
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
