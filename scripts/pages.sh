@@ -32,6 +32,15 @@ if [ -z "$bin" ]; then
 	go build -o "$bin" ./cmd/ocean
 fi
 admin=owner@example.com password="owner passphrase for page checks"
+# Every page check and journey comes from one loopback address, where a
+# real shop sees shoppers and an owner from many: the API's per-address
+# quotas for the API (100 a minute) and sign-in (10 a minute) are raised so
+# that the back-office journeys' admin API reads and the journeys' dozen
+# sign-ins are not refused halfway (CI saw both: a 429, and a sign-in that
+# stayed on its page). Checkout and password resets keep their limits; the
+# limits themselves are tested in internal/ratelimit, internal/api and
+# internal/web.
+OCEAN_RATE_LIMIT_API=1000/min OCEAN_RATE_LIMIT_SIGNIN=100/min \
 OCEAN_DATA_DIR="$work/data" OCEAN_HTTP_ADDR=127.0.0.1:0 OCEAN_HTTPS_ADDR=127.0.0.1:0 OCEAN_SEED_DEMO=true \
 	OCEAN_ADMIN_EMAIL=$admin OCEAN_ADMIN_PASSWORD=$password \
 	"$bin" >"$work/log" 2>&1 &
