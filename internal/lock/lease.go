@@ -83,9 +83,14 @@ func (l *Lease) ValidUntil() time.Time {
 }
 
 // Fenced counts a fencing rejection and returns ErrFenced. Call it when a
-// write guarded by this lease's token matched no row.
+// write guarded by this lease's token matched no row. The rejection proves
+// a newer grant wrote first, so the lease ends then, its context cancelled
+// with ErrLockLost, whether or not its validity timer has fired yet (a
+// holder frozen past its TTL may resume and write before the timer's
+// goroutine runs).
 func (l *Lease) Fenced() error {
 	_ = l.m.Fenced() // counts; its ErrFenced is wrapped below with the lease's key and token
+	l.end(ErrLockLost)
 	return fmt.Errorf("lock %q token %d: %w", l.key, l.token, ErrFenced)
 }
 
