@@ -147,26 +147,62 @@ func TestAttemptOutcomes(t *testing.T) {
 	}
 }
 
-// TestAttemptNotRecordedStillPays: the record of an attempt is not the
-// payment; a store that cannot write it leaves the order paid and says so
-// in the log.
-func TestAttemptNotRecordedStillPays(t *testing.T) {
+// TestAttemptNotRecordedStillDeclines: the record of a declined attempt
+// is not the decline; a store that cannot write it still releases the
+// stock, answers the shopper and says so in the log.
+func TestAttemptNotRecordedStillDeclines(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.store.set("RecordAttempt", func() error { return errors.New("disk full") })
-	o := e.paid(1)
-	if o.Status != order.Paid || o.Number() != "OC100001" {
-		t.Fatalf("%+v", o)
+	cartID := e.newCart(0, e.tee, 1)
+	_, err := e.svc.Checkout(e.ctx, e.request(cartID, 0, "tok_chargeDeclined"))
+	var d *checkout.DeclineError
+	if !errors.As(err, &d) || d.Code != "card_declined" {
+		t.Fatalf("%v", err)
+	}
+	if e.stock(e.tee) != 10 || e.cartStatus(cartID) != "open" {
+		t.Errorf("stock %d, cart %s", e.stock(e.tee), e.cartStatus(cartID))
 	}
 	if !e.log.has("payment attempt not recorded") {
 		t.Error("no log line for the lost record")
 	}
-	if as := e.attempts(o); len(as) != 0 {
+	if as := e.attempts(d.Order); len(as) != 0 {
 		t.Errorf("attempts %+v", as)
 	}
 	e.store.set("Attempts", func() error { return errors.New("disk I/O error") })
-	if _, err := e.svc.Attempts(e.ctx, o); err == nil {
+	if _, err := e.svc.Attempts(e.ctx, d.Order); err == nil {
 		t.Error("Attempts hid a store error")
+	}
+}
+
+// TestPaymentWriteFailsThenReconciled: a checkout's succeeded attempt is
+// written in the payment's own transaction. When that write fails the
+// shopper is not told the order is paid, the units stay reserved, and the
+// reconciler later finds the authorization at the gateway: the order is
+// paid with the first number and its attempt is on record once.
+func TestPaymentWriteFailsThenReconciled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.store.set("RecordAttempt", func() error { return errors.New("disk full") })
+	cartID := e.newCart(0, e.tee, 1)
+	if o, err := e.svc.Checkout(e.ctx, e.request(cartID, 0, "tok_visa")); err == nil {
+		t.Fatalf("paid without its record: %+v", o)
+	}
+	e.store.set("RecordAttempt", nil)
+	rows := e.rows(order.Filter{})
+	if len(rows) != 1 || rows[0].Status != order.PendingPayment || rows[0].Number() != "" || e.stock(e.tee) != 9 {
+		t.Fatalf("rows %+v, stock %d", rows, e.stock(e.tee))
+	}
+	e.clock.Add(e.cfg.ReservationTTL + time.Minute)
+	if n, err := e.svc.Reconcile(e.ctx); err != nil || n != 1 {
+		t.Fatalf("reconcile %d %v", n, err)
+	}
+	got := e.order(rows[0].ID)
+	if got.Status != order.Paid || got.Number() != "OC100001" || e.stock(e.tee) != 9 {
+		t.Fatalf("%+v, stock %d", got, e.stock(e.tee))
+	}
+	if s := outcomes(e.attempts(got)); s != "succeeded/" {
+		t.Fatalf("attempts = %s", s)
 	}
 }
 

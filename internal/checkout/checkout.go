@@ -549,7 +549,9 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 	// gateway's description names the checkout's payment reference.
 	auth, err := gw.Authorize(pctx, payment.AuthorizeRequest{Reference: o.PaymentRef, Amount: o.Totals.Total, Token: token, Email: o.Email,
 		Description: "Order payment " + o.PaymentRef})
-	s.attempt(pctx, o, err)
+	if err != nil {
+		s.attempt(pctx, o, err)
+	}
 	var d *payment.Decline
 	if errors.As(err, &d) {
 		if _, rerr := s.c.Store.Release(pctx, o.ID, order.PaymentDeclined, d.Code, d.Message, "gateway"); rerr != nil {
@@ -576,16 +578,30 @@ func (s *Service) pay(ctx context.Context, o *order.Order, gw payment.Gateway, t
 	if s.c.AfterAuthorize != nil {
 		s.c.AfterAuthorize(pctx, o)
 	}
-	return s.complete(pctx, o, gw, auth)
+	// The succeeded attempt is written with the payment itself (one
+	// transaction); a crash before that leaves it to the reconciler, which
+	// finds the authorization at the gateway and records it (confirmed).
+	return s.complete(pctx, o, gw, auth, s.newAttempt(o, nil))
+}
+
+// newAttempt is the record of one authorization asked for o (err is what
+// Authorize returned).
+func (s *Service) newAttempt(o *order.Order, err error) *order.Attempt {
+	a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: o.Gateway, Reference: o.PaymentRef, Amount: o.Totals.Total,
+		CreatedAt: s.c.Now().UTC()}
+	a.Outcome, a.DeclineCode, a.Message = attemptOutcome(err)
+	return a
 }
 
 // attempt records the answer of one authorization asked for o (err is
 // what Authorize returned). A failure to record is logged: the payment's
 // outcome stands either way.
 func (s *Service) attempt(ctx context.Context, o *order.Order, err error) {
-	a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: o.Gateway, Reference: o.PaymentRef, Amount: o.Totals.Total,
-		CreatedAt: s.c.Now().UTC()}
-	a.Outcome, a.DeclineCode, a.Message = attemptOutcome(err)
+	s.record(ctx, o, s.newAttempt(o, err))
+}
+
+// record writes a; a failure is logged (the payment's outcome stands).
+func (s *Service) record(ctx context.Context, o *order.Order, a *order.Attempt) {
 	if rerr := s.c.Store.RecordAttempt(ctx, a); rerr != nil {
 		s.c.Log.Error("payment attempt not recorded", "payment_ref", o.PaymentRef, "outcome", a.Outcome, "err", rerr)
 	}
@@ -625,15 +641,22 @@ func (s *Service) confirmed(ctx context.Context, o *order.Order, via string) {
 }
 
 // complete marks an authorized order paid and captures it. It is safe to
-// race: only the caller that wins the compare-and-set captures.
-func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gateway, auth payment.Authorization) (*order.Order, error) {
+// race: only the caller that wins the compare-and-set captures. a, when
+// not nil, is the authorization's attempt, recorded with the payment.
+func (s *Service) complete(ctx context.Context, o *order.Order, gw payment.Gateway, auth payment.Authorization, a *order.Attempt) (*order.Order, error) {
 	release, err := s.lock(ctx, orderLock(o.PublicID), lockWait)
 	if err != nil {
+		if a != nil {
+			s.record(ctx, o, a)
+		}
 		return nil, err
 	}
 	defer release()
-	won, err := s.c.Store.MarkPaid(ctx, o.ID, auth.ID, auth.Card, order.PaymentAuthorized, s.c.Now().UTC())
+	won, err := s.c.Store.MarkPaid(ctx, o.ID, auth.ID, auth.Card, order.PaymentAuthorized, s.c.Now().UTC(), a)
 	if err != nil {
+		if a != nil {
+			s.record(ctx, o, a) // the payment's transaction failed: keep the attempt on record if the store can
+		}
 		return nil, err
 	}
 	if won {

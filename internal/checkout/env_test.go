@@ -248,11 +248,18 @@ func (s *store) Reserve(ctx context.Context, o *order.Order, limit int, fences m
 	}
 	return s.Store.Reserve(ctx, o, limit, fences)
 }
-func (s *store) MarkPaid(ctx context.Context, id int64, pid, card, ps string, at time.Time) (bool, error) {
+func (s *store) MarkPaid(ctx context.Context, id int64, pid, card, ps string, at time.Time, a *order.Attempt) (bool, error) {
 	if err := s.hook("MarkPaid"); err != nil {
 		return false, err
 	}
-	return s.Store.MarkPaid(ctx, id, pid, card, ps, at)
+	if a != nil {
+		// The attempt is written in MarkPaid's transaction: a store that
+		// cannot write it fails the payment's write as a whole.
+		if err := s.hook("RecordAttempt"); err != nil {
+			return false, err
+		}
+	}
+	return s.Store.MarkPaid(ctx, id, pid, card, ps, at, a)
 }
 func (s *store) Release(ctx context.Context, id int64, ps, code, msg, actor string) (bool, error) {
 	if err := s.hook("Release"); err != nil {

@@ -431,7 +431,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		switch {
 		case err == nil && (auth.Status == payment.Authorized || auth.Status == payment.Captured):
 			s.confirmed(ctx, o, "reconciler")
-			if _, err := s.complete(ctx, o, gw, auth); err != nil {
+			if _, err := s.complete(ctx, o, gw, auth, nil); err != nil {
 				s.c.Log.Error("reconcile: order not completed", "payment_ref", o.PaymentRef, "err", err)
 				continue
 			}
@@ -596,7 +596,7 @@ func (s *Service) handleEvent(ctx context.Context, gw payment.Gateway, ev paymen
 			return nil
 		}
 		s.confirmed(ctx, o, "gateway's webhook")
-		_, err = s.complete(ctx, o, gw, auth)
+		_, err = s.complete(ctx, o, gw, auth, nil)
 		var oe *ocean.Error
 		if errors.As(err, &oe) && oe.Code == ocean.ECONFLICT {
 			return nil

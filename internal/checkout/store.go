@@ -26,8 +26,11 @@ type Store interface {
 	// and the cart to ordered, and gives it the next order number: the
 	// counter moves in the same transaction, so paid orders are numbered
 	// without gaps however many instances pay at once, and a caller that
-	// loses the compare-and-set (or rolls back) consumes no number.
-	MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error)
+	// loses the compare-and-set (or rolls back) consumes no number. A
+	// non-nil attempt (the authorization that paid it) is recorded in the
+	// same transaction, as RecordAttempt would, whether the caller wins or
+	// not: a checkout's payment is one write, not two.
+	MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time, a *order.Attempt) (bool, error)
 	// Release cancels a pending_payment order whose payment failed or
 	// expired: units back to stock ('release' rows), the discount use
 	// returned, the cart open again.

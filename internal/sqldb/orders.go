@@ -171,15 +171,32 @@ func (s *CommerceStore) event(ctx context.Context, tx *Tx, id int64, from, to or
 	return err
 }
 
-func (s *CommerceStore) MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time) (bool, error) {
+func (s *CommerceStore) MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time, a *order.Attempt) (bool, error) {
 	var won bool
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		var err error
-		won, err = changed(tx.exec(ctx, `UPDATE orders SET status = 'paid', payment_id = ?, card = ?, payment_status = ?, paid_at = ?, updated_at = ?
-WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.db.timeArg(at), s.db.timeArg(at), id))
-		if err != nil || !won {
+		// The authorization is on record whoever wins: it happened.
+		if a != nil {
+			if err := s.recordAttempt(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		// The compare-and-set hands back what the rollups need, so the
+		// order is not read again.
+		var f orderFacts
+		var cartID string
+		var created timeValue
+		err := tx.queryRow(ctx, `UPDATE orders SET status = 'paid', payment_id = ?, card = ?, payment_status = ?, paid_at = ?, updated_at = ?
+WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, currency, total, refunded`,
+			paymentID, card, paymentStatus, s.db.timeArg(at), s.db.timeArg(at), id).Scan(&cartID, &created, &f.currency, &f.total, &f.refunded)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // lost: another caller moved the order first
+		}
+		if err != nil {
 			return err
 		}
+		won = true
+		f.created, f.status = created.t, order.Paid
+		f.paid = &at
 		// The order number: the counter's row is locked from here to the
 		// commit, so concurrent payments (on any instance) take numbers
 		// one after another, and a transaction that rolls back gives its
@@ -192,14 +209,10 @@ WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.
 		if _, err := tx.exec(ctx, `UPDATE orders SET number = ? WHERE id = ?`, num, id); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = (SELECT cart_id FROM orders WHERE id = ?)`, s.db.timeArg(at), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = ?`, s.db.timeArg(at), cartID); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card); err != nil {
-			return err
-		}
-		f, err := s.facts(ctx, tx, id)
-		if err != nil {
 			return err
 		}
 		if err := addDaily(ctx, tx, kpi.DayOf(f.created), kpiPaid, 1); err != nil {
@@ -207,6 +220,12 @@ WHERE id = ? AND status = 'pending_payment'`, paymentID, card, paymentStatus, s.
 		}
 		return s.countSale(ctx, tx, id, f, 1)
 	})
+	if err != nil {
+		won = false
+		if a != nil {
+			a.ID = 0
+		}
+	}
 	return won, err
 }
 
@@ -686,20 +705,22 @@ func (s *CommerceStore) ForgetWebhook(ctx context.Context, id string) error {
 }
 
 func (s *CommerceStore) RecordAttempt(ctx context.Context, a *order.Attempt) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		id, err := tx.insertID(ctx, `INSERT INTO payment_attempts (order_id, cart_id, gateway, reference, amount, currency, outcome, decline_code, message, created_at)
+	return s.db.InTx(ctx, func(tx *Tx) error { return s.recordAttempt(ctx, tx, a) })
+}
+
+func (s *CommerceStore) recordAttempt(ctx context.Context, tx *Tx, a *order.Attempt) error {
+	id, err := tx.insertID(ctx, `INSERT INTO payment_attempts (order_id, cart_id, gateway, reference, amount, currency, outcome, decline_code, message, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference) WHERE outcome = 'succeeded' DO NOTHING`,
-			a.OrderID, a.CartID, a.Gateway, a.Reference, a.Amount.Amount, a.Amount.Currency, a.Outcome,
-			a.DeclineCode, a.Message, s.db.timeArg(a.CreatedAt))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // this reference's success is on record already
-		}
-		if err != nil {
-			return fmt.Errorf("record payment attempt: %w", err)
-		}
-		a.ID = id
-		return nil
-	})
+		a.OrderID, a.CartID, a.Gateway, a.Reference, a.Amount.Amount, a.Amount.Currency, a.Outcome,
+		a.DeclineCode, a.Message, s.db.timeArg(a.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // this reference's success is on record already
+	}
+	if err != nil {
+		return fmt.Errorf("record payment attempt: %w", err)
+	}
+	a.ID = id
+	return nil
 }
 
 func (s *CommerceStore) Attempts(ctx context.Context, orderID int64) ([]order.Attempt, error) {

@@ -292,7 +292,7 @@ func testCartOwners(t *testing.T, f *shop) {
 		t.Fatal(err)
 	}
 	o := f.order(t, own.ID, nil)
-	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_1", "visa 4242", order.PaymentAuthorized, time.Now()); !won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_1", "visa 4242", order.PaymentAuthorized, time.Now(), nil); !won || err != nil {
 		t.Fatalf("mark paid: %v %v", won, err)
 	}
 	got, err = f.s.OpenCartOf(ctx, ann)

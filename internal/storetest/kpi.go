@@ -150,7 +150,7 @@ func testRollupsRecompute(t *testing.T, f *shop, db KPIDB) {
 			continue
 		}
 		paidAt := placed.Add(time.Duration(rnd.IntN(30)) * time.Hour)
-		if won, err := f.s.MarkPaid(ctx, o.ID, fmt.Sprintf("pay_%d", i), "visa 4242", order.PaymentAuthorized, paidAt); !won || err != nil {
+		if won, err := f.s.MarkPaid(ctx, o.ID, fmt.Sprintf("pay_%d", i), "visa 4242", order.PaymentAuthorized, paidAt, nil); !won || err != nil {
 			t.Fatalf("mark paid: %v, %v", won, err)
 		}
 		ops = append(ops, "paid")
@@ -301,7 +301,7 @@ func testTopAndLow(t *testing.T, f *shop, db KPIDB) {
 			o.Items[0].VariantID, o.Items[0].ProductSlug, o.Items[0].ProductName = f.mug.ID, slug, "Product "+slug
 			o.Items[0].Quantity, o.Items[0].UnitPrice, o.Items[0].LineTotal = q, zar(price), zar(price*int64(q))
 		})
-		if won, err := f.s.MarkPaid(ctx, o.ID, "pay_"+o.PublicID, "visa", order.PaymentAuthorized, now); !won || err != nil {
+		if won, err := f.s.MarkPaid(ctx, o.ID, "pay_"+o.PublicID, "visa", order.PaymentAuthorized, now, nil); !won || err != nil {
 			t.Fatal(won, err)
 		}
 	}

@@ -58,7 +58,7 @@ func (f *shop) placed(t *testing.T, edit func(o *order.Order)) *order.Order {
 func (f *shop) paid(t *testing.T, edit func(o *order.Order)) *order.Order {
 	t.Helper()
 	o := f.placed(t, edit)
-	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_"+o.PublicID, "visa 4242", order.PaymentAuthorized, time.Now().UTC()); !won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_"+o.PublicID, "visa 4242", order.PaymentAuthorized, time.Now().UTC(), nil); !won || err != nil {
 		t.Fatalf("mark paid: %v, %v", won, err)
 	}
 	return o
@@ -322,13 +322,23 @@ func testIdempotency(t *testing.T, f *shop) {
 func testMarkPaid(t *testing.T, f *shop) {
 	o := f.placed(t, nil)
 	at := time.Now().UTC().Truncate(time.Second)
-	won, err := f.s.MarkPaid(ctx, o.ID, "pay_1", "visa 4242", order.PaymentAuthorized, at)
-	if err != nil || !won {
-		t.Fatalf("mark paid: %v, %v", won, err)
+	// The authorization's attempt is written in the payment's transaction.
+	a := &order.Attempt{OrderID: o.ID, CartID: o.CartID, Gateway: "sandbox", Reference: o.PaymentRef, Amount: o.Totals.Total,
+		Outcome: order.AttemptSucceeded, CreatedAt: at}
+	won, err := f.s.MarkPaid(ctx, o.ID, "pay_1", "visa 4242", order.PaymentAuthorized, at, a)
+	if err != nil || !won || a.ID == 0 {
+		t.Fatalf("mark paid: %v, %v, attempt %d", won, err, a.ID)
 	}
-	// A second notice of the same payment (webhook and redirect) changes nothing.
-	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_2", "mc 4444", order.PaymentCaptured, at.Add(time.Minute)); err != nil || won {
-		t.Fatalf("second mark paid: %v, %v; want lost", won, err)
+	// A second notice of the same payment (webhook and redirect) changes
+	// nothing, and its attempt (the same reference's success) is not
+	// recorded twice.
+	again := *a
+	again.ID = 0
+	if won, err := f.s.MarkPaid(ctx, o.ID, "pay_2", "mc 4444", order.PaymentCaptured, at.Add(time.Minute), &again); err != nil || won || again.ID != 0 {
+		t.Fatalf("second mark paid: %v, %v, attempt %d; want lost, nothing recorded", won, err, again.ID)
+	}
+	if as, err := f.s.Attempts(ctx, o.ID); err != nil || len(as) != 1 || as[0].ID != a.ID || as[0].Outcome != order.AttemptSucceeded {
+		t.Fatalf("attempts %+v, %v", as, err)
 	}
 	got := f.get(t, o.ID)
 	if got.Status != order.Paid || got.PaymentID != "pay_1" || got.Card != "visa 4242" || got.PaymentStatus != order.PaymentAuthorized ||
@@ -410,7 +420,7 @@ func testPaidOrReleased(t *testing.T, f *shop) {
 			var won bool
 			var err error
 			if i%2 == 0 {
-				won, err = f.s.MarkPaid(ctx, o.ID, fmt.Sprintf("pay_%d", i), "visa 4242", order.PaymentAuthorized, time.Now())
+				won, err = f.s.MarkPaid(ctx, o.ID, fmt.Sprintf("pay_%d", i), "visa 4242", order.PaymentAuthorized, time.Now(), nil)
 				if won {
 					paid.Add(1)
 				}
@@ -980,10 +990,10 @@ func testNumbers(t *testing.T, f *shop) {
 	}
 	declined := f.placed(t, nil)
 	release(t, f, declined.ID, order.PaymentDeclined, "card_declined")
-	if won, err := f.s.MarkPaid(ctx, declined.ID, "pay_x", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, declined.ID, "pay_x", "visa", order.PaymentAuthorized, time.Now().UTC(), nil); won || err != nil {
 		t.Fatalf("a released checkout was paid: %v %v", won, err)
 	}
-	if won, err := f.s.MarkPaid(ctx, first.ID, "pay_y", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, first.ID, "pay_y", "visa", order.PaymentAuthorized, time.Now().UTC(), nil); won || err != nil {
 		t.Fatalf("paid twice: %v %v", won, err)
 	}
 	if f.get(t, first.ID).Num != n1 {
@@ -991,7 +1001,7 @@ func testNumbers(t *testing.T, f *shop) {
 	}
 	// The pending one is paid after the declined one was given up: it is
 	// next in line.
-	if won, err := f.s.MarkPaid(ctx, pending.ID, "pay_p", "visa", order.PaymentAuthorized, time.Now().UTC()); !won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, pending.ID, "pay_p", "visa", order.PaymentAuthorized, time.Now().UTC(), nil); !won || err != nil {
 		t.Fatalf("mark paid: %v %v", won, err)
 	}
 	second := f.paid(t, nil)
@@ -1002,7 +1012,7 @@ func testNumbers(t *testing.T, f *shop) {
 		t.Fatal("a declined checkout got a number")
 	}
 	// Paying an order that is not there takes no number either.
-	if won, err := f.s.MarkPaid(ctx, second.ID+1000, "pay_g", "visa", order.PaymentAuthorized, time.Now().UTC()); won || err != nil {
+	if won, err := f.s.MarkPaid(ctx, second.ID+1000, "pay_g", "visa", order.PaymentAuthorized, time.Now().UTC(), nil); won || err != nil {
 		t.Fatalf("paid an order that does not exist: %v %v", won, err)
 	}
 	third := f.paid(t, nil)
@@ -1043,7 +1053,7 @@ func testNumbersConcurrent(t *testing.T, f *shop) {
 			var won bool
 			var err error
 			if j.pay {
-				won, err = j.s.MarkPaid(ctx, j.o.ID, "pay_"+j.o.PublicID, "visa", order.PaymentAuthorized, time.Now().UTC())
+				won, err = j.s.MarkPaid(ctx, j.o.ID, "pay_"+j.o.PublicID, "visa", order.PaymentAuthorized, time.Now().UTC(), nil)
 			} else {
 				won, err = j.s.Release(ctx, j.o.ID, order.PaymentDeclined, "card_declined", "", "gateway")
 			}
