@@ -101,6 +101,8 @@ type Service struct {
 	// derived from them (the footer's notices) reads them again once it
 	// moves (see SettingsGeneration).
 	settingsGen atomic.Uint64
+	// rules keeps the settings, methods and tax rates checkouts read.
+	rules rulesCache
 }
 
 // SettingsGeneration moves on every write this instance makes to the
@@ -326,13 +328,13 @@ func (s *Service) methodsFor(ctx context.Context, country, field string) ([]pric
 	if err := s.shipsTo(ctx, country, field); err != nil {
 		return nil, err
 	}
-	return s.c.Pricing.ShippingMethods(ctx, country)
+	return s.methodsOf(ctx, country)
 }
 
 // shipsTo refuses (EUNPROCESSABLE on field) a country that is not among
 // the shop's settings' countries.
 func (s *Service) shipsTo(ctx context.Context, country, field string) error {
-	st, err := s.c.Pricing.Settings(ctx)
+	st, err := s.CurrentSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -393,10 +395,8 @@ func (s *Service) totals(ctx context.Context, v *cart.View, country, method stri
 		return pricing.Totals{}, nil, &ocean.Error{Code: ocean.EUNPROCESSABLE, Message: "That shipping method is not offered for this country.",
 			Fields: []ocean.FieldError{{Field: "shipping_method", Message: "is not offered for " + country}}}
 	}
-	var tax *pricing.TaxRate
-	if r, err := s.c.Pricing.TaxRate(ctx, country); err == nil {
-		tax = r
-	} else if ocean.ErrorCode(err) != ocean.ENOTFOUND {
+	tax, err := s.taxOf(ctx, country)
+	if err != nil {
 		return pricing.Totals{}, nil, err
 	}
 	lines := make([]pricing.Line, len(v.Lines))
