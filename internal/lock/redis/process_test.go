@@ -46,11 +46,16 @@ const (
 )
 
 const (
-	procKey          = "cart:process-test"
-	procsExclusion   = 3  // helper processes
-	goroutinesPer    = 4  // goroutines per helper process
-	grantsPer        = 20 // grants per goroutine
-	procTestDeadline = 25 * time.Second
+	procKey        = "cart:process-test"
+	procsExclusion = 3  // helper processes
+	goroutinesPer  = 4  // goroutines per helper process
+	grantsPer      = 20 // grants per goroutine
+	// procTestDeadline bounds every wait of the parent and the helpers
+	// (a helper's start, an Acquire, a connection, a file): it only stops
+	// a hung test, so it is generous. At 25 s, 10 s and 5 s the exclusion
+	// drill's 240 critical sections and the helpers' starts had too little
+	// room on a machine at load 40.
+	procTestDeadline = 2 * time.Minute
 )
 
 // The row every critical section writes. n is the fenced counter; rmw is
@@ -296,14 +301,14 @@ func helperExclusion() error {
 // criticalSection takes the lock once and records what happened inside.
 func criticalSection(locker lock.Locker, rdb *goredis.Client, conn *pgx.Conn, clock, proc string, g int) (grantRecord, error) {
 	r := grantRecord{Proc: proc, G: g}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	lease, err := locker.Acquire(ctx, procKey)
 	cancel()
 	if err != nil {
 		return r, err
 	}
 	r.Token = lease.Token()
-	work, cancel := context.WithTimeout(lease.Context(), 10*time.Second)
+	work, cancel := context.WithTimeout(lease.Context(), procTestDeadline)
 	defer cancel()
 
 	if r.Start, err = rdb.Incr(work, clock).Result(); err != nil {
@@ -372,7 +377,7 @@ func TestFrozenHolderIsFenced(t *testing.T) {
 	// Acquire waits until A's key expires in Redis: at most its TTL after
 	// its last extension, since a frozen process extends nothing.
 	locker := newLocker(t, rdb, ns, lock.WithHolder("parent"))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	lease, err := locker.Acquire(ctx, procKey)
 	cancel()
 	if err != nil {
@@ -454,7 +459,7 @@ func helperFrozen() error {
 	}
 	defer conn.Close(context.Background())
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	lease, err := locker.Acquire(ctx, procKey, lock.WithTTL(time.Second))
 	cancel()
 	if err != nil {
@@ -474,7 +479,7 @@ func helperFrozen() error {
 
 	// The late write: deliberately not bound to the lease context, so only
 	// the fence can stop it.
-	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	wctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	defer cancel()
 	tag, err := conn.Exec(wctx, fencedIncrement, lease.Token(), 100, h.name)
 	if err != nil {
@@ -514,7 +519,7 @@ func procServices(t *testing.T) (*goredis.Client, string, string) {
 
 func pgConnect(t *testing.T, url string) *pgx.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	defer cancel()
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -545,7 +550,7 @@ type helperProc struct {
 func startHelper(t *testing.T, role, name, dir, ns, dbURL string) *helperProc {
 	t.Helper()
 	h := &helperProc{name: name, done: make(chan struct{})}
-	h.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")
+	h.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout="+(3*procTestDeadline).String())
 	h.cmd.Env = append(os.Environ(),
 		envHelperRole+"="+role,
 		envHelperDir+"="+dir,
@@ -615,7 +620,7 @@ func waitFile(t *testing.T, h *helperProc, path string) []byte {
 // Where /proc is missing it returns at once.
 func waitProcState(t *testing.T, h *helperProc, stopped bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(procTestDeadline)
 	for {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.cmd.Process.Pid))
 		if err != nil {
@@ -695,7 +700,7 @@ func newHelperEnv() (*helperEnv, error) {
 		return nil, err
 	}
 	h.rdb = goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	defer cancel()
 	if err := h.rdb.Ping(ctx).Err(); err != nil {
 		h.rdb.Close()
@@ -707,7 +712,7 @@ func newHelperEnv() (*helperEnv, error) {
 func (h *helperEnv) close() { h.rdb.Close() }
 
 func (h *helperEnv) pg() (*pgx.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), procTestDeadline)
 	defer cancel()
 	return pgx.Connect(ctx, h.dbURL)
 }
