@@ -87,9 +87,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// The outage lasts from the failed extension until the test sees it and
+// ends it: the TTL leaves room for that on a busy machine (at 300 ms a test
+// goroutine kept waiting for 200 ms was enough to let the lease expire).
 func TestWatchdogSurvivesTransientErrors(t *testing.T) {
 	f, l, reg := setup(t)
-	lease := acquire(t, l, "k", lock.WithTTL(300*time.Millisecond))
+	lease := acquire(t, l, "k", lock.WithTTL(2*time.Second))
 	waitFor(t, "a first extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extensions_total") >= 1 })
 	f.down.Store(true)
 	waitFor(t, "a failed extension", func() bool { return locktest.Metric(t, reg, "ocean_lock_extension_failures_total") >= 1 })
@@ -225,7 +228,9 @@ func TestMetrics(t *testing.T) {
 func TestAcquireManyAndLeaseSet(t *testing.T) {
 	f, c, _ := setup(t)
 	ctx := context.Background()
-	set, err := c.AcquireMany(ctx, []string{"variant:9", "variant:2", "variant:9"}, lock.WithTTL(300*time.Millisecond), lock.WithHolder("node-a"))
+	// A TTL long enough that the set is still valid and held when checked
+	// on a busy machine; a loss is seen at the next extension (TTL/3).
+	set, err := c.AcquireMany(ctx, []string{"variant:9", "variant:2", "variant:9"}, lock.WithTTL(2*time.Second), lock.WithHolder("node-a"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,10 @@ func TestDeletedKeyCancelsLease(t *testing.T) {
 	rdb, ns := client(t, options(t)), namespace()
 	cleanup(t, rdb, ns)
 	l := newLocker(t, rdb, ns)
-	lease := acquire(t, l, "k", lock.WithTTL(600*time.Millisecond))
+	// The loss is seen at the next extension (TTL/3); the TTL is long
+	// enough that a watchdog kept waiting on a busy machine does not see
+	// its validity end first (ErrExpired instead of ErrLockLost).
+	lease := acquire(t, l, "k", lock.WithTTL(3*time.Second))
 	rdb.Del(context.Background(), l.Backend().Key("k"))
 	waitFor(t, "the lease to end", func() bool { return lease.Context().Err() != nil })
 	if c := context.Cause(lease.Context()); !errors.Is(c, lock.ErrLockLost) {
@@ -217,11 +220,14 @@ func TestWatchdogRecoversFromKilledConnections(t *testing.T) {
 	named.ClientName = redistest.Name("ocean-lock-test-")
 	reg := lock.NewMetrics()
 	l := newLocker(t, client(t, &named), ns, lock.WithMetrics(reg))
-	const ttl = 600 * time.Millisecond
+	// Reconnecting and extending must fit in the validity left (2/3 of the
+	// TTL): at 600 ms a busy machine could let the lease expire, which is not
+	// what this test is about.
+	const ttl = 1500 * time.Millisecond
 	lease := acquire(t, l, "k", lock.WithTTL(ttl), lock.WithMaxHold(0))
 	start := time.Now()
 	killed := 0
-	for time.Since(start) < 5*ttl {
+	for time.Since(start) < 3*ttl {
 		list, err := admin.ClientList(context.Background()).Result()
 		if err != nil {
 			t.Fatal(err)
