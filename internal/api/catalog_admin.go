@@ -38,31 +38,12 @@ func (a *API) catalogAdminRoutes() []Route {
 // staffActor is the audit log's name for the caller.
 func staffActor(u *account.User) catalog.Actor { return catalog.Actor{ID: u.ID, Name: u.Email} }
 
-// ifMatch reads the version a write is conditional on: 0 without the
-// header. "3", "\"3\"" and W/"3" all mean version 3.
-func ifMatch(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v < 1 {
-		return 0, ocean.Invalid("If-Match must be a version this API gave (the product's or category's version).", ocean.FieldError{Field: "If-Match", Message: "is not a version"})
-	}
-	return v, nil
-}
-
 func resourceID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		return 0, ocean.Errorf(ocean.ENOTFOUND, "There is no such %s.", what)
 	}
 	return id, nil
-}
-
-func etag(w http.ResponseWriter, version int64) {
-	w.Header().Set("ETag", `"`+strconv.FormatInt(version, 10)+`"`)
 }
 
 type adminVariantJSON struct {
@@ -278,7 +259,7 @@ func (a *API) patchProduct(w http.ResponseWriter, r *http.Request, u *account.Us
 		fail(w, r, err)
 		return
 	}
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -297,7 +278,7 @@ func (a *API) patchProduct(w http.ResponseWriter, r *http.Request, u *account.Us
 		fail(w, r, err)
 		return
 	}
-	if err := a.Catalog.Save(r.Context(), staffActor(u), p, version); err != nil {
+	if err := a.Catalog.Save(r.Context(), staffActor(u), p, cond.version()); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -394,12 +375,12 @@ func (a *API) deleteProduct(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if err := a.Catalog.Delete(r.Context(), staffActor(u), id, version); err != nil {
+	if err := a.Catalog.Delete(r.Context(), staffActor(u), id, cond.version()); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -429,12 +410,12 @@ func (a *API) productStatus(status string) authedHandler {
 			fail(w, r, err)
 			return
 		}
-		version, err := ifMatch(r)
+		cond, err := readIfMatch(r)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		p, err := a.Catalog.SetStatus(r.Context(), staffActor(u), id, version, status)
+		p, err := a.Catalog.SetStatus(r.Context(), staffActor(u), id, cond.version(), status)
 		if err != nil {
 			fail(w, r, err)
 			return
@@ -537,7 +518,7 @@ func (a *API) patchCategory(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -556,7 +537,7 @@ func (a *API) patchCategory(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	if err := a.Catalog.UpdateCategory(r.Context(), staffActor(u), c, version); err != nil {
+	if err := a.Catalog.UpdateCategory(r.Context(), staffActor(u), c, cond.version()); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -570,12 +551,12 @@ func (a *API) deleteCategory(w http.ResponseWriter, r *http.Request, u *account.
 		fail(w, r, err)
 		return
 	}
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if err := a.Catalog.DeleteCategory(r.Context(), staffActor(u), id, version); err != nil {
+	if err := a.Catalog.DeleteCategory(r.Context(), staffActor(u), id, cond.version()); err != nil {
 		fail(w, r, err)
 		return
 	}

@@ -48,7 +48,7 @@ type settingsIn struct {
 }
 
 func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, u *account.User) {
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -63,14 +63,9 @@ func (a *API) patchSettings(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	if version == 0 && in.Version != nil {
-		version = *in.Version
-	}
-	if version != 0 {
-		if version != st.Version {
-			fail(w, r, ocean.Errorf(ocean.ESTALE, "The settings were changed by someone else since you loaded them (version %d, now %d); nothing was saved. Load them again and redo your change.", version, st.Version))
-			return
-		}
+	if cond = cond.orBody(in.Version); cond.stale(st.Version) {
+		fail(w, r, ocean.Errorf(ocean.ESTALE, "The settings were changed by someone else since you loaded them (version %d, now %d); nothing was saved. Load them again and redo your change.", cond.version(), st.Version))
+		return
 	}
 	if in.ShopName != nil {
 		st.ShopName = *in.ShopName
@@ -154,7 +149,7 @@ func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, err)
 		return
 	}
-	version, err := ifMatch(r)
+	cond, err := readIfMatch(r)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -172,10 +167,7 @@ func (a *API) putTaxRate(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, ocean.Invalid("rate_bp is required.", ocean.FieldError{Field: "rate_bp", Message: "is required: basis points, 1500 is 15%"}))
 		return
 	}
-	if version == 0 && in.Version != nil {
-		version = *in.Version
-	}
-	rate.Name, rate.RateBP, rate.Version = in.Name, *in.RateBP, version
+	rate.Name, rate.RateBP, rate.Version = in.Name, *in.RateBP, cond.orBody(in.Version).version()
 	out, err := a.Checkout.SetTaxRate(r.Context(), rate, settingsActor(u))
 	if err != nil {
 		fail(w, r, err)
@@ -193,10 +185,12 @@ func (a *API) deleteTaxRate(w http.ResponseWriter, r *http.Request, u *account.U
 		fail(w, r, err)
 		return
 	}
-	if rate.Version, err = ifMatch(r); err != nil {
+	cond, err := readIfMatch(r)
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
+	rate.Version = cond.version()
 	if err := a.Checkout.DeleteTaxRate(r.Context(), rate, settingsActor(u)); err != nil {
 		fail(w, r, err)
 		return

@@ -164,29 +164,14 @@ func (a *API) getZone(w http.ResponseWriter, r *http.Request, _ *account.User) {
 	httpx.WriteJSON(w, http.StatusOK, toZoneJSON(z))
 }
 
-// writeVersion is the version a write is made from: If-Match, else the
-// body's version, else the current one (an unconditional write).
-func writeVersion(r *http.Request, body *int64, current int64) (int64, error) {
-	v, err := ifMatch(r)
-	if err != nil {
-		return 0, err
-	}
-	if v == 0 && body != nil {
-		v = *body
-	}
-	if v == 0 {
-		v = current
-	}
-	return v, nil
-}
-
 func (a *API) patchZone(w http.ResponseWriter, r *http.Request, u *account.User) {
 	id, err := resourceID(r, "shipping zone")
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if _, err := ifMatch(r); err != nil {
+	cond, err := readIfMatch(r)
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -200,10 +185,7 @@ func (a *API) patchZone(w http.ResponseWriter, r *http.Request, u *account.User)
 		fail(w, r, err)
 		return
 	}
-	if z.Version, err = writeVersion(r, in.Version, z.Version); err != nil {
-		fail(w, r, err)
-		return
-	}
+	z.Version = cond.orBody(in.Version).from(z.Version)
 	in.apply(z)
 	out, err := a.Checkout.UpdateZone(r.Context(), *z, settingsActor(u))
 	if err != nil {
@@ -220,7 +202,8 @@ func (a *API) deleteZone(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, err)
 		return
 	}
-	if _, err := ifMatch(r); err != nil {
+	cond, err := readIfMatch(r)
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -229,8 +212,7 @@ func (a *API) deleteZone(w http.ResponseWriter, r *http.Request, u *account.User
 		fail(w, r, err)
 		return
 	}
-	version, _ := writeVersion(r, nil, z.Version)
-	if err := a.Checkout.DeleteZone(r.Context(), id, version, settingsActor(u)); err != nil {
+	if err := a.Checkout.DeleteZone(r.Context(), id, cond.from(z.Version), settingsActor(u)); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -365,7 +347,8 @@ func (a *API) patchMethod(w http.ResponseWriter, r *http.Request, u *account.Use
 		fail(w, r, err)
 		return
 	}
-	if _, err := ifMatch(r); err != nil {
+	cond, err := readIfMatch(r)
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -379,10 +362,7 @@ func (a *API) patchMethod(w http.ResponseWriter, r *http.Request, u *account.Use
 		fail(w, r, err)
 		return
 	}
-	if m.Version, err = writeVersion(r, in.Version, m.Version); err != nil {
-		fail(w, r, err)
-		return
-	}
+	m.Version = cond.orBody(in.Version).from(m.Version)
 	if err := in.apply(m); err != nil {
 		fail(w, r, err)
 		return
@@ -407,7 +387,8 @@ func (a *API) deleteMethod(w http.ResponseWriter, r *http.Request, u *account.Us
 		fail(w, r, err)
 		return
 	}
-	if _, err := ifMatch(r); err != nil {
+	cond, err := readIfMatch(r)
+	if err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -416,8 +397,7 @@ func (a *API) deleteMethod(w http.ResponseWriter, r *http.Request, u *account.Us
 		fail(w, r, err)
 		return
 	}
-	version, _ := writeVersion(r, nil, m.Version)
-	if err := a.Checkout.DeleteMethod(r.Context(), id, version, settingsActor(u)); err != nil {
+	if err := a.Checkout.DeleteMethod(r.Context(), id, cond.from(m.Version), settingsActor(u)); err != nil {
 		fail(w, r, err)
 		return
 	}
