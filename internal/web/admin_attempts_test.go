@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/checkout"
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -54,6 +56,18 @@ func TestAdminOrderAttempts(t *testing.T) {
 	_, attempts, _ := strings.Cut(page.body, `id="attempts-title"`)
 	if i, j := strings.Index(attempts, `<th scope="row">Declined</th>`), strings.Index(attempts, `<th scope="row">Paid</th>`); i < 0 || j < i {
 		t.Errorf("attempts not both there, oldest first (decline at %d, payment at %d)", i, j)
+	}
+	// Placed, paid, the attempts and the history all show time one way,
+	// the shop's, saying its zone; the machine-readable form is RFC 3339.
+	stamps := regexp.MustCompile(`<time datetime="([^"]+)">([^<]+)</time>`).FindAllStringSubmatch(page.body, -1)
+	if len(stamps) < 5 {
+		t.Errorf("%d times on the order page, want placed, paid, two attempts and the history", len(stamps))
+	}
+	for _, m := range stamps {
+		at, err := time.Parse(time.RFC3339, m[1])
+		if err != nil || m[2] != at.UTC().Format("2 Jan 2006 15:04")+" UTC" {
+			t.Errorf("<time datetime=%q> shows %q, want the shop's format with its zone", m[1], m[2])
+		}
 	}
 	if v := boss.get("/admin/orders/OC999999"); v.status != 404 {
 		t.Errorf("an unknown number: %d", v.status)

@@ -633,7 +633,6 @@ func (w *Web) adminCategoryDelete(rw http.ResponseWriter, r *http.Request) {
 
 type auditRow struct {
 	catalog.AuditEntry
-	When    string
 	Changed string
 	Link    string
 }
@@ -657,7 +656,7 @@ func (w *Web) adminCatalogAudit(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := adminCatalogAuditData{}
 	for _, e := range entries {
-		row := auditRow{AuditEntry: e, When: e.At.UTC().Format("2 Jan 2006 15:04:05"), Changed: strings.Join(e.Changed(), ", ")}
+		row := auditRow{AuditEntry: e, Changed: strings.Join(e.Changed(), ", ")}
 		if e.Entity == catalog.EntityProduct && e.Action != catalog.ActionDelete {
 			row.Link = "/admin/products/" + strconv.FormatInt(e.EntityID, 10)
 		}

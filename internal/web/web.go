@@ -371,6 +371,9 @@ func (w *Web) funcs() template.FuncMap {
 		"adminTabs": w.adminTabs,
 		"canUse":    func(u *account.User, path string) bool { return u.CanUse(path) },
 		"int":       func(n int64) int { return int(n) },
+		// shopTime and isoTime show a moment the shop's way (see times.go).
+		"shopTime": shopTime,
+		"isoTime":  isoTime,
 	}
 }
 
