@@ -18,6 +18,14 @@ import (
 	"github.com/oceanshop/ocean/internal/order"
 )
 
+// placedOrder is what makes a row an order to the shop: it has a number,
+// which it gets in the transaction that marks it paid (decision 0125). A
+// checkout that was never paid keeps its row for the reservation, the
+// idempotency key and the ledger, but no list or count shows it. The
+// fragment is plain SQL, the same on SQLite and PostgreSQL; every query
+// that means "placed orders" uses it.
+const placedOrder = "number IS NOT NULL"
+
 const orderCols = `id, public_id, idempotency_key, request_hash, cart_id, user_id, email, status, currency, subtotal, discount, shipping, tax, total,
 tax_included, tax_name, refunded, discount_id, discount_code, customer_key, shipping_method, shipping_name, shipping_address, country, tracking_number,
 reserved_until, gateway, payment_ref, payment_id, payment_status, card, decline_code, decline_message, created_at, updated_at, paid_at, number`
@@ -619,7 +627,7 @@ func (s *CommerceStore) Orders(ctx context.Context, f order.Filter) ([]order.Ord
 		conds, args = append(conds, "id < ?"), append(args, f.Before)
 	}
 	if f.Placed {
-		conds = append(conds, "number IS NOT NULL")
+		conds = append(conds, placedOrder)
 	}
 	conds = append(conds, "1 = 1")
 	return s.orderList(ctx, strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
@@ -664,7 +672,7 @@ func (s *CommerceStore) Refunds(ctx context.Context, id int64) ([]order.Refund, 
 }
 
 func (s *CommerceStore) CountByStatus(ctx context.Context) (map[order.Status]int, error) {
-	rows, err := s.db.query(ctx, `SELECT status, COUNT(*) FROM orders WHERE number IS NOT NULL GROUP BY status`)
+	rows, err := s.db.query(ctx, `SELECT status, COUNT(*) FROM orders WHERE `+placedOrder+` GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
