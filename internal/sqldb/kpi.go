@@ -76,28 +76,33 @@ func (s *CommerceStore) countSale(ctx context.Context, tx *Tx, id int64, f order
 	if f.paid == nil {
 		return nil
 	}
-	day := int64(kpi.DayOf(*f.paid))
-	if _, err := tx.exec(ctx, `INSERT INTO kpi_sales_daily (day, currency, orders, gross, refunded) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (day, currency) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
- gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded`,
-		day, f.currency, sign, sign*f.total, sign*f.refunded); err != nil {
-		return err
-	}
-	type line struct {
-		slug, name    string
-		units, amount int64
-	}
-	rows, err := tx.query(ctx, `SELECT product_slug, product_name, quantity, line_total FROM order_items WHERE order_id = ? ORDER BY id`, id)
+	lines, err := s.saleLines(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	var lines []line
+	return s.countSaleLines(ctx, tx, f, lines, sign)
+}
+
+// saleLine is one product's units and revenue in an order.
+type saleLine struct {
+	slug, name    string
+	units, amount int64
+}
+
+// saleLines reads an order's lines by product, in slug order (the order in
+// which countSaleLines locks the products' rollup rows).
+func (s *CommerceStore) saleLines(ctx context.Context, tx *Tx, id int64) ([]saleLine, error) {
+	rows, err := tx.query(ctx, `SELECT product_slug, product_name, quantity, line_total FROM order_items WHERE order_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	var lines []saleLine
 	if err := EachRow(rows, func() error {
-		var l line
+		var l saleLine
 		if err := rows.Scan(&l.slug, &l.name, &l.units, &l.amount); err != nil {
 			return err
 		}
-		if i := slices.IndexFunc(lines, func(x line) bool { return x.slug == l.slug }); i >= 0 {
+		if i := slices.IndexFunc(lines, func(x saleLine) bool { return x.slug == l.slug }); i >= 0 {
 			lines[i].units += l.units
 			lines[i].amount += l.amount
 			return nil
@@ -105,9 +110,25 @@ ON CONFLICT (day, currency) DO UPDATE SET orders = kpi_sales_daily.orders + excl
 		lines = append(lines, l)
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(lines, func(a, b saleLine) int { return strings.Compare(a.slug, b.slug) })
+	return lines, nil
+}
+
+// countSaleLines adds (sign 1) or takes back (-1) a paid order whose
+// lines are lines in the day's sales and products.
+func (s *CommerceStore) countSaleLines(ctx context.Context, tx *Tx, f orderFacts, lines []saleLine, sign int64) error {
+	if f.paid == nil {
+		return nil
+	}
+	day := int64(kpi.DayOf(*f.paid))
+	if _, err := tx.exec(ctx, `INSERT INTO kpi_sales_daily (day, currency, orders, gross, refunded) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (day, currency) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
+ gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded`,
+		day, f.currency, sign, sign*f.total, sign*f.refunded); err != nil {
 		return err
 	}
-	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.slug, b.slug) })
 	for _, l := range lines {
 		if _, err := tx.exec(ctx, `INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,

@@ -100,6 +100,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		if !ok {
 			return ocean.Errorf(ocean.ECONFLICT, "A payment for this cart is already in progress, or it was ordered.")
 		}
+		// The order's own rows first; then the rows other checkouts
+		// share (the discount, the variants in id order, the day's
+		// rollup), each locked on PostgreSQL from its update to the
+		// commit: buyers of one variant queue only for the rest of the
+		// transaction after it.
+		for _, it := range o.Items {
+			opts, err := json.Marshal(it.Options)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO order_items (order_id, variant_id, product_name, product_slug, sku, options, unit_price, quantity, line_total)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, it.VariantID, it.ProductName, it.ProductSlug, it.SKU, string(opts), it.UnitPrice.Amount, it.Quantity, it.LineTotal.Amount); err != nil {
+				return err
+			}
+		}
+		if err := s.event(ctx, tx, o.ID, "", order.PendingPayment, "", ""); err != nil {
+			return err
+		}
 		if o.DiscountID != 0 {
 			ok, err := changed(tx.exec(ctx, `UPDATE discounts SET used = used + 1 WHERE id = ? AND (usage_limit IS NULL OR used < usage_limit)`, o.DiscountID))
 			if err != nil {
@@ -152,19 +170,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 		if short != nil {
 			return &checkout.StockError{Short: short}
 		}
-		for _, it := range o.Items {
-			opts, err := json.Marshal(it.Options)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO order_items (order_id, variant_id, product_name, product_slug, sku, options, unit_price, quantity, line_total)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, it.VariantID, it.ProductName, it.ProductSlug, it.SKU, string(opts), it.UnitPrice.Amount, it.Quantity, it.LineTotal.Amount); err != nil {
-				return err
-			}
-		}
-		if err := s.event(ctx, tx, o.ID, "", order.PendingPayment, "", ""); err != nil {
-			return err
-		}
 		return addDaily(ctx, tx, kpi.DayOf(o.CreatedAt), kpiCheckouts, 1)
 	})
 	if err != nil {
@@ -205,28 +210,28 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		won = true
 		f.created, f.status = created.t, order.Paid
 		f.paid = &at
-		// The order number: the counter's row is locked from here to the
-		// commit, so concurrent payments (on any instance) take numbers
-		// one after another, and a transaction that rolls back gives its
-		// number back with everything else. Only the winner of the
-		// compare-and-set above gets here: nothing else consumes a number.
-		var num int64
-		if err := tx.queryRow(ctx, `UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&num); err != nil {
-			return fmt.Errorf("next order number: %w", err)
-		}
-		if _, err := tx.exec(ctx, `UPDATE orders SET number = ? WHERE id = ?`, num, id); err != nil {
-			return err
-		}
 		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = ?`, s.db.timeArg(at), cartID); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, id, order.PendingPayment, order.Paid, "gateway", card); err != nil {
 			return err
 		}
+		// The rows every payment shares (the day's rollups, the order
+		// number's counter) come last, with nothing but their own updates
+		// between the first of them and the commit: on PostgreSQL each is
+		// locked from its update to the commit, and every checkout of the
+		// shop queues on them.
+		lines, err := s.saleLines(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := addDaily(ctx, tx, kpi.DayOf(f.created), kpiPaid, 1); err != nil {
 			return err
 		}
-		return s.countSale(ctx, tx, id, f, 1)
+		if err := s.countSaleLines(ctx, tx, f, lines, 1); err != nil {
+			return err
+		}
+		return s.number(ctx, tx, id)
 	})
 	if err != nil {
 		won = false
@@ -235,6 +240,32 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		}
 	}
 	return won, err
+}
+
+// number gives the paid order id the shop's next order number. The
+// counter's row is locked from here to the commit, so concurrent payments
+// (on any instance) take numbers one after another, and a transaction that
+// rolls back gives its number back with everything else. The caller has
+// won the order's compare-and-set: nothing else consumes a number.
+func (s *CommerceStore) number(ctx context.Context, tx *Tx, id int64) error {
+	if s.db.Dialect == Postgres {
+		// One statement: the lock is held for the commit only.
+		ok, err := changed(tx.exec(ctx, `WITH n AS (UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last)
+UPDATE orders SET number = (SELECT last FROM n) WHERE id = ?`, id))
+		if err == nil && !ok {
+			err = errors.New("the order to number is gone")
+		}
+		if err != nil {
+			return fmt.Errorf("next order number: %w", err)
+		}
+		return nil
+	}
+	var num int64
+	if err := tx.queryRow(ctx, `UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&num); err != nil {
+		return fmt.Errorf("next order number: %w", err)
+	}
+	_, err := tx.exec(ctx, `UPDATE orders SET number = ? WHERE id = ?`, num, id)
+	return err
 }
 
 // orderQty reads an order's quantities per variant (deleted variants left out).
