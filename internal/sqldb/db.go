@@ -31,6 +31,7 @@ type DB struct {
 	// the DB is shared).
 	Observe Observer
 	queries atomic.Int64
+	writes  atomic.Int64
 	stmts   stmtCache
 }
 
@@ -223,6 +224,11 @@ func (db *DB) Ping(ctx context.Context) error { return db.Read.PingContext(ctx) 
 // benchmarks use it to count the queries behind one page.
 func (db *DB) Queries() int64 { return db.queries.Load() }
 
+// Writes returns how many write transactions (and statements written
+// outside one) the stores have run: on SQLite, each one a turn of the
+// single writer and a commit.
+func (db *DB) Writes() int64 { return db.writes.Load() }
+
 // EachRow calls fn for every row of rows (fn scans the current row), then
 // returns the first error: fn's, or the query's (rows.Err). rows is closed
 // when it returns, so the connection is free for the next query.
@@ -268,6 +274,7 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // exec runs a statement on the write pool, outside a transaction.
 func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	db.queries.Add(1)
+	db.writes.Add(1)
 	ctx, end := db.start(ctx, 2) // called by the stores' exec
 	q = Rebind(db.Dialect, q)
 	var res sql.Result
@@ -331,6 +338,7 @@ func (t *Tx) rawQuery(ctx context.Context, q string, args ...any) (*sql.Rows, er
 
 // InTx runs fn in one write transaction, committed if fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	db.writes.Add(1)
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

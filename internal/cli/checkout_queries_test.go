@@ -1,0 +1,44 @@
+package cli_test
+
+import (
+	"testing"
+)
+
+// TestCheckoutQueries counts the SQL behind one guest purchase (new cart,
+// add a line, check out with the sandbox gateway) on both databases: the
+// statements, and the write transactions, each of which on SQLite is a
+// turn of the one writer every buyer of the shop queues for. The budgets
+// are today's counts with the shop's rules (settings, methods, tax rate)
+// not cached; a new statement or transaction on this path must be worth
+// its place in that queue.
+func TestCheckoutQueries(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			s := newBuyShop(t, db == "postgres")
+			v := s.product(t, 1000, 10000, "ZAR")
+			count := func(step string, maxQueries, maxWrites int64, do func()) {
+				t.Helper()
+				q, w := s.app.DB.Queries(), s.app.DB.Writes()
+				do()
+				q, w = s.app.DB.Queries()-q, s.app.DB.Writes()-w
+				t.Logf("%s: %d statements, %d write transactions", step, q, w)
+				if q > maxQueries || w > maxWrites {
+					t.Errorf("%s ran %d statements in %d write transactions; want at most %d in %d", step, q, w, maxQueries, maxWrites)
+				}
+			}
+			for i := range 2 {
+				var c cartOut
+				count("new cart", 2, 1, func() { s.must(t, 201, "POST", "/api/v1/carts", "", nil, nil, &c) })
+				count("add to cart", 11, 1, func() {
+					s.must(t, 200, "POST", "/api/v1/carts/"+c.ID+"/items", "", nil, map[string]any{"variant_id": v, "quantity": 1}, nil)
+				})
+				// Reserve, the sandbox's authorization, the payment (with
+				// its attempt), the sandbox's capture, the capture on the
+				// order, the confirmation in the mailbox.
+				count("checkout", 36, 6, func() {
+					s.must(t, 201, "POST", "/api/v1/carts/"+c.ID+"/checkout", "", key("queries-"+db, i), checkoutBody("tok_visa"), nil)
+				})
+			}
+		})
+	}
+}
