@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/ocean"
+	"github.com/oceanshop/ocean/internal/pricing"
+	"github.com/oceanshop/ocean/internal/snapshot"
 )
 
 // shopNotices are the promises the footer and the cart make, from the
@@ -19,54 +21,74 @@ type shopNotices struct {
 	Tax      string // "Prices include VAT.", "" without a checkout
 }
 
-// noticeTTL is how long the notices derived from the rules are kept: a
-// change made on another instance of a fleet shows within it.
-const noticeTTL = time.Second
+// rulesTTL is how long the shop's rules (settings, and the notices
+// derived from them and the home country's shipping methods and tax rate)
+// are trusted: a change made on another instance of a fleet shows within
+// it; one made on this instance (checkout's SettingsGeneration moves)
+// shows on the next page.
+const rulesTTL = time.Second
 
-// noticeCache keeps the notices of the last read: three reads of small
-// tables on every page were a third of the home page's queries. A write
-// on this instance (checkout's SettingsGeneration moves) shows on the next
-// page; one on another instance within noticeTTL.
-type noticeCache struct {
-	mu  sync.Mutex
-	n   shopNotices
-	gen uint64
-	at  time.Time
+// shopRules is the snapshot of the shop's rules every storefront page uses
+// (one read a second at most, however many pages): reading the settings,
+// methods and tax rate on every page queued the pages for the database's
+// connections under load (make loadtest's block profile: a quarter of all
+// waiting was the settings read of the footer and the listing's currency).
+type shopRules struct {
+	Settings pricing.Settings
+	Notices  shopNotices
 }
 
-// notices returns the notices for a page, read again after this
-// instance changed the rules or noticeTTL passed.
+func sameRules(a, b shopRules) bool {
+	x, y := a.Settings, b.Settings
+	return a.Notices == b.Notices && x.ShopName == y.ShopName && x.ContactEmail == y.ContactEmail &&
+		x.Currency == y.Currency && x.PricesIncludeTax == y.PricesIncludeTax && x.Version == y.Version &&
+		slices.Equal(x.Countries, y.Countries)
+}
+
+func (w *Web) newRules() *snapshot.Cache[shopRules] {
+	return &snapshot.Cache[shopRules]{Read: w.readRules, TTL: rulesTTL, Gen: w.checkout.SettingsGeneration, Equal: sameRules}
+}
+
+// rules returns the current snapshot of the shop's rules, nil without a
+// checkout or when they cannot be read (pages then go without the
+// notices, as they would without a checkout).
+func (w *Web) rules(ctx context.Context) *snapshot.Snapshot[shopRules] {
+	if w.rulesCache == nil {
+		return nil
+	}
+	s, err := w.rulesCache.Get(ctx)
+	if err != nil {
+		w.log.WarnContext(ctx, "shop settings unreadable", "err", err)
+		return nil
+	}
+	return s
+}
+
+// notices returns the notices for a page.
 func (w *Web) notices(ctx context.Context) shopNotices {
-	if w.checkout == nil {
-		return shopNotices{}
+	if s := w.rules(ctx); s != nil {
+		return s.Value.Notices
 	}
-	c := &w.noticeCache
-	gen := w.checkout.SettingsGeneration()
-	c.mu.Lock()
-	n, fresh := c.n, !c.at.IsZero() && c.gen == gen && time.Since(c.at) < noticeTTL
-	c.mu.Unlock()
-	if fresh {
-		return n
+	return shopNotices{}
+}
+
+// readRules reads the settings and derives the notices from them.
+func (w *Web) readRules(ctx context.Context) (shopRules, error) {
+	st, err := w.checkout.Settings(ctx)
+	if err != nil {
+		return shopRules{}, err
 	}
-	n, ok := w.readNotices(ctx)
-	if ok {
-		c.mu.Lock()
-		c.n, c.gen, c.at = n, gen, time.Now()
-		c.mu.Unlock()
-	}
-	return n
+	r := shopRules{Settings: *st}
+	r.Settings.Countries = slices.Clone(st.Countries)
+	r.Notices = w.readNotices(ctx, st)
+	return r, nil
 }
 
 // readNotices derives the notices from the settings, the home country's
-// shipping methods and its tax rate; ok is false when the settings could
-// not be read (nothing is kept then).
-func (w *Web) readNotices(ctx context.Context) (n shopNotices, ok bool) {
-	st, err := w.checkout.Settings(ctx)
-	if err != nil {
-		return n, false
-	}
+// shipping methods and its tax rate.
+func (w *Web) readNotices(ctx context.Context, st *pricing.Settings) (n shopNotices) {
 	if len(st.Countries) == 0 {
-		return n, true
+		return n
 	}
 	home := st.Countries[0]
 	if ms, err := w.checkout.ShippingMethods(ctx, home); err == nil {
@@ -90,7 +112,7 @@ func (w *Web) readNotices(ctx context.Context) (n shopNotices, ok bool) {
 	} else {
 		n.Tax = "Prices exclude " + name + ", which is added at checkout."
 	}
-	return n, true
+	return n
 }
 
 // roundMoney formats an amount without its minor digits when they are

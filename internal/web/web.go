@@ -35,25 +35,22 @@ import (
 	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/rum"
+	"github.com/oceanshop/ocean/internal/snapshot"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// shopCurrency is the shop's currency from its settings: the price filter
-// and the admin's forms take amounts in its major unit. Without a checkout
-// (a catalog-only storefront) or when the settings cannot be read, it is
-// "", which the forms' validation then refuses rather than guess.
+// shopCurrency is the shop's currency from its settings (the rules
+// snapshot, notices.go): the price filter and the admin's forms take
+// amounts in its major unit. Without a checkout (a catalog-only
+// storefront) or when the settings cannot be read, it is "", which the
+// forms' validation then refuses rather than guess.
 func (w *Web) shopCurrency(r *http.Request) string {
-	if w.checkout == nil {
-		return ""
+	if s := w.rules(r.Context()); s != nil {
+		return s.Value.Settings.Currency
 	}
-	st, err := w.checkout.Settings(r.Context())
-	if err != nil {
-		w.log.WarnContext(r.Context(), "shop settings unreadable", "err", err)
-		return ""
-	}
-	return st.Currency
+	return ""
 }
 
 // Web serves the storefront.
@@ -70,7 +67,9 @@ type Web struct {
 	cards   cardCache
 	// productPages keeps rendered product pages (pagecache.go).
 	productPages *pageCache
-	noticeCache  noticeCache // the footer's notices, reread after a rules change or a second
+	// rulesCache is the snapshot of the shop's settings and the footer's
+	// notices every page uses (notices.go); nil without a checkout.
+	rulesCache *snapshot.Cache[shopRules]
 	// cardTmpl renders one product card; cards are the same for every
 	// request, so their HTML is cached (see cardHTML).
 	cardTmpl *template.Template
@@ -183,6 +182,9 @@ func New(cfg Config) (*Web, error) {
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals,
 		localCA: cfg.LocalCA, productPages: newPageCache()}
+	if cfg.Checkout != nil {
+		w.rulesCache = w.newRules()
+	}
 	if cfg.Checkout != nil && cfg.Inventory != nil {
 		w.office = &backOffice{checkout: cfg.Checkout, inventory: cfg.Inventory}
 	}
