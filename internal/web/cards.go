@@ -2,9 +2,7 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"html/template"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -40,17 +38,11 @@ type cardView struct {
 // once per distinct card.
 func (w *Web) cardHTML(c catalog.Card) (template.HTML, error) {
 	v := cardView{Card: c}
-	if w.media != nil {
-		// From a snapshot refreshed at most once a second, shared by all
-		// cards; a template helper has no request context.
-		if img, ok := w.media.Cover(context.Background(), c.ID); ok {
-			v.Cover = &img
-		}
+	img, photo, ok := w.coverKey(c.ID)
+	if ok {
+		v.Cover = &img
 	}
-	key := cardKey{Card: c}
-	if v.Cover != nil {
-		key.photo = v.Cover.Hash + "|" + v.Cover.Alt + "|" + strconv.Itoa(v.Cover.Width)
-	}
+	key := cardKey{Card: c, photo: photo}
 	if h, ok := w.cards.m.Load(key); ok {
 		return h.(template.HTML), nil
 	}

@@ -33,6 +33,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := homeData{Categories: tree.Roots, NewIn: newIn.Items}
 	d.layout = w.layout(r, "Calm, well-made things", tree)
+	deps := w.depsFor(ctx, tree, &d.layout)
 
 	// A second row from a top-level category: its newest products that
 	// "New in" does not already show. At most three categories are tried.
@@ -60,5 +61,15 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	w.render(rw, r, http.StatusOK, "home", d)
+	// Rendered once per kind of header and kept while the catalog hands
+	// out the same rows (pagecache.go): most of a loaded server's CPU
+	// was executing this template on every visit.
+	w.cardDeps(&deps, d.NewIn, d.Featured)
+	if d.Spotlight != nil {
+		deps.more = d.Spotlight.Slug
+	}
+	key := keyFor("home", "", &d.layout)
+	if !w.kept(rw, r, key, &deps, d.CSRF) {
+		w.renderKept(rw, r, key, &deps, &d.layout, &d)
+	}
 }

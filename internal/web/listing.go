@@ -105,7 +105,13 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 	}
 
 	raw := r.URL.Query()
-	v, fe := translatePrices(raw, w.shopCurrency(r))
+	// One snapshot of the rules for the whole page: the currency the
+	// price filter is read in, the footer, and what the page is kept with.
+	rules, currency := w.rules(ctx), ""
+	if rules != nil {
+		currency = rules.Value.Settings.Currency
+	}
+	v, fe := translatePrices(raw, currency)
 	if here != nil {
 		v.Set("category", here.Slug)
 	}
@@ -159,6 +165,15 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 	}
 	d.layout = w.layout(r, title, tree)
 	d.Q = q.Text
+	// The page depends on the query alone (and the header): it is kept
+	// rendered while the catalog gives the same results (pagecache.go).
+	deps := depsWith(tree, rules, &d.layout)
+	w.cardDeps(&deps, page.Items)
+	deps.facets, deps.more = &page.Facets, page.NextCursor
+	key := keyFor("listing", r.URL.Path+"?"+r.URL.RawQuery, &d.layout)
+	if w.kept(rw, r, key, &deps, d.CSRF) {
+		return
+	}
 
 	if q.Text != "" {
 		d.Hidden = append(d.Hidden, hiddenField{"q", q.Text})
@@ -184,7 +199,7 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 			d.Roots = append(d.Roots, link{Name: c.Name, URL: "/c/" + c.Slug})
 		}
 	}
-	w.render(rw, r, http.StatusOK, "listing", d)
+	w.renderKept(rw, r, key, &deps, &d.layout, &d)
 }
 
 // translatePrices turns the form's friendly min/max (major units of the

@@ -1,17 +1,13 @@
 package web
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/oceanshop/ocean/internal/catalog"
-	"github.com/oceanshop/ocean/internal/httpx"
 	"github.com/oceanshop/ocean/internal/media"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/web/picture"
@@ -147,26 +143,23 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 	// The common request is answered from the page cache (pagecache.go).
 	cacheable := !flashed && cacheablePage(r, status, d.Form)
 	var key pageKey
-	var mediaGen uint64
+	deps := w.depsFor(ctx, tree, &l)
+	deps.product = p
 	if cacheable {
-		key = pageKey{slug: p.Slug, cart: l.CartCount, worker: l.Worker, commerce: l.Commerce}
-		if l.User != nil {
-			key.user = 1
-			if l.User.IsAdmin() {
-				key.user = 2
-			}
-		}
-		if e := w.productPages.get(ctx, key, p, tree, w.media); e != nil {
-			w.writeCachedPage(rw, r, status, e, l.CSRF)
+		key = keyFor("product", p.Slug, &l)
+		deps.photos = w.photos(ctx, p.ID)
+		if w.media != nil && deps.photos == nil {
+			cacheable = false // the photos could not be read: not a page to keep
+		} else if w.kept(rw, r, key, &deps, l.CSRF) {
 			return
 		}
-		if w.media != nil {
-			// Read before the photos: a change in between is seen by
-			// the next request.
-			mediaGen = w.media.Generation()
-		}
 	}
-	d.layout, d.Product, d.InStock, d.Images = l, p, p.InStock(), w.productPictures(r, p.ID)
+	d.layout, d.Product, d.InStock = l, p, p.InStock()
+	if deps.photos != nil {
+		d.Images = deps.photos.Value
+	} else {
+		d.Images = w.productPictures(r, p.ID)
+	}
 	d.PriceLo, d.PriceHi = p.PriceRange()
 	d.Buy = w.commerceOn()
 	if p.Description != "" {
@@ -247,39 +240,7 @@ func (w *Web) productPage(rw http.ResponseWriter, r *http.Request, p *catalog.Pr
 		w.render(rw, r, status, "product", d)
 		return
 	}
-	// Rendered once with the marks in place of the CSRF token and the
-	// nonce, kept, and served with this request's values.
-	csrf := d.CSRF
-	c := d
-	c.Ctx = context.WithValue(ctx, nonceMarkKey{}, w.productPages.nonceMark)
-	if d.Buy {
-		c.CSRF = w.productPages.csrfMark
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := w.pages["product"].ExecuteTemplate(buf, "layout", c); err != nil {
-		w.render(rw, r, status, "product", d) // the error page, as without the cache
-		return
-	}
-	e := &cachedPage{product: p, tree: tree, photos: d.Images, mediaGen: mediaGen, checked: time.Now()}
-	w.productPages.split(buf.Bytes(), e)
-	w.productPages.put(key, e)
-	w.writeCachedPage(rw, r, status, e, csrf)
-}
-
-// writeCachedPage writes a page from the page cache with this request's
-// CSRF token and nonce.
-func (w *Web) writeCachedPage(rw http.ResponseWriter, r *http.Request, status int, e *cachedPage, csrf string) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			bufPool.Put(buf)
-		}
-	}()
-	e.write(buf, csrf, attrNonce(httpx.Nonce(r.Context())))
-	writePage(rw, r, status, buf.Bytes())
+	w.renderKept(rw, r, key, &deps, &d.layout, &d)
 }
 
 func matches(v *catalog.Variant, chosen map[string]string) bool {

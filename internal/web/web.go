@@ -65,8 +65,10 @@ type Web struct {
 	icons   map[string]template.HTML
 	images  imageCache
 	cards   cardCache
-	// productPages keeps rendered product pages (pagecache.go).
-	productPages *pageCache
+	// rendered keeps the public pages as rendered (pagecache.go), and
+	// photoCache the product photos they show.
+	rendered   *pageCache
+	photoCache photoCache
 	// rulesCache is the snapshot of the shop's settings and the footer's
 	// notices every page uses (notices.go); nil without a checkout.
 	rulesCache *snapshot.Cache[shopRules]
@@ -181,7 +183,7 @@ func New(cfg Config) (*Web, error) {
 	w := &Web{svc: cfg.Catalog, media: cfg.Media, log: log, pages: map[string]*template.Template{},
 		accounts: cfg.Accounts, mailbox: cfg.Mailbox, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		carts: cfg.Carts, checkout: cfg.Checkout, payment: cfg.Payment, kpi: cfg.KPI, errors: cfg.Errors, vitals: cfg.Vitals,
-		localCA: cfg.LocalCA, productPages: newPageCache()}
+		localCA: cfg.LocalCA, rendered: newPageCache()}
 	if cfg.Checkout != nil {
 		w.rulesCache = w.newRules()
 	}
