@@ -4,10 +4,13 @@
 #                few seconds when all is there): Debian's Chromium, node/npm
 #                and the pinned npm packages, testssl, nginx, Prometheus,
 #                PostgreSQL, Redis, stripe-mock, the Go modules, the pinned
-#                linters and govulncheck built, the offline vulnerability DB
+#                linters and govulncheck built, the offline vulnerability DB;
+#                then it compiles (runs nothing) what make test runs: the
+#                test binaries, the shop's binary, lint's export data
 #   make test    make setup (a check once done), then scripts/test.sh: make lint
-#                beside go test -race -cover of every package but the
-#                end-to-end ones, beside go test -cover of those (cli, mcp,
+#                beside the unit tests (-race -cover where a package runs
+#                goroutines, -cover elsewhere) of every package but the
+#                end-to-end ones, beside the -cover tests of those (cli, mcp,
 #                probe, deploy: the whole binary, browsers, nginx, Prometheus,
 #                the release drills), all against throwaway PostgreSQL + Redis
 #                + stripe-mock (scripts/services.sh); the page checks (axe,
@@ -68,7 +71,13 @@ TOOL := go tool -modfile=$(CURDIR)/tools/go.mod
 # Installation, separate from the tests (.ci/run runs it before make test;
 # make test runs it again, which then only checks). The system packages
 # (apt, npm: network and disk) install beside the Go part (module downloads,
-# building the pinned linters and the vulnerability database: CPU).
+# building the pinned linters and the vulnerability database: CPU). Then it
+# builds what make test runs, and runs none of it (scripts/test.sh build,
+# docs/decisions/0170): the test binaries of both flavours into .test-bin/,
+# the shop's binary, lint's export data; make test links again only what
+# changed since. A package that does not build does not fail setup: make
+# test reports it with the tests. (As make test's prerequisite, setup leaves
+# the building to scripts/test.sh.)
 setup:
 	@go_log=$$(mktemp); \
 	{ go mod download && (cd tools && go mod download) && \
@@ -78,10 +87,12 @@ setup:
 	go_ok=0; wait $$go_setup || go_ok=$$?; \
 	cat "$$go_log"; rm -f "$$go_log"; \
 	if [ $$sys_ok -ne 0 ] || [ $$go_ok -ne 0 ]; then echo "make setup: failed (see above)" >&2; exit 1; fi
+	@$(if $(filter test,$(MAKECMDGOALS)),:,scripts/test.sh build >/dev/null 2>&1 || echo "make setup: some test binaries did not build; make test will say which")
 
 # The phases and why they overlap: scripts/test.sh. The end-to-end packages
 # run without the race detector (under -race they took 12 minutes of a 2-core
-# machine; their journeys are covered for races by the packages below them).
+# machine; their journeys are covered for races by the packages below them),
+# and so do the unit packages that start no goroutines (scripts/test.sh list).
 test: setup
 	scripts/test.sh
 
