@@ -48,39 +48,46 @@ module=$(go list -m)
 bindir=${OCEAN_TEST_BIN:-$PWD/.test-bin}
 e2e='^github.com/oceanshop/ocean/(internal/cli|internal/mcp|internal/probe|deploy)(/|$)'
 # What runs goroutines or shares memory: the race detector finds nothing in
-# a package whose code and tests run on one goroutine, and costs such a
-# package 2 to 10 times its time. A package runs under -race when its own
-# files (code or tests) start goroutines or guard memory (sync, atomic,
-# channels), or when its tests import a helper package of this module that
-# starts goroutines: the store contract suites (internal/storetest) run
-# concurrent checkouts and reservations from internal/sqlite's and
-# internal/postgres's tests; locktest, ratelimittest, paymenttest and
-# tlsxtest likewise. `scripts/test.sh list` prints the outcome.
-concurrent='go func|go [A-Za-z_][A-Za-z0-9_.]*\(|t\.Parallel\(|errgroup|sync\.|atomic\.|chan '
-spawns='go func|go [A-Za-z_][A-Za-z0-9_.]*\(|t\.Parallel\(|errgroup'
+# a test binary where one goroutine runs, and costs such a package 2 to 10
+# times its time. A package runs under -race when its own files (code or
+# tests) start goroutines or guard memory (sync, atomic, channels, timers'
+# callbacks, HTTP servers), or when any package of this module linked into
+# its test binary (what it imports, what its tests import, all the way
+# down) starts goroutines: the store contract suites (internal/storetest)
+# run concurrent checkouts from internal/sqlite's tests, and a package that
+# calls internal/checkout or internal/lock may set their goroutines off.
+# Only test binaries with none of that (pricing, order, inventory, ...) run
+# without it. `scripts/test.sh list` prints the outcome.
+spawns='go func|go [A-Za-z_][A-Za-z0-9_.]*\(|t\.Parallel\(|errgroup|AfterFunc\(|httptest\.New(Unstarted|TLS)?Server|\.Serve(TLS)?\(|ListenAndServe'
+concurrent="$spawns|sync\\.|atomic\\.|chan "
 
 # pkgs: one line per package with tests: import path, directory, flavour
 # (race, unit or e2e), the batch its binary is built in (test binaries are
 # named after the last element of the import path, and go test -c -o DIR
 # refuses two of one name), and its test lines (the longest run first).
 pkgs() {
-	local list matches=" " helpers=" " p d tests imports t
-	list=$(go list -f '{{.ImportPath}}|{{.Dir}}|{{len .TestGoFiles}}{{len .XTestGoFiles}}|{{join .TestImports " "}} {{join .XTestImports " "}}' ${TEST_PKGS:-./...})
-	while IFS='|' read -r p d tests imports; do
-		if grep -qE "$concurrent" "$d"/*.go 2>/dev/null; then matches+="$p "; fi
-		if grep -qE "$spawns" "$d"/*.go 2>/dev/null; then helpers+="$p "; fi
-	done <<<"$list"
+	local list deps spawners=" " p d tests t
+	# Every package of the module, listed or not: a listed one may link any.
+	while IFS='|' read -r p d; do
+		if grep -qE "$spawns" "$d"/*.go 2>/dev/null; then spawners+="$p "; fi
+	done < <(go list -f '{{.ImportPath}}|{{.Dir}}' ./...)
+	list=$(go list -f '{{.ImportPath}}|{{.Dir}}|{{len .TestGoFiles}}{{len .XTestGoFiles}}' ${TEST_PKGS:-./...})
+	# The packages linked into each test binary (p.test's dependencies).
+	declare -A linked
+	while IFS='|' read -r p deps; do
+		linked[${p%.test}]=$deps
+	done < <(go list -test -f '{{if eq .Name "main"}}{{.ImportPath}}|{{join .Deps " "}}{{end}}' ${TEST_PKGS:-./...} | grep '\.test|')
 	declare -A seen
-	while IFS='|' read -r p d tests imports; do
+	while IFS='|' read -r p d tests; do
 		[ "$tests" = 00 ] && continue
 		local flavour=unit base n lines
 		if [[ $p =~ $e2e ]]; then
 			flavour=e2e
-		elif [[ $matches == *" $p "* ]]; then
+		elif grep -qE "$concurrent" "$d"/*.go 2>/dev/null; then
 			flavour=race
 		else
-			for t in $imports; do
-				if [[ $t == "$module"/*test && $helpers == *" $t "* ]]; then flavour=race; break; fi
+			for t in ${linked[$p]:-}; do
+				if [[ $spawners == *" $t "* ]]; then flavour=race; break; fi
 			done
 		fi
 		base=${p##*/}
