@@ -18,7 +18,8 @@ import (
 // TestFleetSeesWritesAtOnce: two instances of one shop on one PostgreSQL
 // and one Redis, each with its cache warm. A product renamed through one is
 // renamed on the other within a second, not when its cache happens to fill
-// up: the write's invalidation travels through Redis.
+// up: the write's invalidation travels through Redis, and the pages the
+// other keeps rendered follow it.
 func TestFleetSeesWritesAtOnce(t *testing.T) {
 	t.Parallel()
 	dbURL, redisURL := pgtest.URL(t), redistest.URL(t)
@@ -53,8 +54,11 @@ func TestFleetSeesWritesAtOnce(t *testing.T) {
 		t.Fatalf("search on A: %v", err)
 	}
 	slug := page.Items[0].Slug
-	paths := []string{"/api/v1/products?sort=newest&limit=1", "/api/v1/products/" + slug}
-	for _, p := range paths { // warm B's cache
+	// The API's pages, and the storefront's pages B keeps rendered (the
+	// product, a search, the home page's "New in"): kept only while B's
+	// catalog cache gives what they were rendered from.
+	paths := []string{"/api/v1/products?sort=newest&limit=1", "/api/v1/products/" + slug, "/p/" + slug, "/search?sort=newest", "/"}
+	for _, p := range paths { // warm B's caches
 		for range 2 {
 			if res, body := b.get(t, p); res.StatusCode != 200 {
 				t.Fatalf("B %s = %d %s", p, res.StatusCode, body)
