@@ -121,7 +121,13 @@ type Service struct {
 	// TaxIncluded says whether catalog prices include tax when the shop's
 	// settings cannot say (a store without a settings row).
 	TaxIncluded bool
-	created     atomic.Uint64
+	// Settings reads the shop's settings for a cart's totals (nil: the
+	// pricing store, on every view). The shop passes the checkout's read,
+	// kept a second and fresh at once after a change on this instance:
+	// every cart view read them, three queries a purchase queued for the
+	// database's connections with the writes.
+	Settings func(ctx context.Context) (*pricing.Settings, error)
+	created  atomic.Uint64
 }
 
 // Stats are the cart counts since the process started, as plain data
@@ -506,7 +512,11 @@ func (s *Service) price(ctx context.Context, c *Cart) (*View, error) {
 	// The shop's settings decide whether prices include tax, and price an
 	// empty cart in the shop's currency.
 	in := pricing.Input{Currency: cur, Lines: lines, TaxIncluded: s.TaxIncluded}
-	st, err := s.pricing.Settings(ctx)
+	settings := s.pricing.Settings
+	if s.Settings != nil {
+		settings = s.Settings
+	}
+	st, err := settings(ctx)
 	switch {
 	case err == nil:
 		in.TaxIncluded = st.PricesIncludeTax

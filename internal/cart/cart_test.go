@@ -337,6 +337,25 @@ func TestSettingsDecideCurrencyAndTax(t *testing.T) {
 	}
 }
 
+// A shop that keeps its settings (Service.Settings) prices carts from
+// them, not from the store.
+func TestSettingsSource(t *testing.T) {
+	s, _, pc := newService(t)
+	pc.settings = &pricing.Settings{Currency: "ZAR", PricesIncludeTax: true}
+	reads := 0
+	s.Settings = func(context.Context) (*pricing.Settings, error) {
+		reads++
+		return &pricing.Settings{Currency: "EUR", PricesIncludeTax: false}, nil
+	}
+	v, err := s.Create(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Totals.Total.Currency != "EUR" || v.Totals.TaxIncluded || reads != 1 {
+		t.Fatalf("cart priced from the store's settings, not the shop's read (%d reads): %+v", reads, v.Totals)
+	}
+}
+
 func TestCreateAndLoad(t *testing.T) {
 	s, st, _ := newService(t)
 	v, err := s.Create(ctx, 7)

@@ -66,6 +66,7 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: stockChanged,
 		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
 	})
+	a.Carts.Settings = a.Checkout.CurrentSettings // one read of the rules a second for carts and checkouts
 	a.Metrics.MustRegister(metrics.ShopCollector{Carts: a.Carts.Stats, Checkout: a.Checkout.Stats})
 	a.Accounts.SetOrderExport(a.Checkout.ExportOrders)
 	return nil
