@@ -51,6 +51,16 @@ for (const [size, options] of Object.entries(viewports)) {
     try {
       await page.goto(base + path, { waitUntil: "load" });
       await page.evaluate(() => document.fonts.ready);
+      // What the page renders only near the viewport (content-visibility:
+      // auto: cards after the first rows, later sections, the footer) is
+      // rendered as a shopper scrolling through it sees it: a full-page
+      // screenshot would show the stand-in sizes instead. (A constructed
+      // sheet: the shop's CSP refuses inline styles.)
+      await page.evaluate(() => {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync("* { content-visibility: visible !important; }");
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      });
       // Lazy images below the fold load when scrolled to; a full-page
       // screenshot needs them all, decoded.
       await page.evaluate(async () => {
