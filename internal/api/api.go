@@ -213,6 +213,7 @@ type priceFacet struct {
 
 type facetsJSON struct {
 	Total      int                     `json:"total"`
+	Capped     bool                    `json:"capped"`
 	InStock    int                     `json:"in_stock"`
 	Categories []facetCount            `json:"categories"`
 	Price      priceFacet              `json:"price"`
@@ -272,7 +273,7 @@ func card(tree *catalog.Tree, c catalog.Card) productJSON {
 
 // facets shapes the facet counts; category counts include subcategories.
 func facets(tree *catalog.Tree, f catalog.Facets, items []catalog.Card) facetsJSON {
-	out := facetsJSON{Total: f.Total, InStock: f.InStock, Categories: []facetCount{}, Options: map[string][]facetCount{},
+	out := facetsJSON{Total: f.Total, Capped: f.Capped, InStock: f.InStock, Categories: []facetCount{}, Options: map[string][]facetCount{},
 		Price: priceFacet{Min: f.PriceMin, Max: f.PriceMax}}
 	if len(items) > 0 {
 		out.Price.Currency = items[0].PriceMin.Currency

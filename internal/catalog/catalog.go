@@ -126,7 +126,19 @@ type Facets struct {
 	PriceMin   int64                     // lowest variant price among matches (minor units)
 	PriceMax   int64                     // highest
 	Options    map[string]map[string]int // option name → value → matching products
+	// Capped is set when more products match than the store counts
+	// (Filter.Cap, FacetCap by default): Total is then the cap ("1,000+")
+	// and every other count is taken over the first products found, so
+	// at least that many match. A count never exceeds Total.
+	Capped bool
 }
+
+// FacetCap is how many matching products the store counts facets over
+// (and, for a search ordered by relevance, ranks) before it stops: on a
+// catalog of a million products a one-word search matches tens of
+// thousands, and counting or ranking them all costs seconds per search
+// (docs/query-budget.md). Beyond it a page says "1,000+".
+const FacetCap = 1000
 
 // Hit is one search result: the product id and the key it sorted by, from
 // which the next cursor is made.
@@ -146,6 +158,18 @@ type Filter struct {
 	Sort        Sort
 	Limit       int     // the store returns up to Limit+1 hits so the caller knows there is more
 	After       *Cursor // keyset position: hits strictly after this
+	// Cap bounds the work of Facets and of a relevance-ordered search
+	// with Terms: only the first Cap matching products found are counted
+	// and ranked. 0 means FacetCap.
+	Cap int
+}
+
+// EffectiveCap is f.Cap, or FacetCap when it is not set.
+func (f Filter) EffectiveCap() int {
+	if f.Cap > 0 {
+		return f.Cap
+	}
+	return FacetCap
 }
 
 // Store is what the catalog needs from a database. Methods return *ocean.Error
@@ -160,8 +184,14 @@ type Store interface {
 	// Categories returns every category ordered by parent, position, name.
 	Categories(ctx context.Context) ([]Category, error)
 	// Search returns up to f.Limit+1 hits in f.Sort order after f.After.
+	// Ordered by relevance with Terms, it ranks the first
+	// f.EffectiveCap() matching products found, not every match.
 	Search(ctx context.Context, f Filter) ([]Hit, error)
-	// Facets counts the products matching f (sort, limit and cursor ignored).
+	// Facets counts the products matching f (sort, limit and cursor
+	// ignored), up to f.EffectiveCap() of them: when more match, it counts
+	// over the first ones found and sets Capped. In a category listing
+	// without words or variant filters (price, stock, options), each
+	// category's count is its own, up to the cap.
 	Facets(ctx context.Context, f Filter) (Facets, error)
 	// Cards returns cards for the ids that exist and are active, in no
 	// particular order.

@@ -81,16 +81,46 @@ func (s *CatalogStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Fa
 	if err != nil {
 		return catalog.Facets{}, err
 	}
-	defer rows.Close()
 	var fr []FacetRow
-	for rows.Next() {
+	err = EachRow(rows, func() error {
 		var r FacetRow
 		if err := rows.Scan(&r.Kind, &r.Name, &r.Value, &r.N, &r.Lo, &r.Hi); err != nil {
-			return catalog.Facets{}, err
+			return err
 		}
 		fr = append(fr, r)
+		return nil
+	})
+	if err != nil {
+		return catalog.Facets{}, err
 	}
-	return Collect(fr), rows.Err()
+	fc := Collect(fr, f.EffectiveCap())
+	if !fc.Capped || !PlainListing(f) || len(f.CategoryIDs) == 0 {
+		return fc, nil
+	}
+	// The sample came from the first categories the index holds; count
+	// each category on its own, up to the cap.
+	q, args = CategoryCounts(s.db.Dialect, f)
+	rows, err = s.db.query(ctx, q, args...)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	counts := map[int64]int{}
+	err = EachRow(rows, func() error {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		if n > 0 {
+			counts[id] = min(n, f.EffectiveCap())
+		}
+		return nil
+	})
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	fc.Categories = counts
+	return fc, nil
 }
 
 func (s *CatalogStore) Cards(ctx context.Context, ids []int64) ([]catalog.Card, error) {

@@ -148,6 +148,9 @@ func (b *builder) conds(f catalog.Filter) {
 // Search returns the keyset query for one page of hits. It selects the
 // product id and its sort key: an integer (price, or creation time in Unix
 // microseconds on SQLite, a timestamptz on PostgreSQL) or a float rank.
+// Ordered by relevance, only the first f.EffectiveCap() matches found are
+// ranked: ranking every product a common word matches (tens of thousands
+// in a large catalog) is what made such a search take seconds.
 func Search(d Dialect, f catalog.Filter) (string, []any) {
 	b := &builder{d: d}
 	b.with(f)
@@ -156,6 +159,7 @@ func Search(d Dialect, f catalog.Filter) (string, []any) {
 	rank := inner.from(f)
 	inner.conds(f)
 	var key, dir, cmp string
+	capped := false
 	switch f.Sort {
 	case catalog.SortPriceAsc:
 		key, dir, cmp = "p.price_min", "ASC", ">"
@@ -165,9 +169,13 @@ func Search(d Dialect, f catalog.Filter) (string, []any) {
 		key, dir, cmp = "p.created_at", "DESC", "<"
 	default:
 		key, dir, cmp = rank, "ASC", ">"
+		capped = len(f.Terms) > 0
 	}
 	b.w("SELECT id, k FROM (SELECT p.id AS id, " + key + " AS k")
 	b.w(inner.sql.String(), inner.args...)
+	if capped {
+		b.w(" LIMIT ?", f.EffectiveCap())
+	}
 	b.w(") hits")
 	if c := f.After; c != nil {
 		var kv any
@@ -188,10 +196,15 @@ func Search(d Dialect, f catalog.Filter) (string, []any) {
 	return Rebind(d, b.sql.String()), b.args
 }
 
-// Facets returns one query that counts the products matching f by category,
-// stock, option value, and the price range of their variants. Each row is
-// (kind, name, value, n, lo, hi) with kind c (category), s (in stock),
-// p (price range) or o (option value).
+// Facets returns one query that counts the first f.EffectiveCap()+1
+// products matching f (so the caller knows when there are more) by
+// category, stock, option value, and the price range of their variants.
+// Each row is (kind, name, value, n, lo, hi) with kind c (category),
+// s (in stock), p (price range) or o (option value).
+//
+// The price range is the products' own price_min and price_max (kept as
+// the lowest and highest of their variants' prices), not a join to every
+// variant.
 func Facets(d Dialect, f catalog.Filter) (string, []any) {
 	b := &builder{d: d}
 	if len(f.Terms) > 0 && d == Postgres {
@@ -205,18 +218,46 @@ func Facets(d Dialect, f catalog.Filter) (string, []any) {
 	if d == SQLite {
 		join = "CROSS JOIN"
 	}
-	b.w("matched AS (SELECT p.id, p.category_id")
+	// MATERIALIZED: the sample is taken once, and every count below is
+	// over the same products.
+	b.w("matched AS MATERIALIZED (SELECT p.id, p.category_id, p.price_min, p.price_max")
 	b.from(f)
 	b.conds(f)
+	b.w(" LIMIT ?", f.EffectiveCap()+1)
 	b.w(`)
 SELECT 'c', '', CAST(category_id AS TEXT), COUNT(*), 0, 0 FROM matched GROUP BY category_id
 UNION ALL
-SELECT 'p', '', '', COUNT(*), COALESCE(MIN(v.price), 0), COALESCE(MAX(v.price), 0) FROM variants v JOIN matched m ON m.id = v.product_id
+SELECT 'p', '', '', COUNT(*), COALESCE(MIN(price_min), 0), COALESCE(MAX(price_max), 0) FROM matched
 UNION ALL
-SELECT 's', '', '', COUNT(DISTINCT v.product_id), 0, 0 FROM variants v JOIN matched m ON m.id = v.product_id WHERE v.stock > 0
+SELECT 's', '', '', COUNT(*), 0, 0 FROM matched m WHERE EXISTS (SELECT 1 FROM variants v WHERE v.product_id = m.id AND v.stock > 0)
 UNION ALL
 SELECT 'o', o.name, o.value, COUNT(DISTINCT v.product_id), 0, 0 FROM matched m ` + join + ` variants v ON v.product_id = m.id ` + join + ` variant_options o ON o.variant_id = v.id GROUP BY o.name, o.value`)
 	return Rebind(d, b.sql.String()), b.args
+}
+
+// CategoryCounts returns the query for each category of f.CategoryIDs:
+// (id, active products in it, up to f.EffectiveCap()+1). Facets uses it
+// when its sample was capped and f is a plain listing (no words, no
+// variant filters), where each count is one short range of an index, so
+// a department's aisles each show their own count rather than the
+// sample's.
+func CategoryCounts(d Dialect, f catalog.Filter) (string, []any) {
+	b := &builder{d: d}
+	b.w("SELECT c.id, (SELECT COUNT(*) FROM (SELECT 1 FROM products p WHERE p.category_id = c.id AND p.status = 'active' LIMIT ?) x) FROM categories c WHERE c.id IN (", f.EffectiveCap()+1)
+	for i, id := range f.CategoryIDs {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w("?", id)
+	}
+	b.w(")")
+	return Rebind(d, b.sql.String()), b.args
+}
+
+// PlainListing reports whether f only narrows by category: no words and
+// no variant-level filter.
+func PlainListing(f catalog.Filter) bool {
+	return len(f.Terms) == 0 && f.MinPrice == nil && f.MaxPrice == nil && !f.InStock && len(f.Options) == 0
 }
 
 // FacetRow is one row of the Facets query.
@@ -225,8 +266,10 @@ type FacetRow struct {
 	N, Lo, Hi         int64
 }
 
-// Collect folds facet rows into catalog.Facets.
-func Collect(rows []FacetRow) catalog.Facets {
+// Collect folds facet rows into catalog.Facets; limit is the cap the
+// rows were counted under (Filter.EffectiveCap()): when they cover more
+// products, the result is Capped at limit.
+func Collect(rows []FacetRow, limit int) catalog.Facets {
 	fc := catalog.Facets{Categories: map[int64]int{}, Options: map[string]map[string]int{}}
 	for _, r := range rows {
 		switch r.Kind {
@@ -243,6 +286,19 @@ func Collect(rows []FacetRow) catalog.Facets {
 				fc.Options[r.Name] = map[string]int{}
 			}
 			fc.Options[r.Name][r.Value] = int(r.N)
+		}
+	}
+	if fc.Total > limit {
+		fc.Capped = true
+		fc.Total = limit
+		fc.InStock = min(fc.InStock, limit)
+		for id, n := range fc.Categories {
+			fc.Categories[id] = min(n, limit)
+		}
+		for _, vals := range fc.Options {
+			for v, n := range vals {
+				vals[v] = min(n, limit)
+			}
 		}
 	}
 	return fc

@@ -29,6 +29,7 @@ func Catalog(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		t.Run("filters", func(t *testing.T) { testFilters(t, s, fx) })
 		t.Run("sort and pages", func(t *testing.T) { testPages(t, s, fx) })
 		t.Run("facets", func(t *testing.T) { testFacets(t, s, fx) })
+		t.Run("capped facets and relevance", func(t *testing.T) { testCapped(t, s, fx) })
 		t.Run("cards", func(t *testing.T) { testCards(t, s, fx) })
 		t.Run("update reindexes", func(t *testing.T) { testUpdate(t, s, fx) })
 	})

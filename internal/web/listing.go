@@ -25,6 +25,7 @@ type listingData struct {
 	Sorts    []sortOption
 	Items    []catalog.Card
 	Total    int
+	More     bool   // more than Total match (catalog.Facets.Capped)
 	HasQuery bool   // the shopper typed words
 	Text     string // the words
 	NextURL  string
@@ -37,6 +38,7 @@ type crumb struct{ Name, URL string }
 type link struct {
 	Name, URL string
 	Count     int
+	More      bool // Count is a lower bound (catalog.Facets.Capped): "1000+"
 	Current   bool
 	Children  []link
 }
@@ -56,6 +58,7 @@ type facetsView struct {
 	MaxHint     string
 	InStock     bool
 	InStockN    int
+	More        bool // the counts are lower bounds (catalog.Facets.Capped)
 	Options     []optionFacet
 	Active      bool   // some filter is on
 	ClearURL    string // the same search without filters
@@ -69,6 +72,7 @@ type optionFacet struct {
 type optionValue struct {
 	Value, ID string
 	Count     int
+	More      bool // Count is a lower bound
 	Checked   bool
 	Swatch    string // hex colour for colour options
 }
@@ -138,6 +142,7 @@ func (w *Web) listing(rw http.ResponseWriter, r *http.Request, slug string) {
 		Action:   base,
 		Items:    page.Items,
 		Total:    page.Facets.Total,
+		More:     page.Facets.Capped,
 		HasQuery: len(q.Terms) > 0,
 		Text:     q.Text,
 	}
@@ -292,7 +297,7 @@ func without(params url.Values, keys ...string) url.Values {
 
 func facets(tree *catalog.Tree, page *catalog.Page, q catalog.Query, raw url.Values, here *catalog.Category, params url.Values) facetsView {
 	fc := page.Facets
-	f := facetsView{InStock: q.InStock, InStockN: fc.InStock}
+	f := facetsView{InStock: q.InStock, InStockN: fc.InStock, More: fc.Capped}
 
 	// Categories: the tree with each node's count including its children;
 	// empty branches are left out, the current category is marked.
@@ -305,7 +310,7 @@ func facets(tree *catalog.Tree, page *catalog.Page, q catalog.Query, raw url.Val
 			if n == 0 {
 				continue
 			}
-			l := link{Name: c.Name, Count: n, Current: q.Category == c.Slug}
+			l := link{Name: c.Name, Count: n, More: fc.Capped, Current: q.Category == c.Slug}
 			if here != nil {
 				l.URL = withParam("/c/"+c.Slug, params, "", "")
 			} else {
@@ -371,7 +376,7 @@ func facets(tree *catalog.Tree, page *catalog.Page, q catalog.Query, raw url.Val
 		sortValues(name, vals)
 		of := optionFacet{Name: "option." + name, Label: optionLabel(name)}
 		for j, val := range vals {
-			ov := optionValue{Value: val, ID: "f-" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Count: counts[val],
+			ov := optionValue{Value: val, ID: "f-" + strconv.Itoa(i) + "-" + strconv.Itoa(j), Count: counts[val], More: fc.Capped,
 				Checked: slices.Contains(q.Options[name], val)}
 			if isColour(name) {
 				ov.Swatch = swatchColour(val)

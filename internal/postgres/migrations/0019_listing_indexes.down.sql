@@ -1,0 +1,3 @@
+DROP INDEX variants_stock;
+DROP INDEX products_listing_created;
+DROP INDEX products_listing_price;
