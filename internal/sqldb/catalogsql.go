@@ -102,6 +102,11 @@ func (b *builder) from(f catalog.Filter) (rank string) {
 }
 
 func (b *builder) conds(f catalog.Filter) {
+	b.categoryConds(f)
+	b.variantConds(f)
+}
+
+func (b *builder) categoryConds(f catalog.Filter) {
 	if len(f.CategoryIDs) > 0 {
 		b.w(" AND p.category_id IN (")
 		for i, id := range f.CategoryIDs {
@@ -112,6 +117,9 @@ func (b *builder) conds(f catalog.Filter) {
 		}
 		b.w(")")
 	}
+}
+
+func (b *builder) variantConds(f catalog.Filter) {
 	if f.MinPrice == nil && f.MaxPrice == nil && !f.InStock && len(f.Options) == 0 {
 		return
 	}
@@ -220,9 +228,22 @@ func Facets(d Dialect, f catalog.Filter) (string, []any) {
 	}
 	// MATERIALIZED: the sample is taken once, and every count below is
 	// over the same products.
-	b.w("matched AS MATERIALIZED (SELECT p.id, p.category_id, p.price_min, p.price_max")
+	// The products the words and categories select come first (OFFSET 0,
+	// or SQLite's LIMIT -1, keeps them a subquery the planner does not
+	// flatten), then each is checked against the variant conditions until
+	// the sample is full: joined the other way round, PostgreSQL's planner
+	// merged the products with every variant in price range of the
+	// catalog (0.6 s for a department and a price range at a million
+	// products).
+	fence := " OFFSET 0"
+	if d == SQLite {
+		fence = " LIMIT -1"
+	}
+	b.w("matched AS MATERIALIZED (SELECT p.id, p.category_id, p.price_min, p.price_max FROM (SELECT p.id, p.category_id, p.price_min, p.price_max")
 	b.from(f)
-	b.conds(f)
+	b.categoryConds(f)
+	b.w(fence + ") p WHERE 1=1")
+	b.variantConds(f)
 	b.w(" LIMIT ?", f.EffectiveCap()+1)
 	b.w(`)
 SELECT 'c', '', CAST(category_id AS TEXT), COUNT(*), 0, 0 FROM matched GROUP BY category_id

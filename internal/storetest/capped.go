@@ -52,6 +52,24 @@ func testCapped(t *testing.T, s catalog.Store, fx fixture) {
 		t.Errorf("capped price range %d-%d is outside the catalog's 14900-189900", fc.PriceMin, fc.PriceMax)
 	}
 
+	// A variant filter narrows the products before the sample is taken:
+	// every product counted under a cap is one the filter lets through,
+	// and the sample is full when enough of them exist.
+	fc, err = s.Facets(ctx, catalog.Filter{InStock: true, Cap: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.Capped || fc.Total != 8 || fc.InStock != 8 {
+		t.Errorf("in stock, cap 10: capped %v total %d in stock %d, want exact 8 and 8", fc.Capped, fc.Total, fc.InStock)
+	}
+	fc, err = s.Facets(ctx, catalog.Filter{InStock: true, Cap: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fc.Capped || fc.Total != 5 || fc.InStock != 5 {
+		t.Errorf("in stock, cap 5: capped %v total %d in stock %d, want capped at 5, all 5 in stock", fc.Capped, fc.Total, fc.InStock)
+	}
+
 	// A clothing page (no words, no variant filter) over the cap still
 	// shows both aisles, each counted on its own up to the cap: the
 	// sample alone would have come from one of them.
