@@ -38,8 +38,24 @@ func (s *CatalogStore) Categories(ctx context.Context) ([]catalog.Category, erro
 	return out, rows.Err()
 }
 
+// priceSpread looks up PriceSpreadSQL when f has a minimum price.
+func (s *CatalogStore) priceSpread(ctx context.Context, f catalog.Filter) (*int64, error) {
+	if f.MinPrice == nil {
+		return nil, nil //nolint:nilnil // no minimum price, nothing to look up
+	}
+	var n int64
+	if err := s.db.queryRow(ctx, PriceSpreadSQL).Scan(&n); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
 func (s *CatalogStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.Hit, error) {
-	q, args := Search(s.db.Dialect, f)
+	spread, err := s.priceSpread(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	q, args := Search(s.db.Dialect, f, spread)
 	rows, err := s.db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -76,7 +92,11 @@ func (s *CatalogStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.
 }
 
 func (s *CatalogStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Facets, error) {
-	q, args := Facets(s.db.Dialect, f)
+	spread, err := s.priceSpread(ctx, f)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	q, args := Facets(s.db.Dialect, f, spread)
 	rows, err := s.db.query(ctx, q, args...)
 	if err != nil {
 		return catalog.Facets{}, err

@@ -345,9 +345,16 @@ func testFilters(t *testing.T, s catalog.Store, fx fixture) {
 		// One variant must satisfy all: the red napkins are out of stock.
 		"same variant": {catalog.Filter{InStock: true, Options: map[string][]string{"colour": {"Red"}}}, []string{"wool-throw"}},
 		"combined":     {catalog.Filter{Terms: []string{"linen"}, InStock: true, MaxPrice: p(30000)}, []string{"linen-napkins"}},
+		// The rain jacket's cheapest size is under the range, its XL in it.
+		"dearer variant in range": {catalog.Filter{MinPrice: p(130000), MaxPrice: p(140000)}, []string{"rain-jacket"}},
+		"range between two sizes": {catalog.Filter{MinPrice: p(130000), MaxPrice: p(134000)}, nil},
+		"dearer variant, newest":  {catalog.Filter{MinPrice: p(134900), Sort: catalog.SortNewest}, []string{"rain-jacket", "puffer-jacket"}},
 	} {
 		if got := search(t, s, tc.f); !sameSet(got, fx.ids(tc.want...)) {
 			t.Errorf("%s: got %v, want %v", name, got, fx.ids(tc.want...))
+		}
+		if fc, err := s.Facets(ctx, tc.f); err != nil || fc.Total != len(tc.want) {
+			t.Errorf("%s: facets count %d (%v), want %d", name, fc.Total, err, len(tc.want))
 		}
 	}
 }

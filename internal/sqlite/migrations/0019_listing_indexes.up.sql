@@ -9,3 +9,7 @@ CREATE INDEX products_listing_created ON products (category_id, created_at, id) 
 -- (stock <= threshold, id order) read the lowest entries of this instead
 -- of scanning and sorting every variant.
 CREATE INDEX variants_stock ON variants (stock, id);
+-- The widest spread between a product's cheapest and dearest variant, read
+-- from the top of this index, bounds where a price range can start in
+-- price order (sqldb's productConds).
+CREATE INDEX products_price_spread ON products ((price_max - price_min));
