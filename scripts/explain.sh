@@ -4,8 +4,10 @@
 # plan, on a database made by `ocean seed --scale N`; and search and listing
 # latency over HTTP with queries that miss the catalog cache.
 #
-#   1. a fresh server (auto_explain off) answers the latency measurement
-#      (scripts/querybudget -measure: EXPLAIN_N requests per kind, one at a time);
+#   1. a fresh server answers the latency measurement (scripts/querybudget
+#      -measure: EXPLAIN_N requests per kind, one at a time), with
+#      auto_explain on without ANALYZE, so each statement's own time is
+#      logged (p95 per statement) at the cost of writing a plan per statement;
 #   2. auto_explain is switched on for the database (ALTER DATABASE … SET
 #      session_preload_libraries, log_min_duration 0, log_analyze, buffers,
 #      JSON), a fresh server is started, scripts/querybudget visits each kind
@@ -65,8 +67,14 @@ start() {
 stop() { kill "$server" && wait "$server" 2>/dev/null || true; server=""; }
 
 echo "explain: measuring search and listing latency ($N requests per kind)" >&2
+psql "$OCEAN_DATABASE_URL" -XAtq \
+	-c "ALTER DATABASE \"$db\" SET session_preload_libraries = 'auto_explain'" \
+	-c "ALTER DATABASE \"$db\" SET auto_explain.log_min_duration = 0" \
+	-c "ALTER DATABASE \"$db\" SET auto_explain.log_analyze = off" \
+	-c "ALTER DATABASE \"$db\" SET auto_explain.log_nested_statements = off" \
+	-c "ALTER DATABASE \"$db\" SET auto_explain.log_format = 'json'"
 start
-"$work/querybudget" -measure -target "http://127.0.0.1:$PORT" -n "$N" -latency "$work/latency.json"
+"$work/querybudget" -measure -target "http://127.0.0.1:$PORT" -n "$N" -db "$OCEAN_DATABASE_URL" -log "$PGLOG" -latency "$work/latency.json"
 stop
 
 echo "explain: visiting every page with auto_explain on" >&2

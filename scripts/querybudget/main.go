@@ -42,7 +42,7 @@ func main() {
 	shopper := flag.String("shopper", "shopper1@scale.example", "a generated customer (ocean seed --scale)")
 	shopperPass := flag.String("shopper-password", "scale-shopper-password", "its password")
 	n := flag.Int("n", 200, "-measure: requests per kind")
-	measureOnly := flag.Bool("measure", false, "only measure search and listing latency (auto_explain off, a fresh server), into -latency")
+	measureOnly := flag.Bool("measure", false, "only measure search and listing latency (a fresh server), into -latency; with -db and -log (auto_explain on, without ANALYZE) also each statement's")
 	latFile := flag.String("latency", "", "the latency measurement's JSON: written by -measure, put in the report otherwise")
 	flag.Parse()
 	ctx := context.Background()
@@ -51,9 +51,16 @@ func main() {
 			fmt.Fprintln(os.Stderr, "querybudget:", err)
 			os.Exit(1)
 		}
-		lat := measure(newClient(*target), *n)
+		lat, err := measureStatements(ctx, newClient(*target), *n, *dbURL, *logPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "querybudget:", err)
+			os.Exit(1)
+		}
 		for _, l := range lat {
 			fmt.Printf("%-55s n=%d p50=%.1f ms p95=%.1f ms p99=%.1f ms max=%.1f ms\n", l.Kind, l.N, l.p(0.5), l.p(0.95), l.p(0.99), l.p(1))
+			for _, st := range l.Statements {
+				fmt.Printf("    %-51s n=%d p50=%.2f ms p95=%.2f ms max=%.2f ms\n", st.Name, len(st.MS), pct(st.MS, 0.5), pct(st.MS, 0.95), pct(st.MS, 1))
+			}
 		}
 		if *latFile != "" {
 			b, _ := json.Marshal(lat) //nolint:errchkjson // strings and numbers
@@ -596,6 +603,7 @@ func report(pages []page, es []entry, products, orders int64, lat []latency) []b
 			fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %.1f | %.1f |\n", l.Kind, l.N, l.p(0.50), l.p(0.95), l.p(0.99), l.p(1))
 		}
 		b.WriteString("\n")
+		statementTable(&b, lat)
 	}
 	b.WriteString("## Pages\n\n| page | statements | database ms | slowest ms | big sequential scans |\n|---|---|---|---|---|\n")
 	byPage := map[string][]entry{}
@@ -657,6 +665,29 @@ func report(pages []page, es []entry, products, orders int64, lat []latency) []b
 	return b.Bytes()
 }
 
+// statementTable writes each statement the measured requests ran, per
+// kind, with the database's p50, p95 and slowest time for it.
+func statementTable(b *bytes.Buffer, lat []latency) {
+	has := false
+	for _, l := range lat {
+		has = has || len(l.Statements) > 0
+	}
+	if !has {
+		return
+	}
+	b.WriteString("## Each statement of those requests, database time\n\n")
+	b.WriteString("The same requests, each statement as PostgreSQL's auto_explain timed it (executing it; without ANALYZE, so the times are the statement's own). ")
+	b.WriteString("A statement is counted once per run; a request whose facets were already cached (the same filter in another sort) runs no facet statement. ")
+	b.WriteString("Argument lists are folded: an aisle (one category) and a department (eleven) share a row.\n\n")
+	b.WriteString("| kind | statement | runs | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|---|\n")
+	for _, l := range lat {
+		for _, st := range l.Statements {
+			fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f | %.2f |\n", l.Kind, strings.ReplaceAll(st.Name, "|", "\\|"), len(st.MS), pct(st.MS, 0.50), pct(st.MS, 0.95), pct(st.MS, 1))
+		}
+	}
+	b.WriteString("\n")
+}
+
 func anchor(s string) string {
 	s = strings.ToLower(s)
 	s = strings.ReplaceAll(s, ",", "")
@@ -666,19 +697,126 @@ func anchor(s string) string {
 // ---------------------------------------------------------------- latency
 
 type latency struct {
-	Kind string    `json:"kind"`
-	N    int       `json:"n"`
-	MS   []float64 `json:"ms"`
+	Kind       string      `json:"kind"`
+	N          int         `json:"n"`
+	MS         []float64   `json:"ms"`
+	Statements []statement `json:"statements,omitempty"`
 }
 
-func (l latency) p(q float64) float64 {
-	if len(l.MS) == 0 {
+// statement is one query shape the requests of a kind ran, with the
+// database's time for each run (auto_explain's duration: executing it,
+// not planning or sending it).
+type statement struct {
+	Name  string    `json:"name"`
+	Query string    `json:"query"`
+	MS    []float64 `json:"ms"`
+}
+
+func (l latency) p(q float64) float64 { return pct(l.MS, q) }
+
+// pct is the q-quantile of ms (nearest rank).
+func pct(ms []float64, q float64) float64 {
+	if len(ms) == 0 {
 		return 0
 	}
-	s := slices.Clone(l.MS)
+	s := slices.Clone(ms)
 	slices.Sort(s)
 	i := int(q*float64(len(s)) + 0.5)
 	return s[min(max(i-1, 0), len(s)-1)]
+}
+
+// measureStatements is measure with, when dbURL and logPath are given, a
+// marker before each kind, and each kind's statements read back from
+// PostgreSQL's log and grouped by shape (argument lists folded).
+func measureStatements(ctx context.Context, c *client, n int, dbURL, logPath string) ([]latency, error) {
+	if dbURL == "" || logPath == "" {
+		return measure(c, n, nil), nil
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	st, err := os.Stat(logPath)
+	if err != nil {
+		return nil, err
+	}
+	from := st.Size()
+	mark := func(name string) error {
+		_, err := conn.Exec(ctx, `SELECT 'page:`+strings.ReplaceAll(name, "'", "")+`' AS query_budget_marker`)
+		return err
+	}
+	var markErr error
+	lat := measure(c, n, func(kind string) {
+		if err := mark(kind); err != nil && markErr == nil {
+			markErr = err
+		}
+	})
+	if markErr != nil {
+		return nil, markErr
+	}
+	if err := mark("end"); err != nil {
+		return nil, err
+	}
+	entries, err := readLog(logPath, from, "page:end")
+	if err != nil {
+		return nil, err
+	}
+	for i := range lat {
+		lat[i].Statements = groupStatements(entries, lat[i].Kind)
+	}
+	return lat, nil
+}
+
+var reArgList = regexp.MustCompile(`\$\d+(\s*,\s*\$\d+)*`)
+
+// shape folds a statement's argument lists ("IN ($3, $4, $5)") so the
+// same query over one aisle and over a department count as one.
+func shape(q string) string {
+	return reArgList.ReplaceAllString(shorten(q, 1<<20), "$…")
+}
+
+// statementName says what a statement of the catalog is for; others are
+// named by their first words.
+func statementName(q string) string {
+	switch {
+	case strings.Contains(q, "query_budget_marker"):
+		return ""
+	case strings.Contains(q, "SELECT id, k FROM ("):
+		return "hits: one page of products in order"
+	case strings.Contains(q, "matched AS MATERIALIZED"):
+		return "facets: counts over the first 1,000 matches"
+	case strings.HasPrefix(q, "SELECT c.id, (SELECT COUNT(*)"):
+		return "facets: each category's count (capped)"
+	case strings.HasPrefix(q, "SELECT p.id, p.slug, p.name"):
+		return "cards: the page's products"
+	case strings.Contains(q, "FROM product_images"):
+		return "cards: first photos"
+	}
+	return shorten(q, 60)
+}
+
+func groupStatements(es []entry, kind string) []statement {
+	var out []statement
+	at := map[string]int{}
+	for _, e := range es {
+		if e.page != kind {
+			continue
+		}
+		name := statementName(e.query)
+		if name == "" {
+			continue
+		}
+		k := shape(e.query)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, statement{Name: name, Query: k})
+		}
+		out[i].MS = append(out[i].MS, e.duration)
+	}
+	return out
 }
 
 var (
@@ -692,7 +830,7 @@ var (
 // query the server has not been asked before (it must be fresh): the
 // page misses the catalog cache; the facets, cached without the sort and
 // cursor, may hit when the same filter came before with another sort.
-func measure(c *client, n int) []latency {
+func measure(c *client, n int, starting func(kind string)) []latency {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7)) //nolint:gosec // picks test queries, no secret
 	seen := map[string]bool{}
 	fresh := func(gen func() string) (string, bool) {
@@ -731,6 +869,9 @@ func measure(c *client, n int) []latency {
 	var out []latency
 	for _, k := range kinds {
 		l := latency{Kind: k.name}
+		if starting != nil {
+			starting(k.name)
+		}
 		for range n {
 			p, ok := fresh(k.gen)
 			if !ok {
