@@ -676,9 +676,9 @@ func statementTable(b *bytes.Buffer, lat []latency) {
 		return
 	}
 	b.WriteString("## Each statement of those requests, database time\n\n")
-	b.WriteString("The same requests, each statement as PostgreSQL's auto_explain timed it (executing it; without ANALYZE, so the times are the statement's own). ")
-	b.WriteString("A statement is counted once per run; a request whose facets were already cached (the same filter in another sort) runs no facet statement. ")
-	b.WriteString("Argument lists are folded: an aisle (one category) and a department (eleven) share a row.\n\n")
+	b.WriteString("The same requests, each of the catalog's statements as PostgreSQL's auto_explain timed it (executing it; without ANALYZE, so the times are the statement's own). ")
+	b.WriteString("Each run counts; a request whose facets were already cached (the same filter in another sort) runs no facet statement, and the shop's settings, shipping and tax are read once and cached, so they are left out. ")
+	b.WriteString("One row per statement whatever the filter: an aisle (one category) and a department (eleven), with or without stock and size, share a row.\n\n")
 	b.WriteString("| kind | statement | runs | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|---|\n")
 	for _, l := range lat {
 		for _, st := range l.Statements {
@@ -776,26 +776,38 @@ func shape(q string) string {
 	return reArgList.ReplaceAllString(shorten(q, 1<<20), "$…")
 }
 
-// statementName says what a statement of the catalog is for; others are
-// named by their first words.
+// statementName says which of the catalog's statements q is ("" for any
+// other: the shop's settings, shipping and tax, read once and cached, and
+// whatever else ran on the database meanwhile, which the log cannot tell
+// apart from the server's).
 func statementName(q string) string {
 	switch {
-	case strings.Contains(q, "query_budget_marker"):
-		return ""
 	case strings.Contains(q, "SELECT id, k FROM ("):
-		return "hits: one page of products in order"
+		switch {
+		case strings.Contains(q, "ts_rank"):
+			return "hits, by relevance (the first 1,000 matches ranked)"
+		case strings.Contains(q, "p.price_min AS k"):
+			return "hits, by price"
+		case strings.Contains(q, "p.created_at AS k"):
+			return "hits, newest first"
+		}
+		return "hits, in listing order"
 	case strings.Contains(q, "matched AS MATERIALIZED"):
 		return "facets: counts over the first 1,000 matches"
 	case strings.HasPrefix(q, "SELECT c.id, (SELECT COUNT(*)"):
 		return "facets: each category's count (capped)"
+	case strings.HasPrefix(q, "SELECT COALESCE(MAX(price_max - price_min)"):
+		return "price range: the widest spread"
 	case strings.HasPrefix(q, "SELECT p.id, p.slug, p.name"):
 		return "cards: the page's products"
 	case strings.Contains(q, "FROM product_images"):
 		return "cards: first photos"
 	}
-	return shorten(q, 60)
+	return ""
 }
 
+// groupStatements gathers the catalog's statements of one kind by name
+// (the shapes a filter gives one statement count as one).
 func groupStatements(es []entry, kind string) []statement {
 	var out []statement
 	at := map[string]int{}
@@ -807,12 +819,11 @@ func groupStatements(es []entry, kind string) []statement {
 		if name == "" {
 			continue
 		}
-		k := shape(e.query)
-		i, ok := at[k]
+		i, ok := at[name]
 		if !ok {
 			i = len(out)
-			at[k] = i
-			out = append(out, statement{Name: name, Query: k})
+			at[name] = i
+			out = append(out, statement{Name: name, Query: shape(e.query)})
 		}
 		out[i].MS = append(out[i].MS, e.duration)
 	}
