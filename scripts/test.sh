@@ -28,7 +28,7 @@
 # stopped at the end even when a phase fails.
 #
 # The test binaries are run as `go test` would run them (in the package's
-# directory, -test.count=1 -test.timeout=15m -test.paniconexit0) and their
+# directory, -test.count=1 -test.timeout=25m -test.paniconexit0) and their
 # results printed as `go test` prints them (ok/FAIL lines with the
 # coverage), so scripts/cover.sh reads them as before. `go test` links every
 # test binary again on each run (about 150 CPU seconds here, web's race
@@ -143,7 +143,7 @@ run1() {
 		return 1
 	fi
 	t0=$(date +%s%N)
-	(cd "$d" && exec "$bin" -test.count=1 -test.timeout=15m -test.paniconexit0) >"$log.raw" 2>&1 || rc=$?
+	(cd "$d" && exec "$bin" -test.count=1 -test.timeout=25m -test.paniconexit0) >"$log.raw" 2>&1 || rc=$?
 	secs=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	if [ $rc -eq 0 ]; then
 		cov=$(grep -E '^coverage: ' "$log.raw" | tail -1 || true)

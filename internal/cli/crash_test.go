@@ -89,9 +89,22 @@ func startProc(t *testing.T, env []string) *proc {
 			}
 		}
 	}()
+	// The bound only stops a hung start: on a busy machine the demo seed
+	// alone took 55 s (CI at load 30).
 	re := regexp.MustCompile(`msg=listening url=(http://\S+)`)
-	p.url = strings.TrimPrefix(p.waitFor(t, re, 60*time.Second), "")
+	p.url = strings.TrimPrefix(p.waitFor(t, re, 3*time.Minute), "")
 	return p
+}
+
+// waitForLogged waits for a line matching re that may already have been
+// logged, and read past by an earlier waitFor: a line logged before the
+// one an earlier wait matched (the start's "listening") is not seen again.
+func (p *proc) waitForLogged(t *testing.T, re *regexp.Regexp, d time.Duration) {
+	t.Helper()
+	if re.MatchString(p.log()) {
+		return
+	}
+	p.waitFor(t, re, d)
 }
 
 // waitFor returns the first submatch of the first log line matching re.
@@ -210,7 +223,7 @@ func testCrash(t *testing.T, extra []string) {
 			res.Body.Close()
 		}
 	}()
-	p.waitFor(t, regexp.MustCompile(`paused after payment authorization`), 30*time.Second)
+	p.waitFor(t, regexp.MustCompile(`paused after payment authorization`), 2*time.Minute)
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,8 +247,10 @@ func testCrash(t *testing.T, extra []string) {
 		t.Fatalf("after the crash the order is %s with payment %s; log:\n%s", o.Status, o.Payment.Status, q.log())
 	}
 	// The reconciler logs it once the capture is done; the line may be a
-	// moment behind the order we just read.
-	q.waitFor(t, regexp.MustCompile(`completed an order whose payment was authorized`), 10*time.Second)
+	// moment behind the order we just read, or, when the restart was slow
+	// enough for the reservation to run out first, come before the shop
+	// said it was listening (CI at load 30 saw that).
+	q.waitForLogged(t, regexp.MustCompile(`completed an order whose payment was authorized`), 10*time.Second)
 	if got := level(q); got != before-1 {
 		t.Fatalf("stock %d after one unit sold from %d", got, before)
 	}
