@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/oceanshop/ocean/internal/config"
+	"github.com/oceanshop/ocean/internal/probe"
 	"github.com/oceanshop/ocean/internal/seed"
 )
 
@@ -34,7 +35,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "probe":
-		return probeCmd(ctx, args, stdout, stderr)
+		return probe.Command(ctx, args, "ocean-probe/"+Version, stdout, stderr)
 	case "config":
 		if len(args) == 1 && args[0] == "docs" {
 			fmt.Fprint(stdout, config.Reference())

@@ -1,4 +1,4 @@
-package cli
+package probe
 
 import (
 	"context"
@@ -7,17 +7,16 @@ import (
 	"io"
 	"net/url"
 	"time"
-
-	"github.com/oceanshop/ocean/internal/probe"
 )
 
-// probeCmd is `ocean probe URL`: one synthetic journey (internal/probe);
-// exit status 0 when every step succeeded, 1 when one failed, 2 on a usage
-// error. It needs no settings of its own shop.
-func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Command is `ocean probe URL`: one journey against the shop at URL, its
+// result on stdout (text, or the Prometheus format with --prometheus).
+// It returns the exit status: 0 when every step succeeded, 1 when one
+// failed, 2 on a usage error. userAgent names the prober in the shop's logs.
+func Command(ctx context.Context, args []string, userAgent string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := probe.Options{UserAgent: "ocean-probe/" + Version}
+	o := Options{UserAgent: userAgent}
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "bound on the whole journey")
 	prom := fs.Bool("prometheus", false, "print the result in the Prometheus text format (textfile collector)")
 	fs.StringVar(&o.Query, "query", "", "search words (default: any product in stock)")
@@ -42,7 +41,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	o.URL = rest[0]
-	res := probe.Run(ctx, o)
+	res := Run(ctx, o)
 	write := res.WriteText
 	if *prom {
 		write = res.WritePrometheus
