@@ -163,24 +163,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms []migrate.Migration) error {
 	db := a.DB
 	a.initLocks(redis.ShopID(cfg.DatabaseURL, cfg.DataDir))
-	err := withSchemaLock(ctx, cfg, db, func() error {
-		st, err := migrate.GetStatus(ctx, db, ms)
-		if err != nil {
-			return err
-		}
-		if st.UpToDate() {
-			return nil
-		}
-		if !cfg.AutoMigrate {
-			return fmt.Errorf("the database schema is at version %d but this binary needs %d; run `ocean migrate up` or set OCEAN_AUTO_MIGRATE=true", st.Current, st.Latest)
-		}
-		n, err := migrate.Up(ctx, db, ms)
-		if err != nil {
-			return err
-		}
-		log.Info("migrated database", "applied", n, "version", st.Latest)
-		return nil
-	})
+	err := withSchemaLock(ctx, cfg, db, func() error { return migrate.OnStart(ctx, db, ms, cfg.AutoMigrate, log) })
 	if err != nil {
 		return err
 	}

@@ -32,11 +32,7 @@ func openCurrent(ctx context.Context, cfg config.Config) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := migrate.GetStatus(ctx, db, ms)
-	if err == nil && !st.UpToDate() {
-		err = fmt.Errorf("the database schema is at version %d, this binary needs %d: run `ocean migrate up` first", st.Current, st.Latest)
-	}
-	if err != nil {
+	if err := migrate.RequireCurrent(ctx, db, ms); err != nil {
 		_ = db.Close() // the status error is the one to report
 		return nil, err
 	}
