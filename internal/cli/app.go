@@ -178,14 +178,11 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	a.Catalog = catalog.NewService(db.Catalog(), cache)
 	pictures := media.NewService(db.Media(), db.Media(), 0)
 	if cfg.SeedDemo {
-		n, err := demo.Seed(ctx, a.Catalog)
+		n, err := demo.SeedShop(ctx, a.Catalog, db.Commerce())
 		if err != nil {
 			return fmt.Errorf("seed demo catalog: %w", err)
 		}
 		if n > 0 {
-			if err := demo.SeedDiscounts(ctx, db.Commerce()); err != nil {
-				return fmt.Errorf("seed demo discount codes: %w", err)
-			}
 			log.Info("seeded demo catalog", "products", n)
 		}
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/oceanshop/ocean/internal/catalog"
@@ -24,17 +23,5 @@ func seedCmd(ctx context.Context, cfg config.Config, f seed.Flags, out io.Writer
 	if f.Scale > 0 {
 		return f.Run(ctx, db, out)
 	}
-	n, err := demo.Seed(ctx, catalog.NewService(db.Catalog(), nil))
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		fmt.Fprintln(out, "the catalog already has products; nothing seeded")
-		return nil
-	}
-	if err := demo.SeedDiscounts(ctx, db.Commerce()); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "seeded the demo catalog: %d products\n", n)
-	return nil
+	return demo.SeedCommand(ctx, catalog.NewService(db.Catalog(), nil), db.Commerce(), out)
 }

@@ -2,7 +2,10 @@ package demo
 
 import (
 	"context"
+	"fmt"
+	"io"
 
+	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/pricing"
 )
@@ -56,5 +59,34 @@ func SeedDiscounts(ctx context.Context, store pricing.Store) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// SeedShop seeds the demo shop into an empty catalog: the products (Seed),
+// then the discount codes. It returns how many products it created; when
+// the catalog already had products it adds nothing, codes included.
+func SeedShop(ctx context.Context, svc *catalog.Service, store pricing.Store) (int, error) {
+	n, err := Seed(ctx, svc)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	if err := SeedDiscounts(ctx, store); err != nil {
+		return 0, fmt.Errorf("demo discount codes: %w", err)
+	}
+	return n, nil
+}
+
+// SeedCommand is `ocean seed` without --scale: SeedShop, then a line on out
+// saying what it did.
+func SeedCommand(ctx context.Context, svc *catalog.Service, store pricing.Store, out io.Writer) error {
+	n, err := SeedShop(ctx, svc, store)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(out, "the catalog already has products; nothing seeded")
+		return nil
+	}
+	fmt.Fprintf(out, "seeded the demo catalog: %d products\n", n)
 	return nil
 }
