@@ -109,16 +109,5 @@ var helpText string
 
 func help(w io.Writer) {
 	fmt.Fprint(w, helpText)
-	for _, s := range config.Settings {
-		def := s.Default
-		if def == "" {
-			def = `""`
-		}
-		fmt.Fprintf(w, "  %s, --%s (default %s)\n      %s\n", s.Env, s.Flag, def, s.Help)
-	}
-	fmt.Fprint(w, `
-Flags override environment variables. Secret settings (passwords, keys,
-URLs with credentials) may be read from a file: OCEAN_<NAME>_FILE=/path. With no settings, ocean serves a demo
-shop from ./ocean-data at http://localhost:8080 and https://localhost:8443.
-`)
+	config.Usage(w)
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -50,3 +51,20 @@ Examples per environment: [deploy/env/](../deploy/env/).
 }
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// Usage writes the settings part of `ocean help`: every setting with its
+// variable, flag, default and help, then how settings are given.
+func Usage(w io.Writer) {
+	for _, s := range Settings {
+		def := s.Default
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  %s, --%s (default %s)\n      %s\n", s.Env, s.Flag, def, s.Help)
+	}
+	fmt.Fprint(w, `
+Flags override environment variables. Secret settings (passwords, keys,
+URLs with credentials) may be read from a file: OCEAN_<NAME>_FILE=/path. With no settings, ocean serves a demo
+shop from ./ocean-data at http://localhost:8080 and https://localhost:8443.
+`)
+}

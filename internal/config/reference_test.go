@@ -92,3 +92,23 @@ func prefixOfKnown(n string, known map[string]bool) bool {
 	}
 	return false
 }
+
+// TestUsage: `ocean help` shows every setting with its variable, flag and
+// default (an empty default as ""), and says how secrets come from files.
+func TestUsage(t *testing.T) {
+	var b strings.Builder
+	Usage(&b)
+	out := b.String()
+	for _, s := range Settings {
+		def := s.Default
+		if def == "" {
+			def = `""`
+		}
+		if !strings.Contains(out, "  "+s.Env+", --"+s.Flag+" (default "+def+")\n      "+s.Help+"\n") {
+			t.Errorf("help does not show %s as documented", s.Env)
+		}
+	}
+	if !strings.Contains(out, "OCEAN_<NAME>_FILE=/path") || !strings.HasSuffix(out, "https://localhost:8443.\n") {
+		t.Errorf("help's closing notes missing:\n%s", out)
+	}
+}
