@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -97,12 +96,5 @@ func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout 
 	if err != nil {
 		return err
 	}
-	if len(drift) == 0 {
-		fmt.Fprintf(stdout, "inventory: %d variants checked; every stock level equals the sum of its ledger.\n", n)
-		return nil
-	}
-	for _, d := range drift {
-		fmt.Fprintf(stdout, "drift: variant %d (%s) has stock %d but its ledger sums to %d (%+d)\n", d.VariantID, d.SKU, d.Stock, d.Ledger, d.Stock-d.Ledger)
-	}
-	return fmt.Errorf("%d of %d variants drifted from their ledger", len(drift), n)
+	return inventory.Report(stdout, drift, n)
 }

@@ -6,6 +6,8 @@ package inventory
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -116,3 +118,17 @@ func (s *Service) History(ctx context.Context, variantID int64, limit int) ([]En
 
 // Verify reports drift between stock and ledger.
 func (s *Service) Verify(ctx context.Context) ([]Drift, int, error) { return s.store.Verify(ctx) }
+
+// Report writes what `ocean inventory verify` found among n variants: one
+// line when none drifted, else a line per drifted variant, and then an
+// error saying how many drifted (the command's failure).
+func Report(w io.Writer, drift []Drift, n int) error {
+	if len(drift) == 0 {
+		fmt.Fprintf(w, "inventory: %d variants checked; every stock level equals the sum of its ledger.\n", n)
+		return nil
+	}
+	for _, d := range drift {
+		fmt.Fprintf(w, "drift: variant %d (%s) has stock %d but its ledger sums to %d (%+d)\n", d.VariantID, d.SKU, d.Stock, d.Ledger, d.Stock-d.Ledger)
+	}
+	return fmt.Errorf("%d of %d variants drifted from their ledger", len(drift), n)
+}

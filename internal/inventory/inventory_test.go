@@ -172,3 +172,20 @@ func TestLevelAndVerify(t *testing.T) {
 		t.Fatalf("verify = %+v, %d, %v", d, n, err)
 	}
 }
+
+// TestReport: `ocean inventory verify` says all is well in one line, or
+// names each drifted variant with the difference and fails.
+func TestReport(t *testing.T) {
+	var b strings.Builder
+	if err := Report(&b, nil, 3); err != nil || b.String() != "inventory: 3 variants checked; every stock level equals the sum of its ledger.\n" {
+		t.Fatalf("no drift: %v %q", err, b.String())
+	}
+	b.Reset()
+	err := Report(&b, []Drift{{VariantID: 7, SKU: "MUG-1", Stock: 5, Ledger: 8}, {VariantID: 9, SKU: "CUP-2", Stock: 4, Ledger: 1}}, 12)
+	if err == nil || err.Error() != "2 of 12 variants drifted from their ledger" {
+		t.Fatalf("drift error: %v", err)
+	}
+	if want := "drift: variant 7 (MUG-1) has stock 5 but its ledger sums to 8 (-3)\ndrift: variant 9 (CUP-2) has stock 4 but its ledger sums to 1 (+3)\n"; b.String() != want {
+		t.Fatalf("drift lines %q, want %q", b.String(), want)
+	}
+}
