@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,12 +21,9 @@ import (
 
 // backupCmd is `ocean backup [DIR] [--keep N]`.
 func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) (err error) {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	keep := fs.Int("keep", cfg.BackupKeep, "backups to keep")
-	dir, err := parseWithPath(fs, args, cfg.BackupDir)
-	if err != nil || *keep < 1 {
-		return fmt.Errorf("usage: ocean backup DIR [--keep N] (N ≥ 1; DIR defaults to OCEAN_BACKUP_DIR)")
+	dir, keep, err := backup.BackupArgs(args, cfg.BackupDir, cfg.BackupKeep)
+	if err != nil {
+		return err
 	}
 	if !cfg.Postgres() {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, "ocean.db")); err != nil {
@@ -39,18 +35,11 @@ func backupCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	path, m, err := makeBackup(ctx, cfg, db, ms, dir, *keep)
+	path, m, err := makeBackup(ctx, cfg, db, ms, dir, keep)
 	if err != nil {
 		return fmt.Errorf("backup into %s failed (the backups already there are untouched): %w", dir, err)
 	}
-	var size int64
-	for _, f := range m.Files {
-		size += f.Size
-	}
-	fmt.Fprintf(out, "backup written to %s (%s, schema version %d, %d bytes, took %s; keeping the newest %d)\n", path, m.Database, m.SchemaVersion, size, m.Duration, *keep)
-	if len(m.Keys) == 0 && (cfg.EncryptionKey != "" || cfg.TokenKeys != "") {
-		fmt.Fprintln(out, "the encryption and token keys are not in it (they come from the environment): keep OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS safe elsewhere, a restore needs them")
-	}
+	m.ReportBackup(out, path, keep, cfg.EncryptionKey != "" || cfg.TokenKeys != "")
 	return nil
 }
 
@@ -69,61 +58,28 @@ func makeBackup(ctx context.Context, cfg config.Config, db *sqldb.DB, ms []migra
 
 // restoreCmd is `ocean restore DIR [--force]`.
 func restoreCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	force := fs.Bool("force", false, "replace a non-empty database")
-	dir, err := parseWithPath(fs, args, cfg.BackupDir)
+	dir, force, err := backup.RestoreArgs(args, cfg.BackupDir)
 	if err != nil {
-		return fmt.Errorf("usage: ocean restore DIR [--force] (DIR is a backup, or a directory of backups whose newest is taken)")
+		return err
 	}
 	path, err := backup.Resolve(dir)
 	if err != nil {
 		return err
 	}
-	var ms []migrate.Migration
-	if cfg.Postgres() {
-		ms, err = postgres.Migrations()
-	} else {
-		ms, err = sqlite.Migrations()
-	}
+	ms, err := migrations(cfg)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	m, err := backup.Restore(ctx, path, backup.Target{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, PGBinDir: cfg.PGBinDir, MaxSchema: len(ms)}, *force)
+	m, err := backup.Restore(ctx, path, backup.Target{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, PGBinDir: cfg.PGBinDir, MaxSchema: len(ms)}, force)
 	if err != nil {
 		if errors.Is(err, backup.ErrNotEmpty) {
 			return err
 		}
 		return fmt.Errorf("restore %s: %w", path, err)
 	}
-	fmt.Fprintf(out, "restored %s (%s backup of %s, schema version %d) in %s\n", path, m.Database, m.Created.Format(time.RFC3339), m.SchemaVersion, time.Since(start).Round(time.Millisecond))
-	if len(m.Keys) == 0 && m.Database == "postgres" {
-		fmt.Fprintln(out, "set OCEAN_ENCRYPTION_KEY and OCEAN_TOKEN_KEYS to the keys the shop used when the backup was made: the personal data is encrypted with them")
-	}
+	m.ReportRestore(out, path, time.Since(start))
 	return nil
-}
-
-// parseWithPath parses flags given before or after one positional path,
-// which defaults to def.
-func parseWithPath(fs *flag.FlagSet, args []string, def string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		return "", err
-	}
-	path := def
-	if fs.NArg() > 0 {
-		path = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return "", err
-		}
-		if fs.NArg() > 0 {
-			return "", errors.New("too many arguments")
-		}
-	}
-	if path == "" {
-		return "", errors.New("no directory")
-	}
-	return path, nil
 }
 
 // RunBackups makes scheduled backups into OCEAN_BACKUP_DIR until ctx ends,
@@ -132,7 +88,7 @@ func (a *App) RunBackups(ctx context.Context, cfg config.Config, log *slog.Logge
 	if cfg.BackupDir == "" {
 		return
 	}
-	ms, err := a.migrations(cfg)
+	ms, err := migrations(cfg)
 	if err != nil {
 		log.Error("scheduled backups off", "err", err)
 		return
@@ -146,7 +102,8 @@ func (a *App) RunBackups(ctx context.Context, cfg config.Config, log *slog.Logge
 	}, log)
 }
 
-func (a *App) migrations(cfg config.Config) ([]migrate.Migration, error) {
+// migrations are the configured database's.
+func migrations(cfg config.Config) ([]migrate.Migration, error) {
 	if cfg.Postgres() {
 		return postgres.Migrations()
 	}
