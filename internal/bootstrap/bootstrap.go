@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,4 +122,33 @@ func writeSecretFile(dir, name, text string) (string, error) {
 		err = keyfile.Replace(path, []byte(text))
 	}
 	return path, err
+}
+
+// Admin is what `ocean users create-admin` is asked to make.
+type Admin struct {
+	Email, Name, Password string
+	// Generated is the password when it was generated (shown once), "" when
+	// it was given.
+	Generated string
+}
+
+// CreateAdminArgs parses `ocean users create-admin --email ADDRESS [--name
+// NAME] [--password-stdin]` (args after create-admin); the password comes
+// from AdminPassword with fallback (OCEAN_ADMIN_PASSWORD).
+func CreateAdminArgs(args []string, stdin io.Reader, fallback string) (Admin, error) {
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var a Admin
+	fs.StringVar(&a.Email, "email", "", "the admin's email address")
+	fs.StringVar(&a.Name, "name", "", "the admin's name")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := fs.Parse(args); err != nil {
+		return Admin{}, fmt.Errorf("users create-admin: %w", err)
+	}
+	if a.Email == "" {
+		return Admin{}, errors.New("users create-admin: --email is required")
+	}
+	var err error
+	a.Password, a.Generated, err = AdminPassword(stdin, *fromStdin, fallback)
+	return a, err
 }

@@ -227,3 +227,25 @@ func TestWelcome(t *testing.T) {
 		t.Errorf("plain, password in a file, Stripe and SMTP:\n%s", text)
 	}
 }
+
+// TestCreateAdminArgs: the address is required, the name optional, the
+// password read from stdin when asked, else the setting, else generated;
+// a bad flag names the command.
+func TestCreateAdminArgs(t *testing.T) {
+	a, err := CreateAdminArgs([]string{"--email", "a@example.com", "--name", "Ada", "--password-stdin"}, strings.NewReader("typed pw\n"), "setting")
+	if err != nil || a != (Admin{Email: "a@example.com", Name: "Ada", Password: "typed pw"}) {
+		t.Fatalf("all flags: %+v %v", a, err)
+	}
+	if a, err = CreateAdminArgs([]string{"--email", "a@example.com"}, strings.NewReader(""), "setting"); err != nil || a.Password != "setting" || a.Generated != "" {
+		t.Fatalf("password from the setting: %+v %v", a, err)
+	}
+	if a, err = CreateAdminArgs([]string{"--email", "a@example.com"}, strings.NewReader(""), ""); err != nil || a.Password == "" || a.Generated != a.Password {
+		t.Fatalf("generated password: %+v %v", a, err)
+	}
+	if _, err := CreateAdminArgs([]string{"--name", "Ada"}, strings.NewReader(""), "x"); err == nil || err.Error() != "users create-admin: --email is required" {
+		t.Fatalf("no address: %v", err)
+	}
+	if _, err := CreateAdminArgs([]string{"--nope"}, strings.NewReader(""), "x"); err == nil || !strings.HasPrefix(err.Error(), "users create-admin: ") {
+		t.Fatalf("bad flag: %v", err)
+	}
+}

@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -21,17 +19,6 @@ import (
 	throttleredis "github.com/oceanshop/ocean/internal/throttle/redis"
 )
 
-// mailer returns how the shop sends mail: SMTP when configured, else the
-// dev mailbox in the database (shown at /admin/mailbox).
-func mailer(cfg config.Config, db *sqldb.DB) (mail.Mailer, *mail.Mailbox, error) {
-	if cfg.SMTPURL != "" {
-		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
-		return m, nil, err
-	}
-	box := mail.NewMailbox(db.Mailbox(), time.Now)
-	return box, box, nil
-}
-
 // newAccounts wires the accounts service. rdb is the shop's Redis, nil
 // without one.
 func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, log *slog.Logger) (*account.Service, *mail.Mailbox, error) {
@@ -43,12 +30,9 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 	if err != nil {
 		return nil, nil, err
 	}
-	m, box, err := mailer(cfg, db)
+	m, box, err := mail.New(cfg.SMTPURL, cfg.MailFrom, db.Mailbox())
 	if err != nil {
 		return nil, nil, err
-	}
-	send := func(ctx context.Context, to, subject, text string) error {
-		return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
 	}
 	// With Redis the lockouts are shared by the fleet (an attacker gains
 	// nothing by spreading guesses over instances); without, in process.
@@ -66,7 +50,7 @@ func newAccounts(cfg config.Config, db *sqldb.DB, rdb goredis.UniversalClient, l
 		Tokens:      signer,
 		SignInLimit: signIn,
 		ResetLimit:  reset,
-		Mail:        send,
+		Mail:        mail.SendFunc(m),
 		BaseURL:     cfg.PublicURL,
 		Log:         log,
 	})
@@ -86,18 +70,7 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	if len(args) == 0 || args[0] != "create-admin" {
 		return errors.New("usage: ocean users create-admin --email ADDRESS [--name NAME] [--password-stdin] | ocean users set-role EMAIL customer|staff|admin")
 	}
-	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	email := fs.String("email", "", "the admin's email address")
-	name := fs.String("name", "", "the admin's name")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("users create-admin: %w", err)
-	}
-	if *email == "" {
-		return errors.New("users create-admin: --email is required")
-	}
-	pw, generated, err := bootstrap.AdminPassword(stdin, *fromStdin, cfg.AdminPassword)
+	admin, err := bootstrap.CreateAdminArgs(args[1:], stdin, cfg.AdminPassword)
 	if err != nil {
 		return err
 	}
@@ -106,11 +79,11 @@ func usersCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 		return err
 	}
 	defer func() { err = errors.Join(err, a.Close()) }()
-	u, err := a.Accounts.CreateAdmin(ctx, *email, pw, *name, account.Meta{})
+	u, err := a.Accounts.CreateAdmin(ctx, admin.Email, admin.Password, admin.Name, account.Meta{})
 	if err != nil {
 		return err
 	}
-	return bootstrap.ShowAdmin(stdout, cfg.DataDir, u.Email, generated)
+	return bootstrap.ShowAdmin(stdout, cfg.DataDir, u.Email, admin.Generated)
 }
 
 // keysCmd is `ocean keys rotate`: a new primary encryption key, then every

@@ -53,15 +53,13 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		payments.Gateways(name)
 		gateways[name] = payment.Observed(g, payments.Observe, a.Tracing.Gateway)
 	}
-	m, _, err := mailer(cfg, a.DB)
+	m, _, err := mail.New(cfg.SMTPURL, cfg.MailFrom, a.DB.Mailbox())
 	if err != nil {
 		return err
 	}
 	a.Checkout = checkout.New(checkout.Config{
 		Store: store, Carts: a.Carts, CartData: store, Pricing: store, Gateways: gateways, Sealer: a.Accounts, Log: log,
-		Mail: func(ctx context.Context, to, subject, text string) error {
-			return m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
-		},
+		Mail:      mail.SendFunc(m),
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: stockChanged,
 		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
 	})

@@ -20,6 +20,7 @@ import (
 	"context"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/oceanshop/ocean/internal/ocean"
@@ -91,3 +92,22 @@ const (
 	errLineBreak = addrError("mail: address contains a line break")
 	errNotASCII  = addrError("mail: address is not ASCII")
 )
+
+// New returns how the shop sends mail: through the SMTP server at smtpURL
+// (OCEAN_SMTP_URL) from the address from, or, without one, into the dev
+// mailbox kept in store (shown at /admin/mailbox), also returned.
+func New(smtpURL, from string, store Store) (Mailer, *Mailbox, error) {
+	if smtpURL != "" {
+		m, err := NewSMTP(smtpURL, from)
+		return m, nil, err
+	}
+	box := NewMailbox(store, time.Now)
+	return box, box, nil
+}
+
+// SendFunc is m as the function the services send their mail with.
+func SendFunc(m Mailer) func(ctx context.Context, to, subject, text string) error {
+	return func(ctx context.Context, to, subject, text string) error {
+		return m.Send(ctx, Message{To: to, Subject: subject, Text: text})
+	}
+}
