@@ -77,16 +77,14 @@ type App struct {
 	MCP *mcp.Server
 	// Errors is the built-in error tracker, Vitals the Web Vitals
 	// collector; mux is the route table, so tests can add routes.
-	Errors              *errtrack.Tracker
-	Vitals              *rum.Collector
-	mux                 *http.ServeMux
-	closeLocker         func() error
-	Handler             http.Handler
-	log                 *slog.Logger
-	stripe              *stripe.Gateway
-	crashAfterAuthorize bool
-	cache               *redis.Cache
-	draining            atomic.Bool
+	Errors      *errtrack.Tracker
+	Vitals      *rum.Collector
+	mux         *http.ServeMux
+	closeLocker func() error
+	Handler     http.Handler
+	stripe      *stripe.Gateway
+	cache       *redis.Cache
+	draining    atomic.Bool
 }
 
 // cacheEntries bounds the in-process catalog cache, with or without Redis.

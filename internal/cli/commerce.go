@@ -14,7 +14,6 @@ import (
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/mail"
 	"github.com/oceanshop/ocean/internal/metrics"
-	"github.com/oceanshop/ocean/internal/order"
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/payment/stripe"
@@ -22,7 +21,6 @@ import (
 
 // initCommerce wires carts, inventory, payment gateways and the checkout.
 func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Logger, stockChanged func(context.Context, []int64, bool)) error {
-	a.log, a.crashAfterAuthorize = log, cfg.CrashAfterAuthorize
 	store := a.DB.Commerce()
 	if err := demo.SeedRules(ctx, store); err != nil {
 		return err
@@ -61,23 +59,12 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		Store: store, Carts: a.Carts, CartData: store, Pricing: store, Gateways: gateways, Sealer: a.Accounts, Log: log,
 		Mail:      mail.SendFunc(m),
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: stockChanged,
-		AfterAuthorize: a.afterAuthorize, Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
+		AfterAuthorize: checkout.CrashHook(cfg.CrashAfterAuthorize, log), Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
 	})
 	a.Carts.Settings = a.Checkout.CurrentSettings // one read of the rules a second for carts and checkouts
 	a.Metrics.MustRegister(metrics.ShopCollector{Carts: a.Carts.Stats, Checkout: a.Checkout.Stats})
 	a.Accounts.SetOrderExport(a.Checkout.ExportOrders)
 	return nil
-}
-
-// afterAuthorize is the crash-test hook: with OCEAN_TEST_CRASH_AFTER_AUTHORIZE
-// the checkout says where it stopped and waits to be killed.
-func (a *App) afterAuthorize(ctx context.Context, o *order.Order) {
-	if !a.crashAfterAuthorize {
-		return
-	}
-	a.log.Warn("test hook: paused after payment authorization, before the order commit", "order", o.Number(), "payment_ref", o.PaymentRef)
-	<-ctx.Done()
-	select {} // a crash test kills the process here
 }
 
 // inventoryCmd runs `ocean inventory verify`.
