@@ -17,7 +17,7 @@
 #              binary, browsers, nginx, Prometheus; they mostly wait, on
 #              restarts and drills), all at once
 #   pages      scripts/pages.sh pages journeys (axe, screenshots, journeys in
-#              Chromium), once the unit run has freed its core
+#              Chromium), once the unit run, or lint and e2e both, have ended
 #   lighthouse scripts/pages.sh lighthouse, alone at the end: its timings
 #              are the page's, not a busy CPU's
 #   cover      scripts/cover.sh on the coverage lines of both runs
@@ -263,20 +263,39 @@ bg unit runs "$table" "race unit" 2
 unit_pid=$!
 
 status=0
-unit_ok=0
-wait "$unit_pid" || unit_ok=$?
-
-# The unit run was the one keeping both cores busy; the browser checks
-# (no timing in them) take its place beside the end-to-end run's tail.
+# The browser checks (no timing in them) start as soon as a core is no
+# longer kept busy by Go: when the unit run ends, or when lint and the
+# end-to-end run have both ended, whichever comes first (on a quiet 2-core
+# machine lint and e2e end about two minutes before the unit run, which
+# otherwise kept the page checks, and Lighthouse after them, waiting).
+declare -A rc_of
+while :; do
+	ended_pid='' r=0 left=()
+	for p in "$unit_pid" "$lint_pid" "$e2e_pid"; do
+		[ -n "${rc_of[$p]+x}" ] || left+=("$p")
+	done
+	wait -n -p ended_pid "${left[@]}" || r=$?
+	[ -n "$ended_pid" ] || break # nothing left to wait for
+	rc_of[$ended_pid]=$r
+	[ -n "${rc_of[$unit_pid]+x}" ] && break
+	[ -n "${rc_of[$lint_pid]+x}" ] && [ -n "${rc_of[$e2e_pid]+x}" ] && break
+done
 # One binary for both calls of scripts/pages.sh (built above).
 export PAGES_OCEAN_BIN=$bindir/ocean
 bg pages scripts/pages.sh pages journeys
 pages_pid=$!
 
+# finish PID: the exit status of a phase, whether it ended above or ends now.
+finish() {
+	if [ -n "${rc_of[$1]+x}" ]; then return "${rc_of[$1]}"; fi
+	wait "$1"
+}
+unit_ok=0
+finish "$unit_pid" || unit_ok=$?
 e2e_ok=0
-wait "$e2e_pid" || e2e_ok=$?
+finish "$e2e_pid" || e2e_ok=$?
 lint_ok=0
-wait "$lint_pid" || lint_ok=$?
+finish "$lint_pid" || lint_ok=$?
 pages_ok=0
 wait "$pages_pid" || pages_ok=$?
 pids=()
