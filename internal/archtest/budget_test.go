@@ -16,10 +16,10 @@ import (
 // internal/bootstrap, tlsx.Side, config.Check and migrate.Command did in
 // issue 12, taking cli from 2,003 lines to about 1,300; then probe.Command,
 // migrate.OnStart, demo.SeedCommand, config.Usage, inventory.Report, the
-// backup command's arguments and reports, mail.New and checkout.CrashHook
-// took it to 1,097). The headroom is for wiring; a command body that
-// outgrows a few lines of parsing moves down. Raise the budget only for
-// wiring, and say why in the commit.
+// backup command's arguments and reports, mail.New, checkout.CrashHook and
+// server.Readiness took it to 1,085). The headroom is for wiring; a command
+// body that outgrows a few lines of parsing moves down. Raise the budget
+// only for wiring, and say why in the commit.
 const CLIBudget = 1100
 
 // TestCLIStaysThin fails when internal/cli outgrows CLIBudget.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
@@ -33,13 +32,13 @@ import (
 	"github.com/oceanshop/ocean/internal/metrics"
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/observe"
-	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/payment/stripe"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/ratelimit"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/rum"
+	"github.com/oceanshop/ocean/internal/server"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/tlsx"
@@ -84,7 +83,7 @@ type App struct {
 	Handler     http.Handler
 	stripe      *stripe.Gateway
 	cache       *redis.Cache
-	draining    atomic.Bool
+	readiness   server.Readiness
 }
 
 // cacheEntries bounds the in-process catalog cache, with or without Redis.
@@ -161,6 +160,12 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms []migrate.Migration) error {
 	db := a.DB
 	a.initLocks(redis.ShopID(cfg.DatabaseURL, cfg.DataDir))
+	a.readiness.Checks = []server.Check{{Name: "database", Ping: db.Ping}, {Name: "redis", Ping: func(ctx context.Context) error {
+		if a.Redis == nil {
+			return nil
+		}
+		return a.Redis.Ping(ctx).Err()
+	}}}
 	err := withSchemaLock(ctx, cfg, db, func() error { return migrate.OnStart(ctx, db, ms, cfg.AutoMigrate, log) })
 	if err != nil {
 		return err
@@ -220,7 +225,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 	// Browser reports share the API's budget, like CSP reports.
 	mux.Handle("POST "+errtrack.BrowserPath, ratelimit.Limited(a.Errors.BrowserHandler(errtrack.PageTemplate(mux)), ratelimit.API))
 	mux.Handle("POST "+rum.Path, ratelimit.Limited(a.Vitals.Handler(), ratelimit.API))
-	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Media: pictures, Ready: a.ready}).Register(mux)
+	(&api.API{Catalog: a.Catalog, Accounts: a.Accounts, Carts: a.Carts, Checkout: a.Checkout, Inventory: a.Inventory, Media: pictures, Ready: a.readiness.Ready}).Register(mux)
 	if a.Sandbox != nil {
 		// The sandbox's own routes (tokens, the hosted card page) stand in
 		// for a processor's servers.
@@ -268,24 +273,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 
 // Drain marks the instance as going away: /readyz answers 503 from now on,
 // so load balancers stop sending it new requests.
-func (a *App) Drain() { a.draining.Store(true) }
-
-// ready is what /readyz reports. The messages are what clients see; the
-// causes go to the log.
-func (a *App) ready(ctx context.Context) error {
-	if a.draining.Load() {
-		return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "shutting down"}
-	}
-	if err := a.DB.Ping(ctx); err != nil {
-		return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "database unreachable", Err: err}
-	}
-	if a.Redis != nil {
-		if err := a.Redis.Ping(ctx).Err(); err != nil {
-			return &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "redis unreachable", Err: err}
-		}
-	}
-	return nil
-}
+func (a *App) Drain() { a.readiness.Drain() }
 
 // Close stops the cache subscriber and releases Redis and the database.
 func (a *App) Close() error {

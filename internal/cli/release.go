@@ -15,5 +15,5 @@ var brokenAfter string
 // releaseHandler wraps the shop's handler with what releases need
 // (upgrade.ReleaseHandler).
 func (a *App) releaseHandler(h http.Handler) http.Handler {
-	return upgrade.ReleaseHandler(h, a.draining.Load, brokenAfter)
+	return upgrade.ReleaseHandler(h, a.readiness.Draining, brokenAfter)
 }
