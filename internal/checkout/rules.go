@@ -57,79 +57,74 @@ func (c *rulesCache) keep(gen uint64, began time.Time, fill func()) {
 // read again after this instance changes the rules or RulesTTL passes.
 // The caller must not change what it gets.
 func (s *Service) CurrentSettings(ctx context.Context) (*pricing.Settings, error) {
-	gen := s.settingsGen.Load()
-	c := &s.rules
-	c.mu.Lock()
-	if c.fresh(gen, s.c.Now()) && c.settings != nil {
-		st := c.settings
-		c.mu.Unlock()
-		return st, nil
-	}
-	c.mu.Unlock()
-	began := s.c.Now()
-	st, err := s.c.Pricing.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.keep(gen, began, func() { c.settings = st })
-	return st, nil
+	return cachedRule(s,
+		func(c *rulesCache) (*pricing.Settings, bool) { return c.settings, c.settings != nil },
+		func() (*pricing.Settings, error) { return s.c.Pricing.Settings(ctx) },
+		func(c *rulesCache, st *pricing.Settings) { c.settings = st })
 }
 
 // methodsOf returns the shipping methods of country (a copy), cached as
 // CurrentSettings.
 func (s *Service) methodsOf(ctx context.Context, country string) ([]pricing.ShippingMethod, error) {
-	gen := s.settingsGen.Load()
-	c := &s.rules
-	c.mu.Lock()
-	if c.fresh(gen, s.c.Now()) {
-		if ms, ok := c.methods[country]; ok {
-			c.mu.Unlock()
-			return slices.Clone(ms), nil
-		}
-	}
-	c.mu.Unlock()
-	began := s.c.Now()
-	ms, err := s.c.Pricing.ShippingMethods(ctx, country)
-	if err != nil {
-		return nil, err
-	}
-	c.keep(gen, began, func() {
-		if c.methods == nil {
-			c.methods = map[string][]pricing.ShippingMethod{}
-		}
-		c.methods[country] = slices.Clone(ms)
-	})
-	return ms, nil
+	return cachedRule(s,
+		func(c *rulesCache) ([]pricing.ShippingMethod, bool) {
+			ms, ok := c.methods[country]
+			return slices.Clone(ms), ok
+		},
+		func() ([]pricing.ShippingMethod, error) { return s.c.Pricing.ShippingMethods(ctx, country) },
+		func(c *rulesCache, ms []pricing.ShippingMethod) {
+			if c.methods == nil {
+				c.methods = map[string][]pricing.ShippingMethod{}
+			}
+			c.methods[country] = slices.Clone(ms)
+		})
 }
 
 // taxOf returns the rate country pays (nil: none), cached as
 // CurrentSettings.
 func (s *Service) taxOf(ctx context.Context, country string) (*pricing.TaxRate, error) {
+	return cachedRule(s,
+		func(c *rulesCache) (*pricing.TaxRate, bool) {
+			r, ok := c.taxes[country]
+			return copyRate(r), ok
+		},
+		func() (*pricing.TaxRate, error) {
+			r, err := s.c.Pricing.TaxRate(ctx, country)
+			if ocean.ErrorCode(err) == ocean.ENOTFOUND {
+				return nil, nil
+			}
+			return r, err
+		},
+		func(c *rulesCache, r *pricing.TaxRate) {
+			if c.taxes == nil {
+				c.taxes = map[string]*pricing.TaxRate{}
+			}
+			c.taxes[country] = copyRate(r)
+		})
+}
+
+// cachedRule is one rule's read through the cache: get answers from a
+// fresh cache (false: not there), else load reads it and put keeps it
+// under the generation current before the read (see keep).
+func cachedRule[T any](s *Service, get func(*rulesCache) (T, bool), load func() (T, error), put func(*rulesCache, T)) (T, error) {
 	gen := s.settingsGen.Load()
 	c := &s.rules
 	c.mu.Lock()
 	if c.fresh(gen, s.c.Now()) {
-		if r, ok := c.taxes[country]; ok {
+		if v, ok := get(c); ok {
 			c.mu.Unlock()
-			return copyRate(r), nil
+			return v, nil
 		}
 	}
 	c.mu.Unlock()
 	began := s.c.Now()
-	r, err := s.c.Pricing.TaxRate(ctx, country)
-	switch {
-	case ocean.ErrorCode(err) == ocean.ENOTFOUND:
-		r = nil
-	case err != nil:
-		return nil, err
+	v, err := load()
+	if err != nil {
+		var zero T
+		return zero, err
 	}
-	c.keep(gen, began, func() {
-		if c.taxes == nil {
-			c.taxes = map[string]*pricing.TaxRate{}
-		}
-		c.taxes[country] = copyRate(r)
-	})
-	return r, nil
+	c.keep(gen, began, func() { put(c, v) })
+	return v, nil
 }
 
 func copyRate(r *pricing.TaxRate) *pricing.TaxRate {
