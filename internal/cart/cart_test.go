@@ -69,13 +69,29 @@ func (m *memStore) open(id string) (*Cart, error) {
 	return c, nil
 }
 
-func (m *memStore) AddItem(_ context.Context, cartID string, variantID int64, q int, currency string) (int, error) {
+func (m *memStore) AddItem(_ context.Context, cartID string, variantID int64, q int, currency string) (Item, error) {
 	if m.failAdd != nil {
-		return 0, m.failAdd
+		return Item{}, m.failAdd
 	}
 	c, err := m.open(cartID)
 	if err != nil {
-		return 0, err
+		return Item{}, err
+	}
+	v, ok := m.variants[variantID]
+	if !ok {
+		return Item{}, ocean.Errorf(ocean.EUNPROCESSABLE, "no variant")
+	}
+	have := 0
+	for _, it := range c.Items {
+		if it.VariantID == variantID {
+			have = it.Quantity
+		}
+	}
+	if have+q > MaxLineQuantity {
+		return Item{}, ocean.Errorf(ocean.EUNPROCESSABLE, "over the maximum")
+	}
+	if have+q > v.Stock {
+		return Item{}, ocean.Errorf(ocean.ECONFLICT, "over the stock")
 	}
 	if c.Currency == "" {
 		c.Currency = currency
@@ -83,12 +99,12 @@ func (m *memStore) AddItem(_ context.Context, cartID string, variantID int64, q 
 	for i := range c.Items {
 		if c.Items[i].VariantID == variantID {
 			c.Items[i].Quantity += q
-			return c.Items[i].Quantity, nil
+			return c.Items[i], nil
 		}
 	}
 	m.nextLine++
 	c.Items = append(c.Items, Item{ID: m.nextLine, VariantID: variantID, Quantity: q})
-	return q, nil
+	return c.Items[len(c.Items)-1], nil
 }
 
 func (m *memStore) SetQuantity(_ context.Context, cartID string, itemID int64, q int) error {

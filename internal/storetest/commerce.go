@@ -204,13 +204,22 @@ func testCartLines(t *testing.T, f *shop) {
 	if got.Status != cart.Open || got.UserID != 0 || got.Currency != "" || len(got.Items) != 0 || got.CreatedAt.IsZero() {
 		t.Fatalf("new cart = %+v", got)
 	}
-	if q, err := f.s.AddItem(ctx, c.ID, f.teeS.ID, 2, "ZAR"); err != nil || q != 2 {
-		t.Fatalf("add = %d, %v", q, err)
+	first, err := f.s.AddItem(ctx, c.ID, f.teeS.ID, 2, "ZAR")
+	if err != nil || first.Quantity != 2 || first.VariantID != f.teeS.ID || first.ID == 0 {
+		t.Fatalf("add = %+v, %v", first, err)
 	}
 	// The same variant again adds to its line, not a second line.
-	if q, err := f.s.AddItem(ctx, c.ID, f.teeS.ID, 3, "ZAR"); err != nil || q != 5 {
-		t.Fatalf("add again = %d, %v; want the line at 5", q, err)
+	if again, err := f.s.AddItem(ctx, c.ID, f.teeS.ID, 3, "ZAR"); err != nil || again.Quantity != 5 || again.ID != first.ID {
+		t.Fatalf("add again = %+v, %v; want line %d at 5", again, err, first.ID)
 	}
+	// The store itself refuses more than the stock (5 tees) and an unknown
+	// variant, whatever its caller read before, and writes nothing then.
+	_, err = f.s.AddItem(ctx, c.ID, f.teeS.ID, 1, "ZAR")
+	wantCode(t, "a line over the stock", err, ocean.ECONFLICT)
+	_, err = f.s.AddItem(ctx, c.ID, f.teeM.ID, 4, "ZAR")
+	wantCode(t, "a new line over the stock", err, ocean.ECONFLICT)
+	_, err = f.s.AddItem(ctx, c.ID, 999999, 1, "ZAR")
+	wantCode(t, "an unknown variant", err, ocean.EUNPROCESSABLE)
 	if _, err := f.s.AddItem(ctx, c.ID, f.mug.ID, 1, "USD"); err != nil {
 		t.Fatal(err)
 	}
