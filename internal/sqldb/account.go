@@ -240,7 +240,7 @@ func (s *AccountStore) SpendRefresh(ctx context.Context, hash string, now time.T
 			return err
 		}
 		tx.db.queries.Add(1)
-		err = tx.tx.QueryRowContext(ctx, Rebind(s.db.Dialect, `SELECT hash, family, user_id, created_at, expires_at, spent_at, revoked FROM refresh_tokens WHERE hash = ?`), hash).
+		err = tx.tx.QueryRowContext(tx.keep(ctx), Rebind(s.db.Dialect, `SELECT hash, family, user_id, created_at, expires_at, spent_at, revoked FROM refresh_tokens WHERE hash = ?`), hash).
 			Scan(&r.Hash, &r.Family, &r.UserID, &created, &expires, &spent, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("refresh token")
@@ -282,7 +282,7 @@ func (s *AccountStore) ConsumeReset(ctx context.Context, hash string, now time.T
 	var id int64
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		tx.db.queries.Add(1)
-		err := tx.tx.QueryRowContext(ctx, Rebind(s.db.Dialect, `UPDATE password_resets SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id`),
+		err := tx.tx.QueryRowContext(tx.keep(ctx), Rebind(s.db.Dialect, `UPDATE password_resets SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id`),
 			s.db.timeArg(now), hash, s.db.timeArg(now)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("reset token")
@@ -364,7 +364,7 @@ func (s *AccountStore) erase(ctx context.Context, id int64, pseudonym string, at
 	return s.db.InTx(ctx, func(tx *Tx) error {
 		var email string
 		tx.db.queries.Add(1)
-		if err := tx.tx.QueryRowContext(ctx, Rebind(s.db.Dialect, `SELECT email FROM users WHERE id = ? AND erased_at IS NULL`), id).Scan(&email); err != nil {
+		if err := tx.tx.QueryRowContext(tx.keep(ctx), Rebind(s.db.Dialect, `SELECT email FROM users WHERE id = ? AND erased_at IS NULL`), id).Scan(&email); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound("account")
 			}

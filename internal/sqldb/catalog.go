@@ -437,7 +437,7 @@ func (s *CatalogStore) UpdateProduct(ctx context.Context, id int64, u catalog.Pr
 		}
 		var name, desc, extra string
 		tx.db.queries.Add(1)
-		if err := tx.tx.QueryRowContext(ctx, `SELECT name, description, search_extra FROM products WHERE id = ?`, id).Scan(&name, &desc, &extra); err != nil {
+		if err := tx.tx.QueryRowContext(tx.keep(ctx), `SELECT name, description, search_extra FROM products WHERE id = ?`, id).Scan(&name, &desc, &extra); err != nil {
 			return err
 		}
 		return s.db.indexText(ctx, tx, id, name, desc, extra, true)

@@ -33,6 +33,10 @@ type DB struct {
 	queries atomic.Int64
 	writes  atomic.Int64
 	stmts   stmtCache
+	// SQLite's write transactions go through one writer that commits
+	// them in groups (groupcommit.go).
+	groupOnce sync.Once
+	group     *groupWriter
 }
 
 // stmtCache keeps SQLite's statements prepared: the pure-Go SQLite parses
@@ -210,6 +214,10 @@ func QueryName(function string) string {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.groupOnce.Do(func() {}) // no writer starts after this
+	if db.group != nil {
+		db.group.close()
+	}
 	db.closeStmts()
 	if db.Read == db.Write {
 		return db.Write.Close()
@@ -292,9 +300,23 @@ func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 type Tx struct {
 	db *DB
 	tx *sql.Tx
+	// grouped: the transaction is shared with other callers' functions
+	// (SQLite's group writer), so a statement is not cancelled with its
+	// caller's context: an interrupted SQLite write rolls back the whole
+	// transaction.
+	grouped bool
+}
+
+// keep is ctx for one of t's statements.
+func (t *Tx) keep(ctx context.Context) context.Context {
+	if t.grouped {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.keep(ctx)
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
 	q = Rebind(t.db.Dialect, q)
@@ -312,6 +334,7 @@ func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // insertID inserts and returns the new row's id (RETURNING works on both
 // SQLite ≥ 3.35 and PostgreSQL).
 func (t *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	ctx = t.keep(ctx)
 	t.db.queries.Add(1)
 	ctx, end := t.db.start(ctx, 1)
 	var id int64
@@ -323,6 +346,7 @@ func (t *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error)
 // rawQueryRow and rawQuery run q (rebound) in the transaction, prepared once
 // the statement cache has it.
 func (t *Tx) rawQueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.keep(ctx)
 	if st := t.db.prepared(ctx, t.db.Write, q, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...) //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
 	}
@@ -330,15 +354,22 @@ func (t *Tx) rawQueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 func (t *Tx) rawQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.keep(ctx)
 	if st := t.db.prepared(ctx, t.db.Write, q, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...) //nolint:sqlclosecheck // a cached statement, closed with the DB (closeStmts)
 	}
 	return t.tx.QueryContext(ctx, q, args...)
 }
 
-// InTx runs fn in one write transaction, committed if fn returns nil.
+// InTx runs fn in one write transaction, committed if fn returns nil. On
+// SQLite the transaction may be shared with other callers' functions, each
+// in a savepoint of its own (groupcommit.go): fn must not wait for another
+// write to the database.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	db.writes.Add(1)
+	if db.Dialect == SQLite {
+		return db.inGroup(ctx, fn)
+	}
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -396,11 +427,11 @@ func (db *DB) Apply(ctx context.Context, m migrate.Migration, up bool) error {
 		// orders in 5.5): the pool's statement timeout (a guard against a
 		// stuck request, 1 minute by default) must not cancel it halfway.
 		if db.Dialect == Postgres {
-			if _, err := tx.tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			if _, err := tx.tx.ExecContext(tx.keep(ctx), `SET LOCAL statement_timeout = 0`); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.tx.ExecContext(ctx, body); err != nil {
+		if _, err := tx.tx.ExecContext(tx.keep(ctx), body); err != nil {
 			return err
 		}
 		_, err := tx.exec(ctx, record, m.Version)
