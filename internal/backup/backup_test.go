@@ -421,6 +421,10 @@ func TestScheduleRunsOnOneLeader(t *testing.T) {
 	cancels[leader]()
 	<-done[leader]
 	waitFor(t, "the other instance takes over", func() bool { return runs[other].Load() >= 1 })
+	// The other instance's backup may still be writing: stop it before
+	// counting, and before the test's directories are removed.
+	cancels[other]()
+	<-done[other]
 	if all, _ := backup.List(dir); len(all) != 2 {
 		t.Fatalf("retention: %d backups kept, want 2", len(all))
 	}
