@@ -34,7 +34,14 @@ type failureNote struct {
 	stack    []uintptr
 }
 
-type keyFailureNote struct{}
+// noteOf is where failures of the request in ctx are noted, nil when
+// CaptureFailures does not run.
+func noteOf(ctx context.Context) *failureNote {
+	if s := stateOf(ctx); s != nil {
+		return s.note
+	}
+	return nil
+}
 
 // maxStackFrames bounds the frames kept of a failure's stack.
 const maxStackFrames = 64
@@ -45,13 +52,13 @@ func callers(skip int) []uintptr {
 }
 
 func noteError(ctx context.Context, err error) {
-	if n, ok := ctx.Value(keyFailureNote{}).(*failureNote); ok && n.err == nil && !n.panicked {
+	if n := noteOf(ctx); n != nil && n.err == nil && !n.panicked {
 		n.err, n.stack = err, callers(3) // the caller of LogError and up
 	}
 }
 
 func notePanic(ctx context.Context, v any, stack []uintptr) {
-	if n, ok := ctx.Value(keyFailureNote{}).(*failureNote); ok {
+	if n := noteOf(ctx); n != nil {
 		n.panicked, n.panic, n.stack, n.err = true, v, stack, nil
 	}
 }
@@ -64,9 +71,12 @@ func notePanic(ctx context.Context, v any, stack []uintptr) {
 func CaptureFailures(c Capturer, route func(*http.Request) string) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			note := &failureNote{}
-			r = r.WithContext(context.WithValue(r.Context(), keyFailureNote{}, note))
-			sw := &statusWriter{ResponseWriter: w}
+			r, s := claim(r, haveNote)
+			s.noteSpace = failureNote{}
+			note := &s.noteSpace
+			s.note = note
+			sw := &s.captureW
+			*sw = statusWriter{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			if !note.panicked && (sw.status < 500 || sw.status == http.StatusServiceUnavailable) {
 				return

@@ -1,17 +1,12 @@
 package httpx
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/netip"
 
 	"github.com/oceanshop/ocean/internal/ratelimit"
 )
-
-type keyClientT struct{}
-
-var keyClient keyClientT
 
 // client is what WithClientAddr learned about the request's origin.
 type client struct {
@@ -29,8 +24,12 @@ type client struct {
 func WithClientAddr(trusted []netip.Prefix) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c := &client{addr: ratelimit.ClientIP(r, trusted)}
-			if peer, err := netip.ParseAddr(peerHost(r.RemoteAddr)); err == nil {
+			r, s := claim(r, haveClient)
+			c := &s.client
+			*c = client{addr: ratelimit.ClientIP(r, trusted)}
+			if len(trusted) == 0 {
+				// No proxy is trusted: nothing to look for.
+			} else if peer, err := netip.ParseAddr(peerHost(r.RemoteAddr)); err == nil {
 				peer = peer.Unmap().WithZone("")
 				for _, p := range trusted {
 					if p.Contains(peer) {
@@ -39,7 +38,7 @@ func WithClientAddr(trusted []netip.Prefix) Middleware {
 					}
 				}
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyClient, c)))
+			next.ServeHTTP(w, r)
 		})
 	}
 }
@@ -48,8 +47,8 @@ func WithClientAddr(trusted []netip.Prefix) Middleware {
 // WithClientAddr. Outside that middleware (a handler tested on its own) it
 // is the connection's peer: X-Forwarded-For is never believed by default.
 func ClientAddr(r *http.Request) string {
-	if c, ok := r.Context().Value(keyClient).(*client); ok {
-		return c.addr
+	if s := stateOf(r.Context()); s != nil && s.set&haveClient != 0 {
+		return s.client.addr
 	}
 	return ratelimit.ClientIP(r, nil)
 }
@@ -57,8 +56,8 @@ func ClientAddr(r *http.Request) string {
 // FromTrustedProxy reports whether r arrived through one of the trusted
 // proxies, so headers such as X-Forwarded-Proto may be believed.
 func FromTrustedProxy(r *http.Request) bool {
-	c, ok := r.Context().Value(keyClient).(*client)
-	return ok && c.viaProxy
+	s := stateOf(r.Context())
+	return s != nil && s.set&haveClient != 0 && s.client.viaProxy
 }
 
 func peerHost(addr string) string {

@@ -20,6 +20,10 @@ const (
 	corsMaxAge        = "600"
 )
 
+// varyOriginValue is the Vary of every API response, made once; Add
+// appends to it by copying (its capacity is its length).
+var varyOriginValue = []string{"Origin"}
+
 // ParseOrigins reads a comma- or space-separated list of origins
 // ("https://app.example.com, http://localhost:3000"), each a scheme and
 // host with an optional port and nothing else. A wildcard is refused: the
@@ -60,7 +64,11 @@ func CORS(origins []string) Middleware {
 				return
 			}
 			h := w.Header()
-			h.Add("Vary", "Origin")
+			if _, ok := h["Vary"]; ok {
+				h.Add("Vary", "Origin")
+			} else {
+				h["Vary"] = varyOriginValue // as Add would, without a new slice per request
+			}
 			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 			allowed := origin != "" && slices.Contains(origins, strings.ToLower(origin))
 			if preflight {

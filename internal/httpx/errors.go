@@ -162,10 +162,14 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	WriteJSONBytes(w, status, b)
 }
 
+// jsonTypeValue is the Content-Type of JSON answers, made once (nothing
+// changes a header value in place).
+var jsonTypeValue = []string{"application/json"}
+
 // WriteJSONBytes writes already encoded JSON with the status.
 func WriteJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = jsonTypeValue // Set would allocate the slice
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

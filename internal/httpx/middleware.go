@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,32 +19,28 @@ import (
 	"github.com/oceanshop/ocean/internal/scrub"
 )
 
-type ctxKey int
-
-const (
-	keyRequestID ctxKey = iota
-	keyNonce
-	keyLogger
-)
-
 // RequestID returns the id of the request in ctx.
 func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyRequestID).(string)
-	return s
+	if s := stateOf(ctx); s != nil {
+		return s.id
+	}
+	return ""
 }
 
 // Nonce returns the CSP nonce of the request in ctx, for <script nonce>.
 func Nonce(ctx context.Context) string {
-	s, _ := ctx.Value(keyNonce).(string)
-	return s
+	if s := stateOf(ctx); s != nil {
+		return s.nonce
+	}
+	return ""
 }
 
 // Logger returns the server's logger, which Recover puts in the request
 // context, or slog's default outside a request. Code that logs about a
 // request uses it so its lines have the configured format and level.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		return l
+	if s := stateOf(ctx); s != nil && s.log != nil {
+		return s.log
 	}
 	return slog.Default()
 }
@@ -66,9 +63,11 @@ func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+		r, s := claim(r, haveID)
+		s.id = hex.EncodeToString(b[:])
+		s.idValue[0] = s.id
+		w.Header()["X-Request-Id"] = s.idValue[:] // canonical already; Set would allocate the slice
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -78,10 +77,32 @@ func WithRequestID(next http.Handler) http.Handler {
 // only here, no page may frame ours; violations are reported to
 // CSPReportPath.
 func ContentSecurityPolicy(nonce string) string {
-	return "default-src 'none'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self'; img-src 'self' data:; " +
+	return cspHead + nonce + cspTail
+}
+
+// The policy around its nonce, and the nonce's length (16 random bytes in
+// unpadded base64).
+const (
+	cspHead = "default-src 'none'; script-src 'self' 'nonce-"
+	cspTail = "'; style-src 'self'; img-src 'self' data:; " +
 		"font-src 'self'; connect-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
 		"form-action 'self'; frame-ancestors 'none'; report-uri " + CSPReportPath + "; report-to csp"
-}
+	nonceBytes = 16
+	nonceLen   = (nonceBytes*8 + 5) / 6
+)
+
+// The values of the headers that are the same on every response, each
+// made once: Header.Set would allocate a slice for each on every request.
+// Nothing changes a header value in place (Set and Add replace or grow
+// the slice), so sharing them is safe.
+var (
+	reportingEndpointsValue = []string{`csp="` + CSPReportPath + `"`}
+	nosniffValue            = []string{"nosniff"}
+	referrerPolicyValue     = []string{"strict-origin-when-cross-origin"}
+	denyValue               = []string{"DENY"}
+	sameOriginValue         = []string{"same-origin"}
+	permissionsPolicyValue  = []string{PermissionsPolicy}
+)
 
 // PermissionsPolicy turns off the powerful browser features the shop never
 // uses, for it and anything it could embed.
@@ -93,19 +114,28 @@ const PermissionsPolicy = "accelerometer=(), camera=(), display-capture=(), geol
 // (Strict-Transport-Security is the TLS side's: tlsx.StrictTransport.)
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		nonce := base64.RawStdEncoding.EncodeToString(b[:])
+		// The policy is written in one allocation with the nonce in place;
+		// the nonce is that part of it.
+		var raw [nonceBytes]byte
+		_, _ = rand.Read(raw[:])
+		var b [len(cspHead) + nonceLen + len(cspTail)]byte
+		copy(b[:], cspHead)
+		base64.RawStdEncoding.Encode(b[len(cspHead):], raw[:])
+		copy(b[len(cspHead)+nonceLen:], cspTail)
+		r, s := claim(r, haveNonce)
+		s.cspValue[0] = string(b[:])
+		s.nonce = s.cspValue[0][len(cspHead) : len(cspHead)+nonceLen]
+		// The names are canonical already (as Set would write them).
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy(nonce))
-		h.Set("Reporting-Endpoints", `csp="`+CSPReportPath+`"`)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Permissions-Policy", PermissionsPolicy)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNonce, nonce)))
+		h["Content-Security-Policy"] = s.cspValue[:]
+		h["Reporting-Endpoints"] = reportingEndpointsValue
+		h["X-Content-Type-Options"] = nosniffValue
+		h["Referrer-Policy"] = referrerPolicyValue
+		h["X-Frame-Options"] = denyValue
+		h["Cross-Origin-Opener-Policy"] = sameOriginValue
+		h["Cross-Origin-Resource-Policy"] = sameOriginValue
+		h["Permissions-Policy"] = permissionsPolicyValue
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -126,6 +156,9 @@ func CheckRequest(page ErrorPage) Middleware {
 					ocean.FieldError{Field: "query", Message: "too long"})
 			case !utf8.ValidString(r.URL.Path):
 				err = ocean.Invalid("The address is not valid UTF-8.")
+			case !strings.ContainsAny(r.URL.RawQuery, "%;"):
+				// Without an escape or a semicolon there is nothing
+				// ParseQuery could refuse: no need to build its map.
 			default:
 				if _, perr := url.ParseQuery(r.URL.RawQuery); perr != nil {
 					err = ocean.Invalid("The query string is not correctly encoded.", ocean.FieldError{Field: "query", Message: "bad percent-encoding"})
@@ -172,8 +205,10 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 func Recover(log *slog.Logger, page ErrorPage) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r = r.WithContext(context.WithValue(r.Context(), keyLogger, log))
-			sw := &statusWriter{ResponseWriter: w}
+			r, s := claim(r, haveLog|haveRecover)
+			s.log = log
+			sw := &s.recoverW
+			*sw = statusWriter{ResponseWriter: w}
 			start := time.Now()
 			defer func() {
 				if v := recover(); v != nil {
@@ -188,6 +223,9 @@ func Recover(log *slog.Logger, page ErrorPage) Middleware {
 						err := &ocean.Error{Code: ocean.EINTERNAL, Message: "Something went wrong on our side.", Err: fmt.Errorf("%w: %v", errPanic, v)}
 						Fail(sw, r, page, err)
 					}
+				}
+				if !log.Enabled(r.Context(), slog.LevelDebug) {
+					return // the access line's attributes cost allocations even when it is not written
 				}
 				log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.Any("path", scrubbed(r.URL.Path)),
 					slog.Int("status", sw.status), slog.Int("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),

@@ -10,7 +10,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
-	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,38 @@ type HTTP struct {
 	duration    *prometheus.HistogramVec
 	inFlight    prometheus.Gauge
 	rateLimited *prometheus.CounterVec
+	routes      sync.Map // route → *routeSeries
+}
+
+// routeSeries is one route's duration histogram and request counters by
+// status class, each looked up once: WithLabelValues hashes the labels and
+// takes a lock on every call. A class's counter is made when the route
+// first answers with it, as WithLabelValues would.
+type routeSeries struct {
+	duration prometheus.Observer
+	requests [len(statusClasses)]atomic.Pointer[classCounter]
+}
+
+type classCounter struct{ prometheus.Counter }
+
+// statusClasses are the code label's values, in statusIndex's order.
+var statusClasses = [...]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusIndex is the place in statusClasses of a status: 2 ("2xx") for
+// 200 to 299 and so on.
+func statusIndex(code int) int {
+	if code < 100 || code > 599 {
+		return 0
+	}
+	return code / 100
+}
+
+func (m *HTTP) series(route string) *routeSeries {
+	if s, ok := m.routes.Load(route); ok {
+		return s.(*routeSeries)
+	}
+	got, _ := m.routes.LoadOrStore(route, &routeSeries{duration: m.duration.WithLabelValues(route)})
+	return got.(*routeSeries)
 }
 
 // NewHTTP registers the HTTP metrics on reg.
@@ -118,19 +151,18 @@ func (m *HTTP) Middleware(mux *http.ServeMux) httpx.Middleware {
 }
 
 func (m *HTTP) observe(route string, code int, start time.Time) {
-	m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	m.requests.WithLabelValues(route, statusClass(code)).Inc()
+	s := m.series(route) // routes are the mux's patterns: a bounded set
+	s.duration.Observe(time.Since(start).Seconds())
+	i := statusIndex(code)
+	c := s.requests[i].Load()
+	if c == nil {
+		c = &classCounter{m.requests.WithLabelValues(route, statusClasses[i])} // the same child if two requests race here
+		s.requests[i].Store(c)
+	}
+	c.Inc()
 	if code == http.StatusTooManyRequests {
 		m.rateLimited.WithLabelValues(route).Inc()
 	}
-}
-
-// statusClass is "2xx" for 200 to 299 and so on.
-func statusClass(code int) string {
-	if code < 100 || code > 599 {
-		return "other"
-	}
-	return strconv.Itoa(code/100) + "xx"
 }
 
 // codeWriter records the status a handler answers with.

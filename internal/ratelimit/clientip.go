@@ -79,7 +79,7 @@ func ClientIP(r *http.Request, trustedProxies []netip.Prefix) string {
 		return r.RemoteAddr
 	}
 	if !trusted(peer, trustedProxies) {
-		return peer.String()
+		return addrText(r.RemoteAddr, peer)
 	}
 	client := peer
 	values := r.Header.Values("X-Forwarded-For")
@@ -109,9 +109,36 @@ func ClientIP(r *http.Request, trustedProxies []netip.Prefix) string {
 	return client.String()
 }
 
+// addrText is a.String(), without allocating when s (an address with or
+// without a port, as parseHost reads) already holds that text: the
+// connection's peer on every request.
+func addrText(s string, a netip.Addr) string {
+	var buf [64]byte
+	b := a.AppendTo(buf[:0])
+	h := s
+	if !strings.HasPrefix(h, "[") {
+		if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h, ':') == i {
+			h = h[:i] // "1.2.3.4:80"
+		}
+	} else if i := strings.LastIndex(h, "]"); i >= 0 {
+		h = h[1:i] // "[::1]:80"
+	}
+	if string(b) == h {
+		return h
+	}
+	return string(b)
+}
+
 // parseHost reads an address, with or without a port ("1.2.3.4",
 // "1.2.3.4:80", "::1", "[::1]:80", "[::1]").
 func parseHost(s string) (netip.Addr, bool) {
+	if i := strings.LastIndexByte(s, ':'); i > 0 && (s[0] == '[' || strings.IndexByte(s, ':') == i) {
+		// An address and a port, as the connection's peer always is:
+		// read as such first (a failed ParseAddr allocates its error).
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return ap.Addr().Unmap().WithZone(""), true
+		}
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.Unmap().WithZone(""), true
 	}
@@ -150,7 +177,7 @@ func IPKey(addr string) string {
 		p, _ := a.Prefix(64)
 		return p.String()
 	}
-	return a.String()
+	return addrText(addr, a)
 }
 
 // FromTrustedProxy reports whether r came straight from one of the trusted

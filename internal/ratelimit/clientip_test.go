@@ -169,3 +169,27 @@ func listed(list string, a netip.Addr) bool {
 	}
 	return false
 }
+
+// The client's address is its canonical text whatever form the peer's
+// address came in, so one client is one rate limit key.
+func TestClientIPIsCanonicalText(t *testing.T) {
+	for remote, want := range map[string]string{
+		"203.0.113.7:4242":            "203.0.113.7",
+		"203.0.113.7":                 "203.0.113.7",
+		"[::1]:80":                    "::1",
+		"::1":                         "::1",
+		"[::ffff:203.0.113.7]:80":     "203.0.113.7",
+		"::ffff:203.0.113.7":          "203.0.113.7",
+		"[fe80::1%eth0]:80":           "fe80::1",
+		"[2001:DB8:0:0:0:0:0:1]:8080": "2001:db8::1",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if got := ratelimit.ClientIP(r, nil); got != want {
+			t.Errorf("ClientIP with peer %q = %q, want %q", remote, got, want)
+		}
+		if got := ratelimit.IPKey(want); strings.Contains(want, ".") && got != want {
+			t.Errorf("IPKey(%q) = %q, want it unchanged", want, got)
+		}
+	}
+}
