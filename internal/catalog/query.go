@@ -64,31 +64,61 @@ func (q Query) EffectiveSort() Sort {
 // Key is a canonical string for the query, used as a cache key: two queries
 // with the same key return the same page.
 func (q Query) Key() string {
-	// url.Values.Encode escapes every value and sorts the names, so no two
-	// different queries share a key (option values may contain ',' or '|').
-	v := url.Values{}
-	v.Set("q", strings.Join(q.Terms, " "))
-	v.Set("c", q.Category)
-	if q.MinPrice != nil {
-		v.Set("min", strconv.FormatInt(*q.MinPrice, 10))
+	// The form url.Values.Encode gives (names sorted, every name and value
+	// escaped), so no two different queries share a key (option values may
+	// contain ',' or '|'), written without its map: a key is made on every
+	// cached listing's request. The names in sorted order: a c l max min
+	// o.* q s stock.
+	var b strings.Builder
+	b.Grow(64)
+	add := func(name, value string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(value))
 	}
-	if q.MaxPrice != nil {
-		v.Set("max", strconv.FormatInt(*q.MaxPrice, 10))
+	addInt := func(name string, n int64) {
+		var d [20]byte
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.Write(strconv.AppendInt(d[:0], n, 10)) // digits and '-' need no escaping
 	}
-	if q.InStock {
-		v.Set("stock", "1")
-	}
-	for n, vals := range q.Options {
-		vals = append([]string(nil), vals...)
-		sort.Strings(vals)
-		v["o."+n] = vals
-	}
-	v.Set("s", string(q.Sort))
-	v.Set("l", strconv.Itoa(q.Limit))
 	if q.Cursor != nil {
-		v.Set("a", q.Cursor.Encode())
+		add("a", q.Cursor.Encode())
 	}
-	return v.Encode()
+	add("c", q.Category)
+	addInt("l", int64(q.Limit))
+	if q.MaxPrice != nil {
+		addInt("max", *q.MaxPrice)
+	}
+	if q.MinPrice != nil {
+		addInt("min", *q.MinPrice)
+	}
+	if len(q.Options) > 0 {
+		names := make([]string, 0, len(q.Options))
+		for n := range q.Options {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			vals := append([]string(nil), q.Options[n]...)
+			sort.Strings(vals)
+			for _, v := range vals {
+				add("o."+n, v)
+			}
+		}
+	}
+	add("q", strings.Join(q.Terms, " "))
+	add("s", string(q.Sort))
+	if q.InStock {
+		add("stock", "1")
+	}
+	return b.String()
 }
 
 // ParseQuery validates search parameters. Prices are in minor units.

@@ -400,6 +400,10 @@ func errNoProduct() error {
 // []byte value is shared with other instances through the shared tier;
 // other values stay in this process.
 func (s *Service) View(ctx context.Context, key string, build func(ctx context.Context) (any, error)) (any, error) {
+	key = KeyView + ":" + key
+	if v, ok := s.cache.Get(ctx, key); ok {
+		return v, nil // before the sink and closures a build needs: a hit is most requests
+	}
 	sink := &tagSink{tags: map[string]struct{}{}}
 	tags := func(any) []string {
 		t := sink.list()
@@ -408,7 +412,7 @@ func (s *Service) View(ctx context.Context, key string, build func(ctx context.C
 		}
 		return t
 	}
-	return s.cached(ctx, KeyView+":"+key, tags, func(ctx context.Context, _ uint64) (any, error) {
+	return s.load(ctx, key, tags, func(ctx context.Context, _ uint64) (any, error) {
 		return build(context.WithValue(ctx, sinkKey{}, sink))
 	})
 }
