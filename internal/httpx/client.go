@@ -27,17 +27,7 @@ func WithClientAddr(trusted []netip.Prefix) Middleware {
 			r, s := claim(r, haveClient)
 			c := &s.client
 			*c = client{addr: ratelimit.ClientIP(r, trusted)}
-			if len(trusted) == 0 {
-				// No proxy is trusted: nothing to look for.
-			} else if peer, err := netip.ParseAddr(peerHost(r.RemoteAddr)); err == nil {
-				peer = peer.Unmap().WithZone("")
-				for _, p := range trusted {
-					if p.Contains(peer) {
-						c.viaProxy = true
-						break
-					}
-				}
-			}
+			c.viaProxy = len(trusted) > 0 && viaProxy(r.RemoteAddr, trusted) // none trusted: nothing to parse
 			next.ServeHTTP(w, r)
 		})
 	}
@@ -58,6 +48,22 @@ func ClientAddr(r *http.Request) string {
 func FromTrustedProxy(r *http.Request) bool {
 	s := stateOf(r.Context())
 	return s != nil && s.set&haveClient != 0 && s.client.viaProxy
+}
+
+// viaProxy reports whether the connection's peer is one of the trusted
+// proxies.
+func viaProxy(remote string, trusted []netip.Prefix) bool {
+	peer, err := netip.ParseAddr(peerHost(remote))
+	if err != nil {
+		return false
+	}
+	peer = peer.Unmap().WithZone("")
+	for _, p := range trusted {
+		if p.Contains(peer) {
+			return true
+		}
+	}
+	return false
 }
 
 func peerHost(addr string) string {
