@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/account"
@@ -45,6 +46,45 @@ type API struct {
 	// unavailable *ocean.Error it returns is shown, so it must be fixed
 	// text ("database unreachable"); anything else is logged, not shown.
 	Ready func(ctx context.Context) error
+
+	listKeys queryKeys // the product list's cache key by query string
+}
+
+// queryKeys remembers the catalog view key of the product list's recent
+// query strings, so a repeated list request (most of them: a shop's
+// front page and its first pages) does not parse and validate its query
+// and build the key again to find its cached body. The key is a pure
+// function of the query string, so remembering it cannot make a page
+// stale; freshness is the catalog cache's. Bounded: at most
+// maxQueryKeys strings of at most maxQueryKeyBytes, forgotten all at
+// once when full.
+type queryKeys struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const (
+	maxQueryKeys     = 1024
+	maxQueryKeyBytes = 256
+)
+
+func (k *queryKeys) get(raw string) (string, bool) {
+	k.mu.RLock()
+	key, ok := k.m[raw]
+	k.mu.RUnlock()
+	return key, ok
+}
+
+func (k *queryKeys) put(raw, key string) {
+	if len(raw) > maxQueryKeyBytes {
+		return
+	}
+	k.mu.Lock()
+	if k.m == nil || len(k.m) >= maxQueryKeys {
+		k.m = make(map[string]string)
+	}
+	k.m[raw] = key
+	k.mu.Unlock()
 }
 
 // Route is one documented endpoint.
@@ -227,16 +267,29 @@ type listJSON struct {
 }
 
 func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
-	values, _ := url.ParseQuery(r.URL.RawQuery) // httpx.CheckRequest rejected bad encodings
-	q, err := catalog.ParseQuery(values)
-	if err != nil {
-		httpx.WriteProblem(w, r, err)
-		return
+	raw := r.URL.RawQuery
+	parse := func() (catalog.Query, error) {
+		values, _ := url.ParseQuery(raw) // httpx.CheckRequest rejected bad encodings
+		return catalog.ParseQuery(values)
+	}
+	key, known := a.listKeys.get(raw)
+	if !known {
+		q, err := parse()
+		if err != nil {
+			httpx.WriteProblem(w, r, err)
+			return
+		}
+		key = "api:products:" + q.Key()
+		a.listKeys.put(raw, key)
 	}
 	// The encoded page is cached with the catalog: a repeated search costs
 	// a map lookup, and a write that changes what the page shows (one of
 	// its products, its facets, what it lists) drops it.
-	body, err := a.Catalog.View(r.Context(), "api:products:"+q.Key(), func(ctx context.Context) (any, error) {
+	body, err := a.Catalog.View(r.Context(), key, func(ctx context.Context) (any, error) {
+		q, err := parse() // valid: its key was made from it
+		if err != nil {
+			return nil, err
+		}
 		page, err := a.Catalog.Search(ctx, q)
 		if err != nil {
 			return nil, err

@@ -18,7 +18,7 @@ import (
 func RateLimit(mux *http.ServeMux, l ratelimit.Limiter, page ErrorPage, log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h, _ := mux.Handler(r)
+			r, h, _ := Route(mux, r) // the metrics looked it up already
 			classes := ratelimit.ClassesOf(h)
 			if len(classes) == 0 {
 				next.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 )
 
 // state is what the middleware learns about one request (its id, the CSP
@@ -23,6 +24,17 @@ type state struct {
 	cspValue  [1]string    // Content-Security-Policy's
 	captureW  statusWriter // CaptureFailures' view of the response
 	recoverW  statusWriter // Recover's
+	route     route        // what Route found
+}
+
+// route is the handler and pattern a mux has for a request.
+type route struct {
+	mux     *http.ServeMux
+	url     *url.URL // the request's own (copies made by WithContext share it)
+	method  string
+	host    string
+	handler http.Handler
+	pattern string
 }
 
 const (
@@ -32,6 +44,7 @@ const (
 	haveLog
 	haveNote
 	haveRecover
+	haveRoute
 )
 
 type keyStateT struct{}
@@ -61,4 +74,20 @@ func claim(r *http.Request, field uint8) (*http.Request, *state) {
 	}
 	s.set |= field
 	return r.WithContext(context.WithValue(r.Context(), keyState, s)), s
+}
+
+// Route returns the handler and pattern mux has for r (mux.Handler),
+// looked up once per request: the metrics and the rate limiter both need
+// them before the mux routes the request. The request it returns carries
+// the answer to the middleware after.
+func Route(mux *http.ServeMux, r *http.Request) (*http.Request, http.Handler, string) {
+	if s := stateOf(r.Context()); s != nil && s.set&haveRoute != 0 {
+		if rt := &s.route; rt.mux == mux && rt.url == r.URL && rt.method == r.Method && rt.host == r.Host {
+			return r, rt.handler, rt.pattern
+		}
+	}
+	h, p := mux.Handler(r)
+	r, s := claim(r, haveRoute)
+	s.route = route{mux: mux, url: r.URL, method: r.Method, host: r.Host, handler: h, pattern: p}
+	return r, h, p
 }

@@ -124,7 +124,7 @@ const Unrouted = "unrouted"
 func (m *HTTP) Middleware(mux *http.ServeMux) httpx.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, route := mux.Handler(r)
+			r, _, route := httpx.Route(mux, r) // and the rate limiter's, later in the chain
 			if route == "" {
 				route = Unrouted
 			}
