@@ -15,6 +15,8 @@
 #   LOAD_SESSIONS (10000)  LOAD_RAMP (60s)  LOAD_STEADY (2m)  LOAD_THINK (5s)
 #   LOAD_MODE (steady; or spike, endurance)  LOAD_SCENARIOS ("embedded fleet")
 #   LOAD_PORT (18180: instances on LOAD_PORT.., pprof on LOAD_PORT+50..)
+#   LOAD_MAX_CONNS (24: each fleet instance's PostgreSQL pool; a small pool
+#   shows a 10,000-session run's queueing with a few hundred sessions)
 #   LOAD_OUT (loadtest.out: reports, JSON, profiles)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +83,12 @@ sample() {
 		done
 		if [ -n "${PGURL:-}" ]; then
 			line+="  pg conns $(psql "$PGURL" -tAc 'SELECT count(*) FROM pg_stat_activity' 2>/dev/null || echo ?)"
+			# What the shop's busy connections wait for (Lock:transactionid
+			# is a row lock another transaction holds; Client:ClientRead an
+			# open transaction waiting for its instance), and the statement
+			# most of the lock waiters are stuck on.
+			line+="  pg waits $(psql "$PGURL" -tAc "SELECT coalesce(string_agg(w || '=' || n, ','), 'none') FROM (SELECT coalesce(wait_event_type || ':' || wait_event, 'cpu') AS w, count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle' GROUP BY 1 ORDER BY 2 DESC) t" 2>/dev/null || echo ?)"
+			line+="  pg lock waiters on: $(psql "$PGURL" -tAc "SELECT coalesce((SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 60) || ' x' || count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' GROUP BY query ORDER BY count(*) DESC LIMIT 1), 'none')" 2>/dev/null || echo ?)"
 		fi
 		echo "$line"
 	done
@@ -148,7 +156,7 @@ for s in $SCENARIOS; do
 		while IFS= read -r kv; do keys+=("$kv"); done < <("$work/ocean" keys generate | grep '^OCEAN_')
 		# Three instances x 24 connections stay well under the server's
 		# max_connections (scripts/services.sh: 1000).
-		scenario fleet 3 OCEAN_SEED_DEMO=true OCEAN_DATABASE_URL="$PGURL" OCEAN_REDIS_URL="$OCEAN_TEST_REDIS_URL" OCEAN_DATABASE_MAX_CONNS=24 "${keys[@]}"
+		scenario fleet 3 OCEAN_SEED_DEMO=true OCEAN_DATABASE_URL="$PGURL" OCEAN_REDIS_URL="$OCEAN_TEST_REDIS_URL" OCEAN_DATABASE_MAX_CONNS="${LOAD_MAX_CONNS:-24}" "${keys[@]}"
 		unset PGURL
 		psql "$OCEAN_TEST_DATABASE_URL" -qc "DROP DATABASE $db" >/dev/null || true
 		;;
