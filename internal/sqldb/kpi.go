@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oceanshop/ocean/internal/kpi"
@@ -163,9 +164,71 @@ func releaseOutcome(paymentStatus, code string) string {
 	}
 }
 
+// cartCounts holds the filled carts counted since the last write of
+// kpi_daily.carts (decision 0206). The day's funnel row is one row every
+// checkout of the shop updates twice (checkouts, paid); on PostgreSQL it is
+// locked from each update to its commit, and in a fleet under load it was
+// the queue every transaction stood in: add to cart, which counted its cart
+// there, waited behind payments while holding a pooled connection. Carts
+// are counted like visits instead: in memory, written at most once a
+// second by the add that finds the last write a second old, by the
+// dashboard's read (Daily) and on Close. Which cart counts is still decided
+// in the add's transaction (carts.filled 0 → 1), so a cart counts once; a
+// crash loses at most a second of the count, as it does of visits.
+type cartCounts struct {
+	mu      sync.Mutex
+	pending map[kpi.Day]int64
+	flushed time.Time
+}
+
+// countCart counts a cart filled on day, and writes the counts when the
+// last write is a second old.
+func (db *DB) countCart(ctx context.Context, day kpi.Day) {
+	c := &db.carts
+	c.mu.Lock()
+	if c.pending == nil {
+		c.pending = map[kpi.Day]int64{}
+		c.flushed = time.Now()
+	}
+	c.pending[day]++
+	due := time.Since(c.flushed) >= kpi.VisitFlushEvery
+	c.mu.Unlock()
+	if due {
+		// The add has succeeded: a failed write keeps the counts for the
+		// next one.
+		_ = db.flushCarts(context.WithoutCancel(ctx))
+	}
+}
+
+// flushCarts adds the counted carts to kpi_daily, one statement a day.
+func (db *DB) flushCarts(ctx context.Context) error {
+	c := &db.carts
+	c.mu.Lock()
+	p := c.pending
+	c.pending, c.flushed = map[kpi.Day]int64{}, time.Now()
+	c.mu.Unlock()
+	var err error
+	for d, n := range p {
+		if err == nil {
+			err = addDaily(ctx, db, d, kpiCarts, n)
+			if err == nil {
+				continue
+			}
+		}
+		c.mu.Lock()
+		c.pending[d] += n
+		c.mu.Unlock()
+	}
+	return err
+}
+
 // ---------------------------------------------------------------- reads
 
 func (k *KPIStore) Daily(ctx context.Context, from, to kpi.Day) ([]kpi.Daily, error) {
+	// The carts this instance counted and has not written yet count too.
+	if err := k.db.flushCarts(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := k.db.query(ctx, `SELECT day, sessions, carts, checkouts, paid, declined, errored, abandoned FROM kpi_daily
 WHERE day >= ? AND day <= ? ORDER BY day`, int64(from), int64(to))
 	if err != nil {
