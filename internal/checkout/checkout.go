@@ -75,10 +75,12 @@ type Config struct {
 	// fencing tokens, and order status changes. Correctness never depends
 	// on it: without it (or with Redis down) the database alone decides.
 	Locker lock.Locker
-	// VariantLocks takes the variants' locks around the stock update. Worth
-	// it when the lock is shared by a fleet (it queues buyers of a hot
-	// variant before they reach the database); in one process the
-	// database's own queue is cheaper, so it is off there.
+	// VariantLocks takes the variants' locks around the stock update: buyers
+	// of a hot variant queue at the lock, before they take a pooled
+	// connection and wait on the row's lock in the database. Worth it for a
+	// fleet (the lock is shared) and for PostgreSQL in one process (256
+	// buyers of one variant: 91 -> 169 checkouts/s, decision 0215); on
+	// SQLite the one writer is already the queue, so it is off there.
 	VariantLocks bool
 	// AfterAuthorize, for crash tests only, runs between the gateway's
 	// authorization and the order's commit.

@@ -17,6 +17,7 @@ import (
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/payment/stripe"
+	"github.com/oceanshop/ocean/internal/sqldb"
 )
 
 // initCommerce wires carts, inventory, payment gateways and the checkout.
@@ -59,7 +60,7 @@ func (a *App) initCommerce(ctx context.Context, cfg config.Config, log *slog.Log
 		Store: store, Carts: a.Carts, CartData: store, Pricing: store, Gateways: gateways, Sealer: a.Accounts, Log: log,
 		Mail:      mail.SendFunc(m),
 		PublicURL: cfg.PublicURL, ReservationTTL: cfg.ReservationTTL, StockChanged: stockChanged,
-		AfterAuthorize: checkout.CrashHook(cfg.CrashAfterAuthorize, log), Locker: a.Locker, VariantLocks: a.Redis != nil, Span: a.Tracing.SpanFunc(),
+		AfterAuthorize: checkout.CrashHook(cfg.CrashAfterAuthorize, log), Locker: a.Locker, VariantLocks: variantLocks(a), Span: a.Tracing.SpanFunc(),
 	})
 	a.Carts.Settings = a.Checkout.CurrentSettings // one read of the rules a second for carts and checkouts
 	a.Metrics.MustRegister(metrics.ShopCollector{Carts: a.Carts.Stats, Checkout: a.Checkout.Stats})
@@ -83,3 +84,8 @@ func inventoryCmd(ctx context.Context, cfg config.Config, args []string, stdout 
 	}
 	return inventory.Report(stdout, drift, n)
 }
+
+// variantLocks: a fleet shares its variant locks through Redis; one
+// process on PostgreSQL takes them in process, so buyers of a hot variant
+// wait before taking a pooled connection, not holding one (decision 0215).
+func variantLocks(a *App) bool { return a.Redis != nil || a.DB.Dialect == sqldb.Postgres }
