@@ -190,7 +190,7 @@ RETURNING id, quantity`,
 		// The cart's first line counts it once, on its creation day, among
 		// the dashboard's carts: in memory, not in the shared funnel row
 		// (decision 0206).
-		s.db.countCart(ctx, kpi.DayOf(day.t))
+		s.db.countDaily(ctx, kpi.DayOf(day.t), kpiCarts)
 	}
 	return it, err
 }

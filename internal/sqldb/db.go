@@ -37,7 +37,7 @@ type DB struct {
 	// them in groups (groupcommit.go).
 	groupOnce sync.Once
 	group     *groupWriter
-	carts     cartCounts
+	funnel    funnelCounts
 }
 
 // stmtCache keeps SQLite's statements prepared: the pure-Go SQLite parses
@@ -215,8 +215,8 @@ func QueryName(function string) string {
 
 // Close closes the pools.
 func (db *DB) Close() error {
-	_ = db.flushCarts(context.Background()) // the carts counted since the last write
-	db.groupOnce.Do(func() {})              // no writer starts after this
+	_ = db.flushFunnel(context.Background()) // the funnel counted since the last write
+	db.groupOnce.Do(func() {})               // no writer starts after this
 	if db.group != nil {
 		db.group.close()
 	}

@@ -14,10 +14,12 @@ import (
 )
 
 // The dashboard's rollups (migration 0008, package kpi). The order store
-// changes them inside its own transactions, always as the last writes of
-// the transaction and in one order (kpi_daily, kpi_sales_daily, then
-// kpi_product_daily by slug), so two transactions never wait on each other
-// in a cycle through them.
+// changes the takings (kpi_sales_daily, then kpi_product_daily by slug)
+// inside its own transactions, always as the last writes of the
+// transaction and in that order, so two transactions never wait on each
+// other in a cycle through them. The funnel's counts (kpi_daily) are
+// counted in memory once the counting transaction has committed and
+// written once a second (funnelCounts).
 
 // KPIStore reads the rollups and adds visits.
 type KPIStore struct{ db *DB }
@@ -164,59 +166,95 @@ func releaseOutcome(paymentStatus, code string) string {
 	}
 }
 
-// cartCounts holds the filled carts counted since the last write of
-// kpi_daily.carts (decision 0206). The day's funnel row is one row every
-// checkout of the shop updates twice (checkouts, paid); on PostgreSQL it is
-// locked from each update to its commit, and in a fleet under load it was
-// the queue every transaction stood in: add to cart, which counted its cart
-// there, waited behind payments while holding a pooled connection. Carts
-// are counted like visits instead: in memory, written at most once a
-// second by the add that finds the last write a second old, by the
-// dashboard's read (Daily) and on Close. Which cart counts is still decided
-// in the add's transaction (carts.filled 0 → 1), so a cart counts once; a
-// crash loses at most a second of the count, as it does of visits.
-type cartCounts struct {
+// funnelCounts holds the funnel counts (kpi_daily: carts, checkouts, paid,
+// a release's outcome) counted since their last write (decision 0206). The
+// day's funnel row is one row that every new cart and every checkout
+// updated, twice for a paid one; on PostgreSQL each update held it to its
+// commit, and in a fleet under load it was the queue every write stood in,
+// each waiter holding a pooled connection. The counts are kept like
+// visits instead: in memory, written at most once a second by the write
+// that finds the last write a second old, by the dashboard's read (Daily)
+// and on Close. What counts is still decided in the counting write's own
+// transaction (a cart's filled 0 → 1, an order's compare-and-set), and a
+// count is taken only once that transaction has committed, so nothing
+// counts twice or for a rolled-back write; a crash loses at most a second
+// of counts, as it does of visits.
+type funnelCounts struct {
 	mu      sync.Mutex
-	pending map[kpi.Day]int64
+	pending map[funnelKey]int64
 	flushed time.Time
+	every   time.Duration // 0: kpi.VisitFlushEvery
 }
 
-// countCart counts a cart filled on day, and writes the counts when the
+// SetFunnelFlushEvery sets how long the dashboard's funnel counts wait in
+// memory before a write that counts one also writes them (default a
+// second). A test that counts a request's statements sets it long, so that
+// the once-a-second write does not land in the step it counts.
+func (db *DB) SetFunnelFlushEvery(d time.Duration) {
+	db.funnel.mu.Lock()
+	db.funnel.every = d
+	db.funnel.mu.Unlock()
+}
+
+type funnelKey struct {
+	day kpi.Day
+	col string
+}
+
+// countDaily counts one for col of day, and writes the counts when their
 // last write is a second old.
-func (db *DB) countCart(ctx context.Context, day kpi.Day) {
-	c := &db.carts
+func (db *DB) countDaily(ctx context.Context, day kpi.Day, col string) {
+	c := &db.funnel
 	c.mu.Lock()
 	if c.pending == nil {
-		c.pending = map[kpi.Day]int64{}
+		c.pending = map[funnelKey]int64{}
 		c.flushed = time.Now()
 	}
-	c.pending[day]++
-	due := time.Since(c.flushed) >= kpi.VisitFlushEvery
+	c.pending[funnelKey{day, col}]++
+	every := kpi.VisitFlushEvery
+	if c.every > 0 {
+		every = c.every
+	}
+	due := time.Since(c.flushed) >= every
 	c.mu.Unlock()
 	if due {
-		// The add has succeeded: a failed write keeps the counts for the
-		// next one.
-		_ = db.flushCarts(context.WithoutCancel(ctx))
+		// The counted write has committed: a failed write of the counts
+		// keeps them for the next one.
+		_ = db.flushFunnel(context.WithoutCancel(ctx))
 	}
 }
 
-// flushCarts adds the counted carts to kpi_daily, one statement a day.
-func (db *DB) flushCarts(ctx context.Context) error {
-	c := &db.carts
+// flushFunnel adds the counts to kpi_daily: one statement a day, whatever
+// the columns.
+func (db *DB) flushFunnel(ctx context.Context) error {
+	c := &db.funnel
 	c.mu.Lock()
 	p := c.pending
-	c.pending, c.flushed = map[kpi.Day]int64{}, time.Now()
+	c.pending, c.flushed = map[funnelKey]int64{}, time.Now()
 	c.mu.Unlock()
+	days := map[kpi.Day][]string{}
+	for k := range p {
+		days[k.day] = append(days[k.day], k.col)
+	}
 	var err error
-	for d, n := range p {
+	for d, cols := range days {
 		if err == nil {
-			err = addDaily(ctx, db, d, kpiCarts, n)
-			if err == nil {
+			slices.Sort(cols)
+			args := []any{int64(d)}
+			set := make([]string, len(cols))
+			for i, col := range cols {
+				args = append(args, p[funnelKey{d, col}])
+				set[i] = col + ` = kpi_daily.` + col + ` + excluded.` + col
+			}
+			if _, err = db.exec(ctx, `INSERT INTO kpi_daily (day, `+strings.Join(cols, ", ")+`) VALUES (?, `+placeholders(len(cols))+`)
+ON CONFLICT (day) DO UPDATE SET `+strings.Join(set, ", "), args...); err == nil {
 				continue
 			}
 		}
 		c.mu.Lock()
-		c.pending[d] += n
+		for _, col := range cols {
+			c.pending[funnelKey{d, col}] += p[funnelKey{d, col}]
+		}
 		c.mu.Unlock()
 	}
 	return err
@@ -225,8 +263,8 @@ func (db *DB) flushCarts(ctx context.Context) error {
 // ---------------------------------------------------------------- reads
 
 func (k *KPIStore) Daily(ctx context.Context, from, to kpi.Day) ([]kpi.Daily, error) {
-	// The carts this instance counted and has not written yet count too.
-	if err := k.db.flushCarts(ctx); err != nil {
+	// What this instance counted and has not written yet counts too.
+	if err := k.db.flushFunnel(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := k.db.query(ctx, `SELECT day, sessions, carts, checkouts, paid, declined, errored, abandoned FROM kpi_daily

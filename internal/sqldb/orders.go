@@ -170,12 +170,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, it.VariantID, it.ProductName, it.Prod
 		if short != nil {
 			return &checkout.StockError{Short: short}
 		}
-		return addDaily(ctx, tx, kpi.DayOf(o.CreatedAt), kpiCheckouts, 1)
+		return nil
 	})
 	if err != nil {
 		o.ID = 0
+		return err
 	}
-	return err
+	s.db.countDaily(ctx, kpi.DayOf(o.CreatedAt), kpiCheckouts)
+	return nil
 }
 
 func (s *CommerceStore) event(ctx context.Context, tx *Tx, id int64, from, to order.Status, actor, note string) error {
@@ -186,6 +188,7 @@ func (s *CommerceStore) event(ctx context.Context, tx *Tx, id int64, from, to or
 
 func (s *CommerceStore) MarkPaid(ctx context.Context, id int64, paymentID, card, paymentStatus string, at time.Time, a *order.Attempt) (bool, error) {
 	var won bool
+	var paidDay time.Time
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		// The authorization is on record whoever wins: it happened.
 		if a != nil {
@@ -209,6 +212,7 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		}
 		won = true
 		f.created, f.status = created.t, order.Paid
+		paidDay = f.created
 		f.paid = &at
 		if _, err := tx.exec(ctx, `UPDATE carts SET status = 'ordered', updated_at = ? WHERE id = ?`, s.db.timeArg(at), cartID); err != nil {
 			return err
@@ -225,9 +229,6 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		if err != nil {
 			return err
 		}
-		if err := addDaily(ctx, tx, kpi.DayOf(f.created), kpiPaid, 1); err != nil {
-			return err
-		}
 		if err := s.countSaleLines(ctx, tx, f, lines, 1); err != nil {
 			return err
 		}
@@ -238,6 +239,9 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		if a != nil {
 			a.ID = 0
 		}
+	}
+	if won {
+		s.db.countDaily(ctx, kpi.DayOf(paidDay), kpiPaid)
 	}
 	return won, err
 }
@@ -309,6 +313,7 @@ func (s *CommerceStore) giveBack(ctx context.Context, tx *Tx, id int64, kind, ac
 
 func (s *CommerceStore) Release(ctx context.Context, id int64, paymentStatus, code, msg, actor string) (bool, error) {
 	var won bool
+	var outcomeDay time.Time
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		now := s.db.timeArg(time.Now().UTC())
 		var err error
@@ -330,9 +335,16 @@ WHERE id = ? AND status = 'pending_payment'`, paymentStatus, code, msg, now, id)
 		if err != nil {
 			return err
 		}
-		return addDaily(ctx, tx, kpi.DayOf(f.created), releaseOutcome(paymentStatus, code), 1)
+		outcomeDay = f.created
+		return nil
 	})
-	return won, err
+	if err != nil {
+		return false, err
+	}
+	if won {
+		s.db.countDaily(ctx, kpi.DayOf(outcomeDay), releaseOutcome(paymentStatus, code))
+	}
+	return won, nil
 }
 
 func (s *CommerceStore) SetPayment(ctx context.Context, id int64, from []string, to string) (bool, error) {
