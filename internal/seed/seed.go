@@ -387,7 +387,7 @@ SELECT id, cart_id, gateway, payment_ref, total, currency, 'succeeded', paid_at 
 	sales := `INSERT INTO kpi_sales_daily (day, currency, orders, gross, refunded)
 SELECT ` + day + `, o.currency, COUNT(*), SUM(o.total), 0 FROM orders o WHERE o.id > ? AND o.id <= ? AND o.paid_at IS NOT NULL AND o.status <> 'cancelled'
 GROUP BY ` + day + `, o.currency
-ON CONFLICT (day, currency) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders, gross = kpi_sales_daily.gross + excluded.gross`
+ON CONFLICT (day, currency, shard) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders, gross = kpi_sales_daily.gross + excluded.gross`
 	product := `INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue)
 SELECT ` + day + `, o.currency, i.product_slug, MAX(i.product_name), SUM(i.quantity), SUM(i.line_total)
 FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.id > ? AND o.id <= ? AND o.paid_at IS NOT NULL AND o.status <> 'cancelled'
