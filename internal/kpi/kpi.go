@@ -270,10 +270,10 @@ type Service struct {
 	now      func() time.Time
 	currency string
 
-	mu      sync.Mutex
-	pending map[Day]int64
-	flushed time.Time
-	past    map[pastKey]pastProducts
+	visits Tally[Day]
+
+	mu   sync.Mutex
+	past map[pastKey]pastProducts
 }
 
 // ProductsMaxAge is how long the product totals of the days before today
@@ -299,7 +299,7 @@ func New(store Store, currency string, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now, currency: currency, pending: map[Day]int64{}, past: map[pastKey]pastProducts{}}
+	return &Service{store: store, now: now, currency: currency, past: map[pastKey]pastProducts{}}
 }
 
 // VisitFlushEvery is how long visits wait in memory before they are
@@ -310,11 +310,7 @@ const VisitFlushEvery = time.Second
 // at least VisitFlushEvery after the last write, or by Flush.
 func (s *Service) Visit(ctx context.Context) error {
 	now := s.now()
-	s.mu.Lock()
-	s.pending[DayOf(now)]++
-	due := now.Sub(s.flushed) >= VisitFlushEvery
-	s.mu.Unlock()
-	if !due {
+	if !s.visits.Add(DayOf(now), 1, now, VisitFlushEvery) {
 		return nil
 	}
 	return s.Flush(ctx)
@@ -322,19 +318,14 @@ func (s *Service) Visit(ctx context.Context) error {
 
 // Flush writes the visits counted in memory.
 func (s *Service) Flush(ctx context.Context) error {
-	s.mu.Lock()
-	p := s.pending
-	s.pending = map[Day]int64{}
-	s.flushed = s.now()
-	s.mu.Unlock()
+	p := s.visits.Take(s.now())
 	for d, n := range p {
 		if err := s.store.AddSessions(ctx, d, n); err != nil {
-			// Put them back: the next flush tries again.
-			s.mu.Lock()
-			s.pending[d] += n
-			s.mu.Unlock()
+			// Put back what is not written: the next flush tries again.
+			s.visits.Return(p)
 			return err
 		}
+		delete(p, d)
 	}
 	return nil
 }

@@ -187,18 +187,18 @@ func releaseOutcome(paymentStatus, code string) string {
 // updated, twice for a paid one; on PostgreSQL each update held it to its
 // commit, and in a fleet under load it was the queue every write stood in,
 // each waiter holding a pooled connection. The counts are kept like
-// visits instead: in memory, written at most once a second by the write
-// that finds the last write a second old, by the dashboard's read (Daily)
-// and on Close. What counts is still decided in the counting write's own
-// transaction (a cart's filled 0 → 1, an order's compare-and-set), and a
-// count is taken only once that transaction has committed, so nothing
-// counts twice or for a rolled-back write; a crash loses at most a second
-// of counts, as it does of visits.
+// visits instead (a kpi.Tally): in memory, written at most once a second
+// by the write that finds the last write a second old, by the dashboard's
+// read (Daily) and on Close. What counts is still decided in the counting
+// write's own transaction (a cart's filled 0 → 1, an order's
+// compare-and-set), and a count is taken only once that transaction has
+// committed, so nothing counts twice or for a rolled-back write; a crash
+// loses at most a second of counts, as it does of visits.
 type funnelCounts struct {
-	mu      sync.Mutex
-	pending map[funnelKey]int64
-	flushed time.Time
-	every   time.Duration // 0: kpi.VisitFlushEvery
+	tally kpi.Tally[funnelKey]
+	start sync.Once
+	mu    sync.Mutex
+	every time.Duration // 0: kpi.VisitFlushEvery
 }
 
 // SetFunnelFlushEvery sets how long the dashboard's funnel counts wait in
@@ -217,22 +217,18 @@ type funnelKey struct {
 }
 
 // countDaily counts one for col of day, and writes the counts when their
-// last write is a second old.
+// last write is a second old (the first a second after the first count).
 func (db *DB) countDaily(ctx context.Context, day kpi.Day, col string) {
 	c := &db.funnel
+	now := time.Now()
+	c.start.Do(func() { c.tally.Hold(now) })
 	c.mu.Lock()
-	if c.pending == nil {
-		c.pending = map[funnelKey]int64{}
-		c.flushed = time.Now()
-	}
-	c.pending[funnelKey{day, col}]++
 	every := kpi.VisitFlushEvery
 	if c.every > 0 {
 		every = c.every
 	}
-	due := time.Since(c.flushed) >= every
 	c.mu.Unlock()
-	if due {
+	if c.tally.Add(funnelKey{day, col}, 1, now, every) {
 		// The counted write has committed: a failed write of the counts
 		// keeps them for the next one.
 		_ = db.flushFunnel(context.WithoutCancel(ctx))
@@ -242,37 +238,30 @@ func (db *DB) countDaily(ctx context.Context, day kpi.Day, col string) {
 // flushFunnel adds the counts to kpi_daily: one statement a day, whatever
 // the columns.
 func (db *DB) flushFunnel(ctx context.Context) error {
-	c := &db.funnel
-	c.mu.Lock()
-	p := c.pending
-	c.pending, c.flushed = map[funnelKey]int64{}, time.Now()
-	c.mu.Unlock()
+	p := db.funnel.tally.Take(time.Now())
 	days := map[kpi.Day][]string{}
 	for k := range p {
 		days[k.day] = append(days[k.day], k.col)
 	}
-	var err error
 	for d, cols := range days {
-		if err == nil {
-			slices.Sort(cols)
-			args := []any{int64(d)}
-			set := make([]string, len(cols))
-			for i, col := range cols {
-				args = append(args, p[funnelKey{d, col}])
-				set[i] = col + ` = kpi_daily.` + col + ` + excluded.` + col
-			}
-			if _, err = db.exec(ctx, `INSERT INTO kpi_daily (day, `+strings.Join(cols, ", ")+`) VALUES (?, `+placeholders(len(cols))+`)
-ON CONFLICT (day) DO UPDATE SET `+strings.Join(set, ", "), args...); err == nil {
-				continue
-			}
+		slices.Sort(cols)
+		args := []any{int64(d)}
+		set := make([]string, len(cols))
+		for i, col := range cols {
+			args = append(args, p[funnelKey{d, col}])
+			set[i] = col + ` = kpi_daily.` + col + ` + excluded.` + col
 		}
-		c.mu.Lock()
+		if _, err := db.exec(ctx, `INSERT INTO kpi_daily (day, `+strings.Join(cols, ", ")+`) VALUES (?, `+placeholders(len(cols))+`)
+ON CONFLICT (day) DO UPDATE SET `+strings.Join(set, ", "), args...); err != nil {
+			// Put back what is not written: the next write tries again.
+			db.funnel.tally.Return(p)
+			return err
+		}
 		for _, col := range cols {
-			c.pending[funnelKey{d, col}] += p[funnelKey{d, col}]
+			delete(p, funnelKey{d, col})
 		}
-		c.mu.Unlock()
 	}
-	return err
+	return nil
 }
 
 // ---------------------------------------------------------------- reads
