@@ -18,10 +18,13 @@ import (
 //
 // Each function runs in a savepoint of its own, so it is still all or
 // nothing by itself: a function that fails is rolled back to its savepoint
-// and its caller gets its error, while the others go on. Its caller gets
-// nil only once the group's COMMIT has succeeded, so a success is as
-// durable as before; when the commit fails, every function of the group
-// gets the error. The functions run in the order they were queued, each
+// and its caller gets its error, while the others go on. Every caller is
+// answered only once the group's COMMIT is done: a success is as durable
+// as before, and a refusal (a unique key taken, a compare-and-set lost) is
+// answered when what refused it can be read, so a caller that looks for the
+// winner on a read connection finds it. When the commit fails, every
+// function that succeeded gets the error, and so does every one that
+// failed after them: what it saw was never committed. The functions run in the order they were queued, each
 // seeing the writes of those before it, exactly as if they had run one
 // after the other, which is what the single writer did anyway: stock
 // checks, unique keys and compare-and-set updates answer as before.
@@ -137,8 +140,14 @@ func (w *groupWriter) commit(group []*txJob) {
 		}
 		return
 	}
-	var ran []*txJob // succeeded, waiting for the commit
-	var broken error // the transaction is gone: SQLite rolled it back
+	var ran []*txJob    // succeeded, waiting for the commit
+	var failed []*txJob // failed after something ran, waiting for the commit too
+	var broken error    // the transaction is gone: SQLite rolled it back
+	defer func() {
+		for _, j := range failed {
+			close(j.finished)
+		}
+	}()
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			j.err = fmt.Errorf("begin: %w", err)
@@ -165,13 +174,19 @@ func (w *groupWriter) commit(group []*txJob) {
 			ran = append(ran, j)
 			continue
 		}
-		// fn failed: its writes go, the others' stay.
+		// fn failed: its writes go, the others' stay. Its error may come
+		// from what ran before it in this transaction, so it is answered
+		// with the group.
 		j.err = err
 		_, rerr := tx.ExecContext(ctx, "ROLLBACK TO g")
 		if rerr == nil {
 			_, rerr = tx.ExecContext(ctx, "RELEASE g")
 		}
-		close(j.finished)
+		if len(ran) > 0 {
+			failed = append(failed, j)
+		} else {
+			close(j.finished)
+		}
 		if rerr != nil {
 			broken = rerr
 			w.requeue(group[i+1:])
@@ -180,20 +195,31 @@ func (w *groupWriter) commit(group []*txJob) {
 	}
 	if broken != nil {
 		_ = tx.Rollback() // already rolled back by SQLite, or rolled back here
+		lost(ran, failed, fmt.Errorf("commit: the transaction was rolled back: %w", broken))
 		for _, j := range ran {
-			j.err = fmt.Errorf("commit: the transaction was rolled back: %w", broken)
 			close(j.finished)
 		}
 		return
 	}
 	if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("commit: %w", err)
-		for _, j := range ran {
-			j.err = err
-		}
+		lost(ran, failed, fmt.Errorf("commit: %w", err))
 	}
 	for _, j := range ran {
 		close(j.finished)
+	}
+}
+
+// lost gives err to the jobs of a transaction that was not committed: the
+// ones that succeeded, and the ones that failed after them (a panic stays
+// a panic).
+func lost(ran, failed []*txJob, err error) {
+	for _, j := range ran {
+		j.err = err
+	}
+	for _, j := range failed {
+		if j.panicked == nil {
+			j.err = err
+		}
 	}
 }
 

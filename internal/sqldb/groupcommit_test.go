@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -259,5 +260,74 @@ func TestGroupCommitAfterClose(t *testing.T) {
 	}
 	if err := buy(context.Background(), db, "after"); err == nil {
 		t.Error("a write after Close succeeded")
+	}
+}
+
+// TestGroupCommitAnswersARefusalOnceItsCauseIsCommitted: a function refused
+// because of what an earlier one in its group wrote (here the same unique
+// key) is answered once that write can be read, so a caller that looks for
+// the winner after losing finds it. The sandbox gateway's concurrent
+// authorizations did exactly that and found nothing.
+func TestGroupCommitAnswersARefusalOnceItsCauseIsCommitted(t *testing.T) {
+	db := groupDB(t, 5)
+	release := hold(t, db)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var firstErr, secondErr error
+	seen := -1
+	wg.Add(2)
+	go func() { defer wg.Done(); firstErr = buy(ctx, db, "ann") }()
+	waitQueued(db, 1)
+	go func() {
+		defer wg.Done()
+		secondErr = buy(ctx, db, "ann")
+		// What the loser sees straight away, on a read connection.
+		var n int
+		if err := db.Read.QueryRow(`SELECT count(*) FROM g_sales WHERE buyer = 'ann'`).Scan(&n); err != nil {
+			t.Error(err)
+		}
+		seen = n
+	}()
+	waitQueued(db, 2)
+	release()
+	wg.Wait()
+	if firstErr != nil || secondErr == nil {
+		t.Fatalf("answers %v, %v: want the first sale and a refusal of the second", firstErr, secondErr)
+	}
+	if seen != 1 {
+		t.Errorf("the refused caller found %d sales to ann, want the one that refused it", seen)
+	}
+}
+
+// TestGroupCommitLostTransactionTakesRefusalsWithIt: when the group is
+// lost, a function refused after others ran is told the transaction was
+// lost, not its refusal: what refused it was never committed.
+func TestGroupCommitLostTransactionTakesRefusalsWithIt(t *testing.T) {
+	db := groupDB(t, 5)
+	release := hold(t, db)
+	ctx := context.Background()
+	answers := make([]error, 3)
+	var wg sync.WaitGroup
+	fns := []func() error{
+		func() error { return buy(ctx, db, "ann") },
+		func() error { return buy(ctx, db, "ann") }, // refused: ann bought
+		func() error {
+			return db.InTx(ctx, func(tx *sqldb.Tx) error { return tx.Exec(ctx, `ROLLBACK`) })
+		},
+	}
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); answers[i] = fn() }()
+		waitQueued(db, i+1)
+	}
+	release()
+	wg.Wait()
+	for i, err := range answers {
+		if err == nil || !strings.Contains(err.Error(), "rolled back") {
+			t.Errorf("answer %d = %v, want the lost transaction's error", i, err)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM g_sales`); n != 0 {
+		t.Errorf("%d sales, want none", n)
 	}
 }
