@@ -45,6 +45,12 @@ import (
 // every value from before it, so it never serves a value whose tags were
 // dropped before it could hear.
 //
+// A read of the Redis tier that fails (it timed out on a busy machine, or
+// Redis is away) skips the Redis tier's reads and stores for a second; it
+// does not change how writes invalidate, which try Redis with their own,
+// longer timeout (decision 0230): a slow read turning every write into a
+// fleet-wide flush emptied the fleet's caches under load.
+//
 // When Redis is unreachable (or the subscription is down, so invalidations
 // from others could be missed) the Redis tier is skipped: reads go to the
 // in-process tier and the database, and the in-process tier keeps what it
@@ -53,19 +59,22 @@ import (
 // When the subscription returns, the generation is bumped (a write may have
 // gone unannounced) and the in-process tier starts clean.
 type Cache struct {
-	local     *local.Cache
-	rdb       goredis.UniversalClient
-	cfg       CacheConfig
-	self      string
-	log       *slog.Logger
-	bumpGen   *goredis.Script
-	live      atomic.Bool  // subscribed: invalidations from others arrive
-	needBump  atomic.Bool  // a write could not bump the generation in Redis yet
-	outage    atomic.Bool  // an outage is in progress (and was logged)
-	downUntil atomic.Int64 // unix nanos: after a failed command, skip Redis until then
-	lastTry   atomic.Int64 // unix nanos of the last retried bump
-	counts    catalog.CacheCounters
-	fetches   singleflight.Group
+	local      *local.Cache
+	rdb        goredis.UniversalClient
+	cfg        CacheConfig
+	self       string
+	log        *slog.Logger
+	bumpGen    *goredis.Script
+	live       atomic.Bool  // subscribed: invalidations from others arrive
+	needBump   atomic.Bool  // a write could not bump the generation in Redis yet
+	outage     atomic.Bool  // an outage is in progress (and was logged)
+	downUntil  atomic.Int64 // unix nanos: after a failed command, skip the Redis tier until then
+	writeDown  atomic.Int64 // unix nanos: after a failed write (not a slow read), invalidate locally until then
+	slowReads  atomic.Int64 // failed reads not logged yet
+	slowLogged atomic.Int64 // unix nanos of the last slow-read log line
+	lastTry    atomic.Int64 // unix nanos of the last retried bump
+	counts     catalog.CacheCounters
+	fetches    singleflight.Group
 
 	mu      sync.RWMutex      // held to move both tiers' generations together
 	rgen    uint64            // Redis values from before this generation are ignored
@@ -381,19 +390,46 @@ func (c *Cache) publish(ctx context.Context, g uint64, tags ...string) {
 	}
 }
 
-// failed notes a Redis error: the Redis tier is skipped for a while, and the
-// first error of an outage is logged.
+// failed notes a Redis error outside the read path (a generation bump, a
+// publish, the subscription): the Redis tier is skipped for a while, writes
+// drop everything here instead of announcing tags, and the first error of
+// an outage is logged.
 func (c *Cache) failed(err error) {
-	c.downUntil.Store(time.Now().Add(retryAfter).UnixNano())
+	until := time.Now().Add(retryAfter).UnixNano()
+	c.downUntil.Store(until)
+	c.writeDown.Store(until)
 	if !c.outage.Swap(true) {
 		c.log.Warn("catalog cache: Redis unreachable; serving from this process and the database until it returns", "err", err)
 	}
+}
+
+// slowRead notes a failed read or store of the Redis tier, with its short
+// timeout: the tier is skipped for a while (a busy Redis gets a rest, a
+// request does not wait for it again). Writes still announce their tags: a
+// bump or publish that fails is failed's. Logged at most once a minute,
+// with how many failed since the last line.
+func (c *Cache) slowRead(err error) {
+	now := time.Now()
+	c.downUntil.Store(now.Add(retryAfter).UnixNano())
+	n := c.slowReads.Add(1)
+	last := c.slowLogged.Load()
+	if now.UnixNano()-last >= int64(time.Minute) && c.slowLogged.CompareAndSwap(last, now.UnixNano()) {
+		c.slowReads.Add(-n)
+		c.log.Warn("catalog cache: Redis reads failed; each time, reading from this process and the database for a second",
+			"failed", n, "err", err, "timeout", c.cfg.Timeout)
+	}
+}
+
+// writable reports whether a write may announce itself through Redis.
+func (c *Cache) writable() bool {
+	return c.live.Load() && time.Now().UnixNano() >= c.writeDown.Load()
 }
 
 // recovered notes a Redis command that worked.
 func (c *Cache) recovered() {
 	if c.outage.Load() && c.outage.CompareAndSwap(true, false) {
 		c.downUntil.Store(0)
+		c.writeDown.Store(0)
 		c.log.Info("catalog cache: Redis reachable again")
 	}
 }
@@ -513,7 +549,7 @@ func (c *Cache) accept(ctx context.Context, key string, b []byte, err error, lge
 		return fetched{asked: true}
 	}
 	if err != nil {
-		c.failed(err)
+		c.slowRead(err)
 		return fetched{}
 	}
 	c.recovered()
@@ -642,7 +678,7 @@ func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint
 		return nil
 	})
 	if err != nil {
-		c.failed(err)
+		c.slowRead(err)
 		return
 	}
 	c.recovered()
@@ -655,7 +691,7 @@ func (c *Cache) SetMany(ctx context.Context, keys []string, vals []any, gen uint
 func (c *Cache) Invalidate(ctx context.Context) {
 	var g uint64
 	err := errors.New("redis tier unavailable")
-	if c.live.Load() && time.Now().UnixNano() >= c.downUntil.Load() {
+	if c.writable() {
 		g, err = c.bump(ctx)
 	}
 	if err != nil {
@@ -682,7 +718,7 @@ func (c *Cache) InvalidateTags(ctx context.Context, tags ...string) {
 	if len(tags) == 0 {
 		return
 	}
-	if !c.live.Load() || time.Now().UnixNano() < c.downUntil.Load() || c.needBump.Load() {
+	if !c.writable() || c.needBump.Load() {
 		c.Invalidate(ctx)
 		return
 	}

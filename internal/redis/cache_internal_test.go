@@ -214,3 +214,41 @@ func TestOutageAndRecovery(t *testing.T) {
 		t.Errorf("the outage was logged %d times, want once: %q", n, logs.msgs)
 	}
 }
+
+// TestSlowReadDoesNotFlushTheFleet: a read of the Redis tier that times out
+// (a busy machine, not an outage) skips the tier for a while, but a write
+// on that instance still drops only its tags on every instance. It used to
+// drop everything everywhere: under the fleet's load test, half of the
+// catalog lookups missed.
+func TestSlowReadDoesNotFlushTheFleet(t *testing.T) {
+	rdb := openTest(t)
+	ch := redistest.Name("ocean-test-")
+	logs := &logCount{}
+	slow := NewCache(rdb, CacheConfig{Channel: ch, Timeout: time.Nanosecond}, slog.New(logs))
+	t.Cleanup(func() { slow.Close() })
+	waitFor(t, "subscribe", slow.Live)
+	other := newLive(t, rdb, ch, discard)
+	other.Set(ctx, "product:tee", &catalog.Product{ID: 1, Name: "tee"}, other.Gen(ctx), "p:1")
+	other.Set(ctx, "product:mug", &catalog.Product{ID: 2, Name: "mug"}, other.Gen(ctx), "p:2")
+
+	for range 3 {
+		if _, ok := slow.Get(ctx, "product:cap"); ok {
+			t.Fatal("a read that timed out answered")
+		}
+	}
+	if slow.shared(ctx) {
+		t.Fatal("after a read timed out, the Redis tier is still read at once")
+	}
+	slow.InvalidateTags(ctx, "p:1") // the tee changes on the slow instance
+
+	waitFor(t, "the other instance drops the tee", func() bool {
+		_, ok := other.local.Get(ctx, "product:tee")
+		return !ok
+	})
+	if _, ok := other.local.Get(ctx, "product:mug"); !ok {
+		t.Error("a write on an instance whose read timed out dropped every entry of the fleet, not only its tag's")
+	}
+	if n := logs.count("WARN"); n != 1 {
+		t.Errorf("%d warnings for three failed reads, want one line: %q", n, logs.msgs)
+	}
+}
