@@ -94,12 +94,24 @@ sample() {
 	done
 }
 
-# cache_ratio URL...: lookups the catalog cache answered (either tier) of all.
+# cache_ratio URL...: lookups the catalog cache answered (either tier) of
+# all lookups. Every lookup asks the in-process tier first, so the lookups
+# are its hits and misses; a miss there that Redis answers is a shared hit
+# (counted once in the answered, not again in the lookups). Then the
+# shared tier's own figures: how many of the in-process misses Redis
+# answered.
 cache_ratio() {
 	for u in "$@"; do curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$u/metrics"; done | awk '
-		/^ocean_catalog_cache_hits_total/ { h += $NF }
+		/^ocean_catalog_cache_hits_total.*tier="local"/ { lh += $NF }
+		/^ocean_catalog_cache_hits_total.*tier="shared"/ { sh += $NF }
 		/^ocean_catalog_cache_misses_total.*tier="local"/ { lm += $NF }
-		END { if (h + lm > 0) printf "%.1f%% (%d answered of %d lookups)\n", 100 * h / (h + lm), h, h + lm; else print "no lookups" }'
+		/^ocean_catalog_cache_misses_total.*tier="shared"/ { sm += $NF }
+		END {
+			if (lh + lm == 0) { print "no lookups"; exit }
+			printf "%.1f%% (%d answered of %d lookups: %d in process", 100 * (lh + sh) / (lh + lm), lh + sh, lh + lm, lh
+			if (sh + sm > 0) printf ", %d by Redis, which missed %d", sh, sm
+			print ")"
+		}'
 }
 
 scenario() { # name target-count extra-env...
