@@ -114,6 +114,21 @@ cache_ratio() {
 		}'
 }
 
+# cache_keyspaces URL...: the same per keyspace and tier.
+cache_keyspaces() {
+	for u in "$@"; do curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$u/metrics"; done | awk '
+		/^ocean_catalog_cache_(hits|misses)_total/ {
+			ks = $0; sub(/.*keyspace="/, "", ks); sub(/".*/, "", ks)
+			tier = $0; sub(/.*tier="/, "", tier); sub(/".*/, "", tier)
+			kind = ($0 ~ /hits_total/) ? "hits" : "misses"
+			n[ks " " tier " " kind] += $NF; seen[ks] = 1
+		}
+		END {
+			for (ks in seen) printf "  %-9s in process %d hits, %d misses; Redis %d hits, %d misses\n", ks,
+				n[ks " local hits"], n[ks " local misses"], n[ks " shared hits"], n[ks " shared misses"]
+		}' | sort
+}
+
 scenario() { # name target-count extra-env...
 	local name=$1 n=$2; shift 2
 	echo "=== $name: $n instance(s), $SESSIONS sessions, $MODE, ramp $RAMP, steady $STEADY, think $THINK (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -135,6 +150,7 @@ scenario() { # name target-count extra-env...
 	kill "$sampler" 2>/dev/null || true
 	cat "$OUT/$name.txt"
 	echo "cache hit ratio (catalog, from /metrics): $(cache_ratio "${targets[@]}")"
+	cache_keyspaces "${targets[@]}"
 	echo "server resources (5 s samples; cpu is % of one core, $(nproc) cores): $(awk '
 		{ for (i = 1; i <= NF; i++) { if ($i == "cpu") { c = $(i+1) + 0; if (c > cmax) cmax = c }; if ($i == "fds") { f = $(i+1) + 0; if (f > fmax) fmax = f } } }
 		END { printf "max cpu %d%%, max fds %d", cmax, fmax }' "$OUT/$name-resources.txt"); all samples in $OUT/$name-resources.txt"
