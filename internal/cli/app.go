@@ -267,6 +267,7 @@ func (a *App) init(ctx context.Context, cfg config.Config, log *slog.Logger, ms 
 		httpx.LimitBodies(w.ErrorPage),
 		httpx.CORS(cfg.CORSOrigins),
 		httpx.RateLimit(mux, limiter, w.ErrorPage, log),
+		httpx.Shed(httpx.NewAdmission(cfg.MaxInFlight, cfg.AdmissionWait, log), w.ErrorPage), // past the cores' pace, a fast 503
 	))
 	return nil
 }

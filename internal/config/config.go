@@ -73,6 +73,8 @@ type Config struct {
 
 	RateLimitsOff  bool                        // OCEAN_RATE_LIMITS=off: no class is limited (load tests)
 	RateLimits     map[string]ratelimit.Policy // quota per class: api, signin, reset, checkout
+	MaxInFlight    int                         // requests served at once; more wait, then get 503 (0: no bound)
+	AdmissionWait  time.Duration               // how long a request waits for room before its 503
 	TrustedProxies []netip.Prefix              // peers whose X-Forwarded-For names the client
 	CORSOrigins    []string                    // origins whose browser code may call the API
 	MetricsToken   string                      // bearer token of GET /metrics; empty: /metrics is not served
@@ -350,6 +352,10 @@ var Settings = []Setting{
 			c.SandboxFailRate = f
 			return nil
 		}},
+	{"max-in-flight", "OCEAN_MAX_IN_FLIGHT", "256", "requests this instance works on at once; more wait up to OCEAN_ADMISSION_WAIT, then get 503 with Retry-After, so an instance past what its cores can serve still serves what it admits in time; a quarter of the room is kept for requests that change something (cart, checkout, sign-in); health checks, /metrics and static files are never held back (0: no bound)",
+		intIn(func(c *Config) *int { return &c.MaxInFlight }, 0, 1000000)},
+	{"admission-wait", "OCEAN_ADMISSION_WAIT", "250ms", "how long a request may wait for room under OCEAN_MAX_IN_FLIGHT before it is answered 503",
+		duration(func(c *Config) *time.Duration { return &c.AdmissionWait }, 0, time.Minute)},
 	{"rate-limits", "OCEAN_RATE_LIMITS", "on", "on, or off to turn every rate limit off (load tests only)",
 		func(c *Config, v string) error {
 			switch strings.ToLower(v) {
