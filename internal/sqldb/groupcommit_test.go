@@ -85,6 +85,23 @@ func waitQueued(db *sqldb.DB, n int) {
 	}
 }
 
+// inOneGroup runs fns' writes in one group, queued in their order, and
+// returns their answers.
+func inOneGroup(t *testing.T, db *sqldb.DB, fns ...func() error) []error {
+	t.Helper()
+	release := hold(t, db)
+	answers := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); answers[i] = fn() }()
+		waitQueued(db, i+1)
+	}
+	release()
+	wg.Wait()
+	return answers
+}
+
 // TestGroupCommitNeverOversells: 300 buyers at once for 120 units; every
 // answer is exactly what was committed.
 func TestGroupCommitNeverOversells(t *testing.T) {
@@ -220,24 +237,14 @@ func TestGroupCommitContexts(t *testing.T) {
 // the next transaction.
 func TestGroupCommitLostTransaction(t *testing.T) {
 	db := groupDB(t, 5)
-	release := hold(t, db)
 	ctx := context.Background()
-	answers := make([]error, 3)
-	var wg sync.WaitGroup
-	fns := []func() error{
+	answers := inOneGroup(t, db,
 		func() error { return buy(ctx, db, "first") },
 		func() error {
 			return db.InTx(ctx, func(tx *sqldb.Tx) error { return tx.Exec(ctx, `ROLLBACK`) })
 		},
 		func() error { return buy(ctx, db, "after") },
-	}
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() { defer wg.Done(); answers[i] = fn() }()
-		waitQueued(db, i+1)
-	}
-	release()
-	wg.Wait()
+	)
 	if answers[0] == nil || answers[1] == nil {
 		t.Errorf("answers %v: the two functions of the lost transaction must fail", answers[:2])
 	}
@@ -304,24 +311,14 @@ func TestGroupCommitAnswersARefusalOnceItsCauseIsCommitted(t *testing.T) {
 // lost, not its refusal: what refused it was never committed.
 func TestGroupCommitLostTransactionTakesRefusalsWithIt(t *testing.T) {
 	db := groupDB(t, 5)
-	release := hold(t, db)
 	ctx := context.Background()
-	answers := make([]error, 3)
-	var wg sync.WaitGroup
-	fns := []func() error{
+	answers := inOneGroup(t, db,
 		func() error { return buy(ctx, db, "ann") },
 		func() error { return buy(ctx, db, "ann") }, // refused: ann bought
 		func() error {
 			return db.InTx(ctx, func(tx *sqldb.Tx) error { return tx.Exec(ctx, `ROLLBACK`) })
 		},
-	}
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() { defer wg.Done(); answers[i] = fn() }()
-		waitQueued(db, i+1)
-	}
-	release()
-	wg.Wait()
+	)
 	for i, err := range answers {
 		if err == nil || !strings.Contains(err.Error(), "rolled back") {
 			t.Errorf("answer %d = %v, want the lost transaction's error", i, err)
