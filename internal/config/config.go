@@ -352,7 +352,7 @@ var Settings = []Setting{
 			c.SandboxFailRate = f
 			return nil
 		}},
-	{"max-in-flight", "OCEAN_MAX_IN_FLIGHT", "256", "requests this instance works on at once; more wait up to OCEAN_ADMISSION_WAIT, then get 503 with Retry-After, so an instance past what its cores can serve still serves what it admits in time; a quarter of the room is kept for requests that change something (cart, checkout, sign-in); health checks, /metrics and static files are never held back (0: no bound)",
+	{"max-in-flight", "OCEAN_MAX_IN_FLIGHT", "256", "requests this instance works on at once; more wait up to OCEAN_ADMISSION_WAIT, then get 503 with Retry-After, so an instance past what its cores can serve still serves what it admits in time; a quarter of the room is kept for requests that change something (cart, checkout, sign-in); health checks, /metrics, static files and MCP event streams are never held back (0: no bound)",
 		intIn(func(c *Config) *int { return &c.MaxInFlight }, 0, 1000000)},
 	{"admission-wait", "OCEAN_ADMISSION_WAIT", "250ms", "how long a request may wait for room under OCEAN_MAX_IN_FLIGHT before it is answered 503",
 		duration(func(c *Config) *time.Duration { return &c.AdmissionWait }, 0, time.Minute)},

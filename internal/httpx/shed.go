@@ -24,8 +24,8 @@ import (
 // A quarter of the room is kept for requests that change something (any
 // method but GET, HEAD and OPTIONS: adding to a cart, paying, signing in):
 // browsing waits for the rest, so a shopper who is buying is served before
-// one who is looking. Health checks, /metrics and the fingerprinted static
-// files are never held back.
+// one who is looking. Health checks, /metrics, the fingerprinted static
+// files and MCP event streams are never held back.
 type Admission struct {
 	all, browse *semaphore.Weighted
 	wait        time.Duration
@@ -79,9 +79,13 @@ func (a *Admission) admit(r *http.Request) (release func(), ok bool) {
 
 // exempt reports whether a request is never held back: health checks (a
 // load balancer must see a busy instance as alive), the metrics scrape,
-// the static files (cheap, and a page without them is broken).
-func exempt(p string) bool {
-	return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/")
+// the static files (cheap, and a page without them is broken), and an MCP
+// client's event stream (GET /mcp), which stays open for the session and
+// would hold its room all that time.
+func exempt(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/") ||
+		(p == "/mcp" && r.Method == http.MethodGet)
 }
 
 var errBusy = &ocean.Error{Code: ocean.EUNAVAILABLE, Message: "The shop is very busy right now. Please try again in a moment."}
@@ -96,7 +100,7 @@ func Shed(a *Admission, page ErrorPage) Middleware {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if exempt(r.URL.Path) {
+			if exempt(r) {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -68,7 +68,8 @@ func (s *busyShop) serve(method, path string) <-chan *httptest.ResponseRecorder 
 // TestShedKeepsRoomForBuyers: with room for 4, three pages being browsed
 // fill browsing's share; a fourth page waits, then gets 503 with
 // Retry-After, while adding to a cart still gets in; with all 4 taken a
-// payment is turned away too. Health checks and static files always pass.
+// payment is turned away too. Health checks, static files and an MCP
+// client's event stream always pass.
 func TestShedKeepsRoomForBuyers(t *testing.T) {
 	s := newBusyShop(t, 4, 50*time.Millisecond)
 	var held []<-chan *httptest.ResponseRecorder
@@ -101,7 +102,7 @@ func TestShedKeepsRoomForBuyers(t *testing.T) {
 	if pay.Code != http.StatusServiceUnavailable {
 		t.Errorf("a payment with every room taken: %d, want 503", pay.Code)
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/static/app.1a2b.css"} {
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/static/app.1a2b.css", "/mcp"} {
 		ch := s.serve("GET", path)
 		if got := <-s.entered; got != "GET "+path {
 			t.Errorf("entered %q, want %s, which is never held back", got, path)
