@@ -94,14 +94,14 @@ sample() {
 	done
 }
 
-# cache_ratio URL...: lookups the catalog cache answered (either tier) of
+# cache_ratio FILE: lookups the catalog cache answered (either tier) of
 # all lookups. Every lookup asks the in-process tier first, so the lookups
 # are its hits and misses; a miss there that Redis answers is a shared hit
 # (counted once in the answered, not again in the lookups). Then the
 # shared tier's own figures: how many of the in-process misses Redis
 # answered.
 cache_ratio() {
-	for u in "$@"; do curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$u/metrics"; done | awk '
+	awk '
 		/^ocean_catalog_cache_hits_total.*tier="local"/ { lh += $NF }
 		/^ocean_catalog_cache_hits_total.*tier="shared"/ { sh += $NF }
 		/^ocean_catalog_cache_misses_total.*tier="local"/ { lm += $NF }
@@ -111,12 +111,12 @@ cache_ratio() {
 			printf "%.1f%% (%d answered of %d lookups: %d in process", 100 * (lh + sh) / (lh + lm), lh + sh, lh + lm, lh
 			if (sh + sm > 0) printf ", %d by Redis, which missed %d", sh, sm
 			print ")"
-		}'
+		}' "$1"
 }
 
-# cache_keyspaces URL...: the same per keyspace and tier.
+# cache_keyspaces FILE: the same per keyspace and tier.
 cache_keyspaces() {
-	for u in "$@"; do curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$u/metrics"; done | awk '
+	awk '
 		/^ocean_catalog_cache_(hits|misses)_total/ {
 			ks = $0; sub(/.*keyspace="/, "", ks); sub(/".*/, "", ks)
 			tier = $0; sub(/.*tier="/, "", tier); sub(/".*/, "", tier)
@@ -126,7 +126,7 @@ cache_keyspaces() {
 		END {
 			for (ks in seen) printf "  %-9s in process %d hits, %d misses; Redis %d hits, %d misses\n", ks,
 				n[ks " local hits"], n[ks " local misses"], n[ks " shared hits"], n[ks " shared misses"]
-		}' | sort
+		}' "$1" | sort
 }
 
 scenario() { # name target-count extra-env...
@@ -149,8 +149,10 @@ scenario() { # name target-count extra-env...
 		>"$OUT/$name.txt" 2> >(tee "$OUT/$name-progress.txt" >&2) || rc=$?
 	kill "$sampler" 2>/dev/null || true
 	cat "$OUT/$name.txt"
-	echo "cache hit ratio (catalog, from /metrics): $(cache_ratio "${targets[@]}")"
-	cache_keyspaces "${targets[@]}"
+	# One scrape of every instance, read by both summaries.
+	for u in "${targets[@]}"; do curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$u/metrics"; done >"$OUT/$name-metrics.txt" || true
+	echo "cache hit ratio (catalog, from /metrics): $(cache_ratio "$OUT/$name-metrics.txt")"
+	cache_keyspaces "$OUT/$name-metrics.txt"
 	echo "server resources (5 s samples; cpu is % of one core, $(nproc) cores): $(awk '
 		{ for (i = 1; i <= NF; i++) { if ($i == "cpu") { c = $(i+1) + 0; if (c > cmax) cmax = c }; if ($i == "fds") { f = $(i+1) + 0; if (f > fmax) fmax = f } } }
 		END { printf "max cpu %d%%, max fds %d", cmax, fmax }' "$OUT/$name-resources.txt"); all samples in $OUT/$name-resources.txt"

@@ -5,10 +5,11 @@ import (
 	"log"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oceanshop/ocean/internal/observe"
 )
 
 // ServerErrorLog is the http.Server's ErrorLog: what net/http reports
@@ -19,7 +20,7 @@ import (
 // ocean_tls_handshake_errors_total on reg (nil: not counted) and logged at
 // most once a minute, with how many there were since the last line.
 func ServerErrorLog(l *slog.Logger, reg prometheus.Registerer) *log.Logger {
-	w := &serverErrors{log: l, every: time.Minute, now: time.Now}
+	w := &serverErrors{log: l, handshakeLines: observe.Sparse{Every: time.Minute}}
 	w.handshakes = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "ocean_tls_handshake_errors_total",
 		Help: "TLS handshakes that failed (most often a client that does not trust the certificate).",
@@ -38,14 +39,9 @@ func ServerErrorLog(l *slog.Logger, reg prometheus.Registerer) *log.Logger {
 }
 
 type serverErrors struct {
-	log        *slog.Logger
-	handshakes prometheus.Counter
-	every      time.Duration
-	now        func() time.Time
-
-	mu         sync.Mutex
-	last       time.Time // when a handshake error was last logged
-	suppressed int       // handshake errors since, not logged
+	log            *slog.Logger
+	handshakes     prometheus.Counter
+	handshakeLines observe.Sparse
 }
 
 func (w *serverErrors) Write(p []byte) (int, error) {
@@ -58,16 +54,10 @@ func (w *serverErrors) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.handshakes.Inc()
-	w.mu.Lock()
-	now := w.now()
-	if !w.last.IsZero() && now.Sub(w.last) < w.every {
-		w.suppressed++
-		w.mu.Unlock()
+	log, since := w.handshakeLines.Note()
+	if !log {
 		return len(p), nil
 	}
-	since := w.suppressed
-	w.last, w.suppressed = now, 0
-	w.mu.Unlock()
 	w.log.Warn(msg, "more_since_last_line", since,
 		"hint", "a client that does not trust the certificate; counted in ocean_tls_handshake_errors_total, logged at most once a minute")
 	return len(p), nil

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
 )
 
@@ -31,8 +32,7 @@ type Admission struct {
 	wait        time.Duration
 	log         *slog.Logger
 	shed        atomic.Uint64 // requests turned away, all time
-	unlogged    atomic.Int64  // turned away since the last log line
-	logged      atomic.Int64  // unix nanos of the last log line
+	lines       observe.Sparse
 }
 
 // NewAdmission admits limit requests at once, each waiting at most wait for
@@ -42,7 +42,8 @@ func NewAdmission(limit int, wait time.Duration, log *slog.Logger) *Admission {
 		return nil
 	}
 	browse := max(1, limit-limit/4)
-	return &Admission{all: semaphore.NewWeighted(int64(limit)), browse: semaphore.NewWeighted(int64(browse)), wait: wait, log: log}
+	return &Admission{all: semaphore.NewWeighted(int64(limit)), browse: semaphore.NewWeighted(int64(browse)), wait: wait, log: log,
+		lines: observe.Sparse{Every: time.Minute}}
 }
 
 // Shed reports how many requests were turned away.
@@ -123,11 +124,7 @@ func Shed(a *Admission, page ErrorPage) Middleware {
 
 func (a *Admission) turnedAway() {
 	a.shed.Add(1)
-	n := a.unlogged.Add(1)
-	now := time.Now().UnixNano()
-	last := a.logged.Load()
-	if now-last >= int64(time.Minute) && a.logged.CompareAndSwap(last, now) {
-		a.unlogged.Add(-n)
-		a.log.Warn("busy: requests turned away with 503 (more in flight than OCEAN_MAX_IN_FLIGHT for longer than OCEAN_ADMISSION_WAIT)", "turned_away", n)
+	if log, unsaid := a.lines.Note(); log {
+		a.log.Warn("busy: requests turned away with 503 (more in flight than OCEAN_MAX_IN_FLIGHT for longer than OCEAN_ADMISSION_WAIT)", "turned_away", unsaid+1)
 	}
 }

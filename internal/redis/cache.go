@@ -22,6 +22,7 @@ import (
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/local"
+	"github.com/oceanshop/ocean/internal/observe"
 )
 
 // Cache is the catalog cache for a fleet, in two tiers: this instance's
@@ -59,22 +60,21 @@ import (
 // When the subscription returns, the generation is bumped (a write may have
 // gone unannounced) and the in-process tier starts clean.
 type Cache struct {
-	local      *local.Cache
-	rdb        goredis.UniversalClient
-	cfg        CacheConfig
-	self       string
-	log        *slog.Logger
-	bumpGen    *goredis.Script
-	live       atomic.Bool  // subscribed: invalidations from others arrive
-	needBump   atomic.Bool  // a write could not bump the generation in Redis yet
-	outage     atomic.Bool  // an outage is in progress (and was logged)
-	downUntil  atomic.Int64 // unix nanos: after a failed command, skip the Redis tier until then
-	writeDown  atomic.Int64 // unix nanos: after a failed write (not a slow read), invalidate locally until then
-	slowReads  atomic.Int64 // failed reads not logged yet
-	slowLogged atomic.Int64 // unix nanos of the last slow-read log line
-	lastTry    atomic.Int64 // unix nanos of the last retried bump
-	counts     catalog.CacheCounters
-	fetches    singleflight.Group
+	local     *local.Cache
+	rdb       goredis.UniversalClient
+	cfg       CacheConfig
+	self      string
+	log       *slog.Logger
+	bumpGen   *goredis.Script
+	live      atomic.Bool    // subscribed: invalidations from others arrive
+	needBump  atomic.Bool    // a write could not bump the generation in Redis yet
+	outage    atomic.Bool    // an outage is in progress (and was logged)
+	downUntil atomic.Int64   // unix nanos: after a failed command, skip the Redis tier until then
+	writeDown atomic.Int64   // unix nanos: after a failed write (not a slow read), invalidate locally until then
+	slowLines observe.Sparse // failed reads, logged a line a minute
+	lastTry   atomic.Int64   // unix nanos of the last retried bump
+	counts    catalog.CacheCounters
+	fetches   singleflight.Group
 
 	mu      sync.RWMutex      // held to move both tiers' generations together
 	rgen    uint64            // Redis values from before this generation are ignored
@@ -164,7 +164,8 @@ func NewCache(rdb goredis.UniversalClient, cfg CacheConfig, log *slog.Logger) *C
 		rdb:   rdb, cfg: cfg, self: hex.EncodeToString(id[:]), log: log,
 		bumpGen: goredis.NewScript(bumpScript),
 		cancel:  cancel, done: make(chan struct{}),
-		dropped: map[string]uint64{},
+		dropped:   map[string]uint64{},
+		slowLines: observe.Sparse{Every: time.Minute},
 	}
 	// Subscribe connects lazily enough that an unreachable Redis does not
 	// block here; Receive reports the error and the loop retries.
@@ -409,14 +410,10 @@ func (c *Cache) failed(err error) {
 // bump or publish that fails is failed's. Logged at most once a minute,
 // with how many failed since the last line.
 func (c *Cache) slowRead(err error) {
-	now := time.Now()
-	c.downUntil.Store(now.Add(retryAfter).UnixNano())
-	n := c.slowReads.Add(1)
-	last := c.slowLogged.Load()
-	if now.UnixNano()-last >= int64(time.Minute) && c.slowLogged.CompareAndSwap(last, now.UnixNano()) {
-		c.slowReads.Add(-n)
+	c.downUntil.Store(time.Now().Add(retryAfter).UnixNano())
+	if log, unsaid := c.slowLines.Note(); log {
 		c.log.Warn("catalog cache: Redis reads failed; each time, reading from this process and the database for a second",
-			"failed", n, "err", err, "timeout", c.cfg.Timeout)
+			"failed", unsaid+1, "err", err, "timeout", c.cfg.Timeout)
 	}
 }
 
