@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oceanshop/ocean/internal/httpx"
+	"github.com/oceanshop/ocean/internal/observe"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/scrub"
 )
@@ -53,7 +54,7 @@ type Tracker struct {
 	stop     chan struct{}
 	done     chan struct{}
 	closing  sync.Once
-	logLimit *httpx.LogLimiter
+	logLimit *observe.LogLimiter
 	written  int
 }
 
@@ -88,7 +89,7 @@ func New(cfg Config) *Tracker {
 			Help: "Errors captured by the built-in error tracker, by kind (server: a 5xx answer, panic: a recovered panic, browser: a JavaScript error a browser reported)."}, []string{"kind"}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "ocean_errors_dropped_total",
 			Help: "Captured errors dropped because the tracker's queue was full or the store refused them."}),
-		logLimit: httpx.NewLogLimiter(time.Minute, 5),
+		logLimit: observe.NewLogLimiter(time.Minute, 5),
 	}
 	for _, k := range []Kind{Server, Panic, Browser} {
 		t.captured.WithLabelValues(string(k))

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oceanshop/ocean/internal/observe"
 )
 
 // CSPReportPath receives the browser's reports of Content-Security-Policy
@@ -41,7 +43,7 @@ func CSPReports(reg prometheus.Registerer, log *slog.Logger, logPerMinute int) h
 	if reg != nil {
 		reg.MustRegister(reports)
 	}
-	lim := NewLogLimiter(time.Minute, logPerMinute)
+	lim := observe.NewLogLimiter(time.Minute, logPerMinute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
 		if err != nil {

@@ -3,7 +3,6 @@ package httpx
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseCSPReports(t *testing.T) {
@@ -31,22 +30,4 @@ func FuzzParseCSPReports(f *testing.F) {
 			t.Fatalf("%q: %d reports, ok %v", b, len(vs), ok)
 		}
 	})
-}
-
-// TestLogLimiter: at most max lines per period, then again after it.
-func TestLogLimiter(t *testing.T) {
-	l := NewLogLimiter(time.Minute, 3)
-	now := time.Unix(1000, 0)
-	n := 0
-	for range 10 {
-		if l.Allow(now) {
-			n++
-		}
-	}
-	if n != 3 {
-		t.Fatalf("%d lines in one minute, want 3", n)
-	}
-	if !l.Allow(now.Add(time.Minute)) {
-		t.Fatal("no line after the minute")
-	}
 }

@@ -20,7 +20,7 @@ import (
 // ocean_tls_handshake_errors_total on reg (nil: not counted) and logged at
 // most once a minute, with how many there were since the last line.
 func ServerErrorLog(l *slog.Logger, reg prometheus.Registerer) *log.Logger {
-	w := &serverErrors{log: l, handshakeLines: observe.Sparse{Every: time.Minute}}
+	w := &serverErrors{log: l, handshakeLines: observe.NewLogLimiter(time.Minute, 1), now: time.Now}
 	w.handshakes = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "ocean_tls_handshake_errors_total",
 		Help: "TLS handshakes that failed (most often a client that does not trust the certificate).",
@@ -41,7 +41,8 @@ func ServerErrorLog(l *slog.Logger, reg prometheus.Registerer) *log.Logger {
 type serverErrors struct {
 	log            *slog.Logger
 	handshakes     prometheus.Counter
-	handshakeLines observe.Sparse
+	handshakeLines *observe.LogLimiter
+	now            func() time.Time
 }
 
 func (w *serverErrors) Write(p []byte) (int, error) {
@@ -54,7 +55,7 @@ func (w *serverErrors) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.handshakes.Inc()
-	log, since := w.handshakeLines.Note()
+	log, since := w.handshakeLines.Note(w.now())
 	if !log {
 		return len(p), nil
 	}

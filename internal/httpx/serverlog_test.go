@@ -92,7 +92,7 @@ func TestServerErrorLogOncePerMinute(t *testing.T) {
 	l := ServerErrorLog(slog.New(h), nil)
 	w := l.Writer().(*serverErrors)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	w.handshakeLines.Now = func() time.Time { return now }
+	w.now = func() time.Time { return now }
 	for range 100 {
 		l.Print("http: TLS handshake error from 127.0.0.1:5000: remote error: tls: unknown certificate authority")
 		now = now.Add(100 * time.Millisecond) // 100 in 10 s

@@ -32,7 +32,7 @@ type Admission struct {
 	wait        time.Duration
 	log         *slog.Logger
 	shed        atomic.Uint64 // requests turned away, all time
-	lines       observe.Sparse
+	lines       *observe.LogLimiter
 }
 
 // NewAdmission admits limit requests at once, each waiting at most wait for
@@ -43,7 +43,7 @@ func NewAdmission(limit int, wait time.Duration, log *slog.Logger) *Admission {
 	}
 	browse := max(1, limit-limit/4)
 	return &Admission{all: semaphore.NewWeighted(int64(limit)), browse: semaphore.NewWeighted(int64(browse)), wait: wait, log: log,
-		lines: observe.Sparse{Every: time.Minute}}
+		lines: observe.NewLogLimiter(time.Minute, 1)}
 }
 
 // Shed reports how many requests were turned away.
@@ -124,7 +124,7 @@ func Shed(a *Admission, page ErrorPage) Middleware {
 
 func (a *Admission) turnedAway() {
 	a.shed.Add(1)
-	if log, unsaid := a.lines.Note(); log {
+	if log, unsaid := a.lines.Note(time.Now()); log {
 		a.log.Warn("busy: requests turned away with 503 (more in flight than OCEAN_MAX_IN_FLIGHT for longer than OCEAN_ADMISSION_WAIT)", "turned_away", unsaid+1)
 	}
 }

@@ -3,8 +3,8 @@
 // W3C traceparent and starts the server span, and the spans of the
 // adapters (SQL statements, Redis commands, locks, payment gateway calls).
 // TraceID gives the trace id of a request to whoever logs or reports it.
-// Sparse thins a warning that can recur many times a second to a line a
-// period, with a count.
+// LogLimiter thins a warning that can recur many times a second to a few
+// lines a period, with a count of the rest.
 //
 // Tracing is off unless an OTLP endpoint is configured. Off, no span is
 // made and nothing is wrapped; a request still gets a trace id (the

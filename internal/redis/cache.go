@@ -66,13 +66,13 @@ type Cache struct {
 	self      string
 	log       *slog.Logger
 	bumpGen   *goredis.Script
-	live      atomic.Bool    // subscribed: invalidations from others arrive
-	needBump  atomic.Bool    // a write could not bump the generation in Redis yet
-	outage    atomic.Bool    // an outage is in progress (and was logged)
-	downUntil atomic.Int64   // unix nanos: after a failed command, skip the Redis tier until then
-	writeDown atomic.Int64   // unix nanos: after a failed write (not a slow read), invalidate locally until then
-	slowLines observe.Sparse // failed reads, logged a line a minute
-	lastTry   atomic.Int64   // unix nanos of the last retried bump
+	live      atomic.Bool         // subscribed: invalidations from others arrive
+	needBump  atomic.Bool         // a write could not bump the generation in Redis yet
+	outage    atomic.Bool         // an outage is in progress (and was logged)
+	downUntil atomic.Int64        // unix nanos: after a failed command, skip the Redis tier until then
+	writeDown atomic.Int64        // unix nanos: after a failed write (not a slow read), invalidate locally until then
+	slowLines *observe.LogLimiter // failed reads, logged a line a minute
+	lastTry   atomic.Int64        // unix nanos of the last retried bump
 	counts    catalog.CacheCounters
 	fetches   singleflight.Group
 
@@ -165,7 +165,7 @@ func NewCache(rdb goredis.UniversalClient, cfg CacheConfig, log *slog.Logger) *C
 		bumpGen: goredis.NewScript(bumpScript),
 		cancel:  cancel, done: make(chan struct{}),
 		dropped:   map[string]uint64{},
-		slowLines: observe.Sparse{Every: time.Minute},
+		slowLines: observe.NewLogLimiter(time.Minute, 1),
 	}
 	// Subscribe connects lazily enough that an unreachable Redis does not
 	// block here; Receive reports the error and the loop retries.
@@ -411,7 +411,7 @@ func (c *Cache) failed(err error) {
 // with how many failed since the last line.
 func (c *Cache) slowRead(err error) {
 	c.downUntil.Store(time.Now().Add(retryAfter).UnixNano())
-	if log, unsaid := c.slowLines.Note(); log {
+	if log, unsaid := c.slowLines.Note(time.Now()); log {
 		c.log.Warn("catalog cache: Redis reads failed; each time, reading from this process and the database for a second",
 			"failed", unsaid+1, "err", err, "timeout", c.cfg.Timeout)
 	}
