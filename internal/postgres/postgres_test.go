@@ -13,6 +13,7 @@ import (
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/storetest"
 )
@@ -38,20 +39,14 @@ func open(t *testing.T) (*sqldb.DB, []migrate.Migration) {
 
 func TestCatalogContract(t *testing.T) {
 	storetest.Catalog(t, func(t *testing.T) catalog.Store {
-		db, ms := open(t)
-		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return db.Catalog()
 	})
 }
 
 func TestBulkContract(t *testing.T) {
 	storetest.Bulk(t, func(t *testing.T) storetest.BulkDB {
-		db, ms := open(t)
-		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
 	})
 }
@@ -59,20 +54,36 @@ func TestBulkContract(t *testing.T) {
 // BenchmarkImport10k: a 10,000-row CSV import (make bench).
 func BenchmarkImport10k(b *testing.B) {
 	storetest.BenchImport(b, func(b *testing.B) storetest.BulkDB {
-		db, err := postgres.Open(context.Background(), pgtest.URL(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		ms, err := postgres.Migrations()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			b.Fatal(err)
-		}
+		db := postgrestest.Open(b)
 		return storetest.BulkDB{Catalog: db.Catalog(), Inventory: db.Commerce(), Media: db.Media()}
 	})
+}
+
+// Instances that start at once on an empty database migrate one at a
+// time under Locked: one applies every step, the others find nothing to do.
+func TestLockedMigratesOnce(t *testing.T) {
+	db, ms := open(t)
+	applied := make(chan int, 3)
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			errs <- postgres.Locked(context.Background(), db, func() error {
+				n, err := migrate.Up(context.Background(), db, ms)
+				applied <- n
+				return err
+			})
+		}()
+	}
+	total := 0
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		total += <-applied
+	}
+	if total != len(ms) {
+		t.Fatalf("%d migrations applied in all, want %d (each once)", total, len(ms))
+	}
 }
 
 func TestMigrationsDownAndUp(t *testing.T) {
@@ -95,10 +106,7 @@ func TestNormalisedSizes(t *testing.T) {
 
 func TestAccountsContract(t *testing.T) {
 	storetest.Accounts(t, func(t *testing.T) storetest.AccountDB {
-		db, ms := open(t)
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return storetest.AccountDB{Store: db.Accounts(), Dump: func(t *testing.T) []byte {
 			// Every row of every table as PostgreSQL renders it.
 			var all []byte
@@ -116,15 +124,8 @@ func TestAccountsContract(t *testing.T) {
 
 func TestCommerceContract(t *testing.T) {
 	storetest.Commerce(t, func(t *testing.T) storetest.CommerceDB {
-		url := pgtest.URL(t)
+		url := postgrestest.URL(t)
 		db := openURL(t, url)
-		ms, err := postgres.Migrations()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			t.Fatal(err)
-		}
 		return storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce(), Exec: func(t *testing.T, q string, args ...any) {
 			if _, err := db.Write.Exec(sqldb.Rebind(db.Dialect, q), args...); err != nil {
 				t.Fatal(err)
@@ -135,30 +136,25 @@ func TestCommerceContract(t *testing.T) {
 
 func TestSandboxGatewayContract(t *testing.T) {
 	storetest.SandboxGateway(t, func(t *testing.T) sandbox.Store {
-		db, ms := open(t)
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return db.SandboxGateway()
 	})
 }
 
 func TestMailboxContract(t *testing.T) {
 	mailtest.Store(t, func(t *testing.T) mail.Store {
-		db, ms := open(t)
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return db.Mailbox()
 	})
 }
 
 func TestKPIContract(t *testing.T) {
+	ms, err := postgres.Migrations() // its backfill check migrates down and up again
+	if err != nil {
+		t.Fatal(err)
+	}
 	storetest.KPI(t, func(t *testing.T) storetest.KPIDB {
-		db, ms := open(t)
-		if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return storetest.KPIDB{CommerceDB: storetest.CommerceDB{Catalog: db.Catalog(), Accounts: db.Accounts(), Commerce: db.Commerce()},
 			KPI: db.KPI(), Target: db, Migrations: ms}
 	})
@@ -166,24 +162,13 @@ func TestKPIContract(t *testing.T) {
 
 func TestMediaContract(t *testing.T) {
 	storetest.Media(t, func(t *testing.T) storetest.MediaDB {
-		db, ms := open(t)
-		if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
-			t.Fatal(err)
-		}
+		db := postgrestest.Open(t)
 		return storetest.MediaDB{Catalog: db.Catalog(), Images: db.Media(), Blobs: db.Media()}
 	})
 }
 
-func migrated(t *testing.T) *sqldb.DB {
-	db, ms := open(t)
-	if err := postgres.Locked(context.Background(), db, func() error { _, err := migrate.Up(context.Background(), db, ms); return err }); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func TestErrorsContract(t *testing.T) {
-	storetest.Errors(t, func(t *testing.T) errtrack.Store { return migrated(t).Errors() })
+	storetest.Errors(t, func(t *testing.T) errtrack.Store { return postgrestest.Open(t).Errors() })
 }
 
-func TestVitalsContract(t *testing.T) { storetest.Vitals(t, migrated(t).Vitals()) }
+func TestVitalsContract(t *testing.T) { storetest.Vitals(t, postgrestest.Open(t).Vitals()) }
