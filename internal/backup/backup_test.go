@@ -21,6 +21,7 @@ import (
 	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 )
@@ -278,16 +279,13 @@ func TestFailedBackupLeavesTheOthers(t *testing.T) {
 }
 
 func TestBackupAndRestorePostgres(t *testing.T) {
-	srcURL := pgtest.URL(t)
+	srcURL := postgrestest.URL(t)
 	db, err := postgres.Open(ctx, srcURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ms, _ := postgres.Migrations()
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
 	insertCategory(t, db, "pg")
 	dir := t.TempDir()
 	path, m, err := backup.Create(ctx, backup.Source{DatabaseURL: srcURL, Schema: len(ms)}, dir, 2, time.Now())

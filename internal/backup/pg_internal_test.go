@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/postgres"
 	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 )
 
 // TestPGRestoreChecksTheBytesItStreams: an archive that is not the one
@@ -17,16 +17,13 @@ import (
 // is streamed into the transaction but never committed.
 func TestPGRestoreChecksTheBytesItStreams(t *testing.T) {
 	ctx := context.Background()
-	srcURL := pgtest.URL(t)
+	srcURL := postgrestest.URL(t)
 	db, err := postgres.Open(ctx, srcURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ms, _ := postgres.Migrations()
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
 	path, m, err := Create(ctx, Source{DatabaseURL: srcURL, Schema: len(ms)}, t.TempDir(), 1, time.Now())
 	if err != nil {
 		t.Fatal(err)

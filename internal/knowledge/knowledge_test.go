@@ -8,31 +8,15 @@ import (
 
 	ocean "github.com/oceanshop/ocean"
 	"github.com/oceanshop/ocean/internal/knowledge"
-	"github.com/oceanshop/ocean/internal/migrate"
 	oc "github.com/oceanshop/ocean/internal/ocean"
-	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
 
 func TestGraphSQLite(t *testing.T) { testGraph(t, sqlitetest.Open(t)) }
 
-func TestGraphPostgres(t *testing.T) {
-	db, err := postgres.Open(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ms, err := postgres.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-		t.Fatal(err)
-	}
-	testGraph(t, db)
-}
+func TestGraphPostgres(t *testing.T) { testGraph(t, postgrestest.Open(t)) }
 
 func testGraph(t *testing.T, db *sqldb.DB) {
 	ctx := context.Background()

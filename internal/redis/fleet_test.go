@@ -10,10 +10,9 @@ import (
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/inventory"
-	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/ocean"
 	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/redis"
 	"github.com/oceanshop/ocean/internal/redis/redistest"
 	"github.com/oceanshop/ocean/internal/sqldb"
@@ -80,21 +79,7 @@ func within(t *testing.T, what string, cond func() bool) time.Duration {
 // page, which no edit touched, from its cache.
 func TestFleetServesAnEditWithinASecond(t *testing.T) {
 	ctx := context.Background()
-	dbURL, redisURL := pgtest.URL(t), redistest.URL(t)
-	{
-		db, err := postgres.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms, err := postgres.Migrations()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := migrate.Up(ctx, db, ms); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
+	dbURL, redisURL := postgrestest.URL(t), redistest.URL(t)
 	channel := redistest.Name("ocean-fleet-")
 	a, b := startInstance(t, dbURL, redisURL, channel), startInstance(t, dbURL, redisURL, channel)
 

@@ -10,10 +10,8 @@ import (
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/inventory"
 	"github.com/oceanshop/ocean/internal/kpi"
-	"github.com/oceanshop/ocean/internal/migrate"
 	"github.com/oceanshop/ocean/internal/order"
-	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/seed"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -22,20 +20,7 @@ import (
 func TestScaleSQLite(t *testing.T) { check(t, sqlitetest.Open(t)) }
 
 func TestScalePostgres(t *testing.T) {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ms, err := postgres.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
-	check(t, db)
+	check(t, postgrestest.Open(t))
 }
 
 // check seeds 60 products and 60 orders in batches of 25 (so batches

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -46,7 +46,7 @@ const pebbleDomain = "shop.ocean.test"
 // PostgreSQL when the tests have one, else one SQLite file.
 func sharedDBs(t *testing.T) (*sqldb.DB, *sqldb.DB) {
 	if os.Getenv("OCEAN_TEST_DATABASE_URL") != "" {
-		url := pgtest.URL(t)
+		url := postgrestest.URL(t)
 		open := func() *sqldb.DB {
 			db, err := postgres.Open(context.Background(), url)
 			if err != nil {
@@ -55,11 +55,11 @@ func sharedDBs(t *testing.T) (*sqldb.DB, *sqldb.DB) {
 			t.Cleanup(func() { db.Close() })
 			return db
 		}
-		a := open()
-		migrateUp(t, a, true)
-		return a, open()
+		return open(), open()
 	}
-	path := filepath.Join(t.TempDir(), "ocean.db")
+	dir := t.TempDir()
+	sqlitetest.Prepare(t, dir)
+	path := filepath.Join(dir, "ocean.db")
 	open := func() *sqldb.DB {
 		db, err := sqlite.Open(path)
 		if err != nil {
@@ -68,9 +68,7 @@ func sharedDBs(t *testing.T) (*sqldb.DB, *sqldb.DB) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	a := open()
-	migrateUp(t, a, false)
-	return a, open()
+	return open(), open()
 }
 
 // instance is one shop instance: an HTTPS listener with the ACME

@@ -8,33 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oceanshop/ocean/internal/migrate"
-	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqldb"
-	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
 
-func pgDB(t testing.TB) *sqldb.DB {
-	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ms, err := postgres.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func TestStorageSQLite(t *testing.T)   { storageContract(t, sqlitetest.Open(t)) }
-func TestStoragePostgres(t *testing.T) { storageContract(t, pgDB(t)) }
+func TestStoragePostgres(t *testing.T) { storageContract(t, postgrestest.Open(t)) }
 
 func storageContract(t *testing.T, db *sqldb.DB) {
 	ctx := context.Background()
@@ -189,19 +169,4 @@ func storageContract(t *testing.T, db *sqldb.DB) {
 			t.Fatal("a live holder's lock was taken over")
 		}
 	})
-}
-
-func migrateUp(t testing.TB, db *sqldb.DB, pg bool) {
-	t.Helper()
-	load := sqlite.Migrations
-	if pg {
-		load = postgres.Migrations
-	}
-	ms, err := load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(context.Background(), db, ms); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -13,8 +13,7 @@ import (
 	"github.com/oceanshop/ocean/internal/payment"
 	"github.com/oceanshop/ocean/internal/payment/paymenttest"
 	"github.com/oceanshop/ocean/internal/payment/sandbox"
-	"github.com/oceanshop/ocean/internal/postgres"
-	"github.com/oceanshop/ocean/internal/postgres/pgtest"
+	"github.com/oceanshop/ocean/internal/postgres/postgrestest"
 	"github.com/oceanshop/ocean/internal/sqlite"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
 )
@@ -58,18 +57,7 @@ func TestContractSQLite(t *testing.T) {
 }
 
 func TestContractPostgres(t *testing.T) {
-	db, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ms, err := postgres.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.Up(ctx, db, ms); err != nil {
-		t.Fatal(err)
-	}
+	db := postgrestest.Open(t)
 	paymenttest.Contract(t, func(t *testing.T) payment.Gateway {
 		return newGateway(t, db.SandboxGateway(), sandbox.Options{})
 	}, tokens)
