@@ -224,7 +224,8 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 		// number's counter) come last, with nothing but their own updates
 		// between the first of them and the commit: on PostgreSQL each is
 		// locked from its update to the commit, and every checkout of the
-		// shop queues on them.
+		// shop queues on them. (On PostgreSQL the number is taken inside
+		// the COMMIT itself: see number.)
 		lines, err := s.saleLines(ctx, tx, id)
 		if err != nil {
 			return err
@@ -246,22 +247,18 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 	return won, err
 }
 
-// number gives the paid order id the shop's next order number. The
-// counter's row is locked from here to the commit, so concurrent payments
-// (on any instance) take numbers one after another, and a transaction that
-// rolls back gives its number back with everything else. The caller has
-// won the order's compare-and-set: nothing else consumes a number.
+// number gives the paid order id the shop's next order number. On SQLite
+// the counter's row is updated here, in the paid transition's transaction:
+// with one writer nobody waits on it. On PostgreSQL the order takes its
+// number when the transaction commits, from a deferred trigger
+// (orders_number_at_commit, migration 0021, decision 0240): the counter's
+// row is then locked only while PostgreSQL commits, not across this
+// instance's round trips, so concurrent payments on any instance queue on
+// it for microseconds. Either way a transaction that rolls back gives its
+// number back with everything else, and the caller has won the order's
+// compare-and-set: nothing else consumes a number.
 func (s *CommerceStore) number(ctx context.Context, tx *Tx, id int64) error {
 	if s.db.Dialect == Postgres {
-		// One statement: the lock is held for the commit only.
-		ok, err := changed(tx.exec(ctx, `WITH n AS (UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last)
-UPDATE orders SET number = (SELECT last FROM n) WHERE id = ?`, id))
-		if err == nil && !ok {
-			err = errors.New("the order to number is gone")
-		}
-		if err != nil {
-			return fmt.Errorf("next order number: %w", err)
-		}
 		return nil
 	}
 	var num int64
