@@ -82,6 +82,9 @@ if [ -n "${OCEAN_TEST_DATABASE_URL:-}" ]; then
 	base=${OCEAN_TEST_DATABASE_URL%/*}
 	start_ocean postgres $((PORT + 1)) OCEAN_DATABASE_URL="$base/$db?sslmode=disable"
 	pg="http://127.0.0.1:$((PORT + 1))"
+	# The ceiling again, right beside this figure: minutes of checkouts
+	# have passed since the first one, and the host's speed drifts.
+	R[bare_list_pg]=$(rate get "http://127.0.0.1:$((PORT + 19))")
 	R[pg_list]=$(rate get "$pg" "$CONNS" "$list")
 	R[pg_checkout]=$(rate checkout "$pg" 16)
 	for n in 16 64 256; do R[pg_hot$n]=$(rate hot "$pg" $n); done
@@ -106,7 +109,7 @@ cmp "checkout, 16 buyers, uncontended (SQLite) / 1500" "${R[checkout]}" 1500 ">=
 cmp "checkout, hot variant, 64 / 16 buyers (SQLite)" "${R[hot64]}" "${R[hot16]}" ""
 cmp "checkout, hot variant, 256 / 16 buyers (SQLite)" "${R[hot256]}" "${R[hot16]}" ""
 if [ -n "${R[pgbench]:-}" ]; then
-	cmp "product list API (PostgreSQL) / bare handler" "${R[pg_list]}" "${R[bare_list]}" ">=0.9"
+	cmp "product list API (PostgreSQL) / bare handler" "${R[pg_list]}" "${R[bare_list_pg]}" ">=0.9"
 	cmp "checkout, 16 buyers (PostgreSQL) / pgbench TPC-B" "${R[pg_checkout]}" "${R[pgbench]}" ">=0.5"
 	cmp "checkout, hot variant, 64 / 16 buyers (PG)" "${R[pg_hot64]}" "${R[pg_hot16]}" ""
 	cmp "checkout, hot variant, 256 / 16 buyers (PG)" "${R[pg_hot256]}" "${R[pg_hot16]}" ""
