@@ -36,6 +36,21 @@ VALUES ($1, $1, '', $1, 'a@example.com', 'pending_payment', 'ZAR', 100, 0, 0, 0,
 			t.Fatal(err)
 		}
 	}
+	begin := func() *sql.Tx {
+		t.Helper()
+		tx, err := db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tx.Rollback() }) // a no-op once committed
+		return tx
+	}
+	commit := func(tx *sql.Tx) {
+		t.Helper()
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	number := func(id int64) int64 {
 		t.Helper()
 		var n sql.NullInt64
@@ -47,11 +62,7 @@ VALUES ($1, $1, '', $1, 'a@example.com', 'pending_payment', 'ZAR', 100, 0, 0, 0,
 	a, b, c, d, e := pending("a"), pending("b"), pending("c"), pending("d"), pending("e")
 
 	// a's payment is made and its transaction left open.
-	open, err := db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = open.Rollback() }()
+	open := begin()
 	pay(open, a)
 	if n := number(a); n != 0 {
 		t.Fatalf("an uncommitted payment's order reads number %d", n)
@@ -59,10 +70,7 @@ VALUES ($1, $1, '', $1, 'a@example.com', 'pending_payment', 'ZAR', 100, 0, 0, 0,
 
 	// b's payment commits meanwhile, without waiting for a's transaction:
 	// the lock timeout turns a wait on the counter into a failure.
-	other, err := db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := begin()
 	if _, err := other.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
 		t.Fatal(err)
 	}
@@ -73,18 +81,13 @@ VALUES ($1, $1, '', $1, 'a@example.com', 'pending_payment', 'ZAR', 100, 0, 0, 0,
 	if n := number(b); n != 100001 {
 		t.Fatalf("first paid order committed has number %d, want 100001", n)
 	}
-	if err := open.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	commit(open)
 	if n := number(a); n != 100002 {
 		t.Fatalf("second commit's order has number %d, want 100002", n)
 	}
 
 	// A payment rolled back gives its number back.
-	lost, err := db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lost := begin()
 	pay(lost, c)
 	if err := lost.Rollback(); err != nil {
 		t.Fatal(err)
@@ -92,26 +95,16 @@ VALUES ($1, $1, '', $1, 'a@example.com', 'pending_payment', 'ZAR', 100, 0, 0, 0,
 
 	// An instance of the release before, in a rolling upgrade, numbers the
 	// order in its own transaction: the trigger leaves that number alone.
-	old, err := db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := begin()
 	pay(old, d)
 	if _, err := old.ExecContext(ctx, `WITH n AS (UPDATE order_numbers SET last = last + 1 WHERE id = 1 RETURNING last)
 UPDATE orders SET number = (SELECT last FROM n) WHERE id = $1`, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := old.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pay(tx, e)
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	commit(old)
+	next := begin()
+	pay(next, e)
+	commit(next)
 	got := fmt.Sprint(number(c), number(d), number(e))
 	if got != "0 100003 100004" {
 		t.Fatalf("numbers of the rolled-back, old-style and next payments: %s, want 0 100003 100004", got)
