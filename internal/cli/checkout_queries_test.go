@@ -46,8 +46,14 @@ func TestCheckoutQueries(t *testing.T) {
 				})
 				// Reserve, the sandbox's authorization, the payment (with
 				// its attempt), the sandbox's capture, the capture on the
-				// order, the confirmation in the mailbox.
-				count("checkout", 31, 6, func() {
+				// order, the confirmation in the mailbox. On PostgreSQL
+				// the order number is given inside COMMIT and the rollups
+				// are one statement (decision 0240).
+				most := int64(31)
+				if db == "postgres" {
+					most = 28
+				}
+				count("checkout", most, 6, func() {
 					s.must(t, 201, "POST", "/api/v1/carts/"+c.ID+"/checkout", "", key("queries-"+db, i), checkoutBody("tok_visa"), nil)
 				})
 			}

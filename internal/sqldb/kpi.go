@@ -149,10 +149,12 @@ ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.
 // that product shares) is locked until the commit, and on PostgreSQL a
 // statement per row would add a round trip to the application, and on a
 // busy instance a wait for a core, to how long the first of them is held.
-// The products' rows are written in slug order (lines' order) and before
-// the shard: PostgreSQL completes a data-modifying WITH that the main
-// statement does not read after the main statement, so every transaction
-// takes these locks in the same order.
+// The locks are taken in countSaleLines' order (the shard, then the
+// products by slug), which the release before, SQLite's path and ocean
+// seed share, so none of them can wait on this in a cycle: the products'
+// rows are joined to the shard's RETURNING row, so no product row is
+// written before the shard's upsert has run, and they are sorted by
+// lines' (slug) order before they are written.
 func (s *CommerceStore) countSaleLinesPG(ctx context.Context, tx *Tx, day int64, f orderFacts, lines []saleLine, sign int64) error {
 	slugs, names := make([]string, len(lines)), make([]string, len(lines))
 	units, amounts := make([]int64, len(lines)), make([]int64, len(lines))
@@ -162,15 +164,16 @@ func (s *CommerceStore) countSaleLinesPG(ctx context.Context, tx *Tx, day int64,
 	_, err := tx.exec(ctx, `WITH sales AS (
  INSERT INTO kpi_sales_daily (day, currency, shard, orders, gross, refunded) VALUES (?, ?, ?, ?, ?, ?)
  ON CONFLICT (day, currency, shard) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
- gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded)
+ gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded
+ RETURNING day)
 INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue)
-SELECT ?, ?, l.slug, l.name, l.units, l.amount
-FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS l(slug, name, units, amount, n)
+SELECT sales.day, ?, l.slug, l.name, l.units, l.amount
+FROM sales CROSS JOIN unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS l(slug, name, units, amount, n)
 ORDER BY l.n
 ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,
  units = kpi_product_daily.units + excluded.units, revenue = kpi_product_daily.revenue + excluded.revenue`,
 		day, f.currency, salesShard(s.db.Dialect), sign, sign*f.total, sign*f.refunded,
-		day, f.currency, slugs, names, units, amounts)
+		f.currency, slugs, names, units, amounts)
 	return err
 }
 

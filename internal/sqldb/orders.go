@@ -253,10 +253,11 @@ WHERE id = ? AND status = 'pending_payment' RETURNING cart_id, created_at, curre
 // number when the transaction commits, from a deferred trigger
 // (orders_number_at_commit, migration 0021, decision 0240): the counter's
 // row is then locked only while PostgreSQL commits, not across this
-// instance's round trips, so concurrent payments on any instance queue on
-// it for microseconds. Either way a transaction that rolls back gives its
-// number back with everything else, and the caller has won the order's
-// compare-and-set: nothing else consumes a number.
+// instance's round trips: concurrent payments on any instance queue on it
+// for the length of a commit (with synchronous_commit on, a WAL flush).
+// Either way a transaction that rolls back gives its number back with
+// everything else, and the caller has won the order's compare-and-set:
+// nothing else consumes a number.
 func (s *CommerceStore) number(ctx context.Context, tx *Tx, id int64) error {
 	if s.db.Dialect == Postgres {
 		return nil
