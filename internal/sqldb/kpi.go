@@ -135,8 +135,7 @@ func (s *CommerceStore) countSaleLines(ctx context.Context, tx *Tx, f orderFacts
 	}
 	for _, l := range lines {
 		if _, err := tx.exec(ctx, `INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,
- units = kpi_product_daily.units + excluded.units, revenue = kpi_product_daily.revenue + excluded.revenue`,
+`+addProductConflict,
 			day, f.currency, l.slug, l.name, sign*l.units, sign*l.amount); err != nil {
 			return err
 		}
@@ -161,17 +160,12 @@ func (s *CommerceStore) countSaleLinesPG(ctx context.Context, tx *Tx, day int64,
 	for i, l := range lines {
 		slugs[i], names[i], units[i], amounts[i] = l.slug, l.name, sign*l.units, sign*l.amount
 	}
-	_, err := tx.exec(ctx, `WITH sales AS (
- INSERT INTO kpi_sales_daily (day, currency, shard, orders, gross, refunded) VALUES (?, ?, ?, ?, ?, ?)
- ON CONFLICT (day, currency, shard) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
- gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded
- RETURNING day)
+	_, err := tx.exec(ctx, `WITH sales AS (`+addSalesSQL+` RETURNING day)
 INSERT INTO kpi_product_daily (day, currency, product_slug, product_name, units, revenue)
 SELECT sales.day, ?, l.slug, l.name, l.units, l.amount
 FROM sales CROSS JOIN unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS l(slug, name, units, amount, n)
 ORDER BY l.n
-ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,
- units = kpi_product_daily.units + excluded.units, revenue = kpi_product_daily.revenue + excluded.revenue`,
+`+addProductConflict,
 		day, f.currency, salesShard(s.db.Dialect), sign, sign*f.total, sign*f.refunded,
 		f.currency, slugs, names, units, amounts)
 	return err
@@ -192,6 +186,18 @@ func (s *CommerceStore) countRefund(ctx context.Context, tx *Tx, f orderFacts, a
 // one writer needs none: it writes shard 0.
 const salesShards = 16
 
+// addSalesSQL adds (day, currency, shard, orders, gross, refunded) to a
+// shard of the day's takings; addProductConflict ends an insert into a
+// product's row of the day by adding to the row already there. SQLite's
+// path and PostgreSQL's one statement (countSaleLinesPG) share both.
+const (
+	addSalesSQL = `INSERT INTO kpi_sales_daily (day, currency, shard, orders, gross, refunded) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (day, currency, shard) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
+ gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded`
+	addProductConflict = `ON CONFLICT (day, currency, product_slug) DO UPDATE SET product_name = excluded.product_name,
+ units = kpi_product_daily.units + excluded.units, revenue = kpi_product_daily.revenue + excluded.revenue`
+)
+
 // salesShard is the shard a write to the day's takings goes to.
 func salesShard(d Dialect) int {
 	if d == Postgres {
@@ -203,9 +209,7 @@ func salesShard(d Dialect) int {
 // addSales adds to the day's takings in currency.
 func (s *CommerceStore) addSales(ctx context.Context, tx *Tx, day int64, currency string, orders, gross, refunded int64) error {
 	shard := salesShard(s.db.Dialect)
-	_, err := tx.exec(ctx, `INSERT INTO kpi_sales_daily (day, currency, shard, orders, gross, refunded) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (day, currency, shard) DO UPDATE SET orders = kpi_sales_daily.orders + excluded.orders,
- gross = kpi_sales_daily.gross + excluded.gross, refunded = kpi_sales_daily.refunded + excluded.refunded`,
+	_, err := tx.exec(ctx, addSalesSQL,
 		day, currency, shard, orders, gross, refunded)
 	return err
 }
