@@ -7,7 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/catalog"
 	"github.com/oceanshop/ocean/internal/local"
@@ -208,6 +211,53 @@ func (s *failingStore) Categories(ctx context.Context) ([]catalog.Category, erro
 		return nil, errDown
 	}
 	return s.Store.Categories(ctx)
+}
+
+// overlapStore answers a page only once the facets of the same search
+// have been asked for: a service that loads them one after the other gets
+// an error instead of a page.
+type overlapStore struct {
+	catalog.Store
+	facetsAsked chan struct{}
+	once        sync.Once
+	facets      atomic.Int64
+}
+
+func (s *overlapStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Facets, error) {
+	s.facets.Add(1)
+	s.once.Do(func() { close(s.facetsAsked) })
+	return s.Store.Facets(ctx, f)
+}
+
+func (s *overlapStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.Hit, error) {
+	select {
+	case <-s.facetsAsked:
+		return s.Store.Search(ctx, f)
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the page was loaded without its facets in flight")
+	}
+}
+
+func TestSearchLoadsThePageAndItsFacetsAtOnce(t *testing.T) {
+	f := newShop(t, nil)
+	st := &overlapStore{Store: f.st.Store, facetsAsked: make(chan struct{})}
+	s := catalog.NewService(st, local.NewCache(100))
+	p, err := s.Search(ctx, parse(t, "q", "tee", "limit", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || p.NextCursor == "" || p.Facets.Total != 2 || p.Facets.Options["size"]["M"] != 1 {
+		t.Fatalf("first page = %+v", p)
+	}
+	// The next page shares the facets: they come from the cache, without
+	// asking the store again.
+	next, err := s.Search(ctx, parse(t, "q", "tee", "limit", "1", "cursor", p.NextCursor))
+	if err != nil || len(next.Items) != 1 || next.Items[0].ID == p.Items[0].ID || next.Facets.Total != 2 {
+		t.Fatalf("second page = %+v, %v", next, err)
+	}
+	if n := st.facets.Load(); n != 1 {
+		t.Fatalf("facets asked of the store %d times for two pages of one search, want 1", n)
+	}
 }
 
 func TestSearchFailuresAreNotCached(t *testing.T) {

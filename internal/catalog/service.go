@@ -183,29 +183,47 @@ type Page struct {
 
 // Search runs a validated query. An unknown category is EINVALID for the
 // category field.
+//
+// The page and its facets are independent reads. When the facets are not
+// cached they are loaded while the page is, so a search the cache has not
+// seen waits for the slower of the two, not for their sum (on a catalog of
+// a million products the facet counts take as long as the page itself:
+// docs/query-budget.md).
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
-	page, err := s.List(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	// Facets describe the whole result, not the page: the same for every
 	// page of one search, so cached without the cursor, and apart from the
 	// page, so that a change that moves them (a price, a product selling
 	// out) does not drop the pages too.
 	fkey := KeyFacets + ":" + Query{Terms: q.Terms, Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStock: q.InStock, Options: q.Options}.Key()
-	facets, err := s.cached(ctx, fkey, func(any) []string { return FacetTags() }, func(ctx context.Context, _ uint64) (any, error) {
-		f, _, err := s.filter(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		fs, err := s.store.Facets(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("facets: %w", err)
-		}
-		return fs, nil
-	})
+	facets, cached := s.cache.Get(ctx, fkey)
+	var ferr error
+	var loaded chan struct{}
+	if !cached {
+		loaded = make(chan struct{})
+		go func() {
+			defer close(loaded)
+			facets, ferr = s.load(ctx, fkey, func(any) []string { return FacetTags() }, func(ctx context.Context, _ uint64) (any, error) {
+				f, _, err := s.filter(ctx, q)
+				if err != nil {
+					return nil, err
+				}
+				fs, err := s.store.Facets(ctx, f)
+				if err != nil {
+					return nil, fmt.Errorf("facets: %w", err)
+				}
+				return fs, nil
+			})
+		}()
+	}
+	page, err := s.List(ctx, q)
+	if loaded != nil {
+		<-loaded
+	}
 	if err != nil {
 		return nil, err
+	}
+	if ferr != nil {
+		return nil, ferr
 	}
 	collect(ctx, FacetTags()...)
 	page.Facets = facets.(Facets)
