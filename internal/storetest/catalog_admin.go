@@ -222,7 +222,7 @@ func testSaveProduct(t *testing.T, s catalog.Store) {
 		t.Fatalf("search for the old name still finds it: %v", hits)
 	}
 	f, err := s.Facets(ctx, catalog.Filter{})
-	if err != nil || f.Options["size"]["M"] != 0 || f.Options["size"]["L"] != 1 || f.PriceMin != 9000 {
+	if err != nil || len(f.Options["size"]) != 2 || f.Options["size"]["S"] != 1 || f.Options["size"]["L"] != 1 || f.PriceMin != 9000 {
 		t.Fatalf("facets %+v, %v", f, err)
 	}
 	// KeepStock leaves stock alone whatever the value says.
@@ -230,8 +230,18 @@ func testSaveProduct(t *testing.T, s catalog.Store) {
 	if err := s.SaveProduct(ctx, back, 2, alice); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := s.ProductByID(ctx, p.ID); again.Variants[0].Stock != 9 {
-		t.Fatalf("KeepStock changed stock to %d", again.Variants[0].Stock)
+	again, err := s.ProductByID(ctx, p.ID)
+	if err != nil || again.Variants[0].Stock != 9 {
+		t.Fatalf("KeepStock changed stock: %+v, %v", again, err)
+	}
+	// A variant's option value changed in place: the size facet follows.
+	again.Options = []catalog.Option{{Name: "size", Values: []string{"M", "L"}}}
+	again.Variants[0].Options = map[string]string{"size": "M"}
+	if err := s.SaveProduct(ctx, again, 3, alice); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.Facets(ctx, catalog.Filter{}); err != nil || len(f.Options["size"]) != 2 || f.Options["size"]["M"] != 1 || f.Options["size"]["L"] != 1 {
+		t.Fatalf("facets after S became M: %+v, %v", f.Options, err)
 	}
 	log, err := s.AuditLog(ctx, catalog.AuditFilter{Limit: 50})
 	if err != nil {

@@ -47,14 +47,15 @@ func NormalisedSizes(t *testing.T, open func(t *testing.T) (migrate.Target, []mi
 			t.Fatal(err)
 		}
 	}
-	f, err := s.Facets(ctx, catalog.Filter{})
-	if err != nil || f.Options["size"]["Small"] != 1 || f.Options["size"]["S"] != 1 {
-		t.Fatalf("facets before = %+v, %v", f.Options, err)
+	// Read back as written (this release's facet statement needs the
+	// schema's last migration, so it waits until after).
+	if p, err := s.ProductBySlug(ctx, "tote"); err != nil || p.Variants[0].Options["size"] != "Small" {
+		t.Fatalf("tote before = %+v, %v", p, err)
 	}
 	if _, err := migrate.Up(ctx, db, ms); err != nil {
 		t.Fatal(err)
 	}
-	f, err = s.Facets(ctx, catalog.Filter{})
+	f, err := s.Facets(ctx, catalog.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
