@@ -72,7 +72,7 @@ func OpenWith(ctx context.Context, url string, p Pool) (*sqldb.DB, error) {
 		_ = db.Close() // the failed ping is the error to report
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
-	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique, LoginAs: loginAs(cfg)}, nil
+	return &sqldb.DB{Dialect: sqldb.Postgres, Write: db, Read: db, IsUnique: isUnique, LoginAs: loginAs(cfg), PlanEach: pgx.QueryExecModeExec}, nil
 }
 
 // loginAs opens pools on cfg's database as another role: the SQL console's

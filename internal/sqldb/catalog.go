@@ -56,7 +56,7 @@ func (s *CatalogStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.
 		return nil, err
 	}
 	q, args := Search(s.db.Dialect, f, spread)
-	rows, err := s.db.query(ctx, q, args...)
+	rows, err := s.db.queryPlanned(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *CatalogStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Fa
 		return catalog.Facets{}, err
 	}
 	q, args := Facets(s.db.Dialect, f, spread)
-	rows, err := s.db.query(ctx, q, args...)
+	rows, err := s.db.queryPlanned(ctx, q, args...)
 	if err != nil {
 		return catalog.Facets{}, err
 	}
