@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -368,11 +370,27 @@ func (s *CatalogStore) insertVariant(ctx context.Context, tx *Tx, p *catalog.Pro
 	return s.variantOptions(ctx, tx, v)
 }
 
+// variantOptions writes a variant's option rows in one statement: each
+// statement that writes option rows also refreshes the product's
+// facet_options (migration 0022's triggers), so one per variant, not one
+// per option.
 func (s *CatalogStore) variantOptions(ctx context.Context, tx *Tx, v *catalog.Variant) error {
-	for name, val := range v.Options {
-		if _, err := tx.exec(ctx, `INSERT INTO variant_options (variant_id, name, value) VALUES (?, ?, ?)`, v.ID, name, val); err != nil {
-			return fmt.Errorf("insert variant option: %w", err)
+	if len(v.Options) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(v.Options))
+	var q strings.Builder
+	q.WriteString(`INSERT INTO variant_options (variant_id, name, value) VALUES `)
+	args := make([]any, 0, 3*len(names))
+	for i, name := range names {
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, v.ID, name, v.Options[name])
+	}
+	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("insert variant options: %w", err)
 	}
 	return nil
 }
