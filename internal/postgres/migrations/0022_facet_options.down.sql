@@ -4,5 +4,5 @@ DROP TRIGGER variant_options_facets_update ON variant_options;
 DROP TRIGGER variant_options_facets_insert ON variant_options;
 DROP FUNCTION ocean_refresh_facet_options_gone();
 DROP FUNCTION ocean_refresh_facet_options();
-DROP FUNCTION ocean_facet_options(BIGINT);
+DROP FUNCTION ocean_refresh_facet_options_of(BIGINT[]);
 ALTER TABLE products DROP COLUMN facet_options;

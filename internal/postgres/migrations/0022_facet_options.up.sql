@@ -8,13 +8,25 @@
 -- Triggers keep the column right whatever writes the options: this
 -- release, the previous one during a rolling upgrade, ocean seed's bulk
 -- SQL, a restore. Statement triggers with transition tables refresh each
--- product a statement touched once, so a bulk insert of 30,000 option rows
--- costs one pass over its 10,000 products, not 30,000 updates.
+-- product a statement touched once, in one set-based statement: a bulk
+-- insert of 30,000 option rows is one join and one update of its 10,000
+-- products. (A function called per product was planned per call; on the
+-- fresh, unanalyzed tables of ocean seed it scanned every variant for
+-- each product, past the statement timeout.)
 ALTER TABLE products ADD COLUMN facet_options TEXT NOT NULL DEFAULT '[]';
 
-CREATE FUNCTION ocean_facet_options(product BIGINT) RETURNS TEXT LANGUAGE sql STABLE AS $$
-    SELECT COALESCE(jsonb_agg(jsonb_build_array(x.name, x.value) ORDER BY x.name, x.value), '[]'::jsonb)::text
-    FROM (SELECT DISTINCT o.name, o.value FROM variants v JOIN variant_options o ON o.variant_id = v.id WHERE v.product_id = product) x
+-- ocean_refresh_facet_options_of(ids) sets the column for those products
+-- from their variants' option rows ('[]' when they have none).
+CREATE FUNCTION ocean_refresh_facet_options_of(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$
+    WITH pairs AS (
+        SELECT DISTINCT v.product_id AS id, o.name, o.value
+        FROM unnest(ids) AS t(id) JOIN variants v ON v.product_id = t.id JOIN variant_options o ON o.variant_id = v.id
+    ), agg AS (
+        SELECT id, jsonb_agg(jsonb_build_array(name, value) ORDER BY name, value)::text AS opts FROM pairs GROUP BY id
+    )
+    UPDATE products p SET facet_options = COALESCE(agg.opts, '[]')
+    FROM unnest(ids) AS t(id) LEFT JOIN agg ON agg.id = t.id
+    WHERE p.id = t.id
 $$;
 
 -- Option rows written or removed: their variants' products. A variant
@@ -22,8 +34,7 @@ $$;
 -- runs; the variants trigger below refreshes its product.
 CREATE FUNCTION ocean_refresh_facet_options() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE products p SET facet_options = ocean_facet_options(p.id)
-    WHERE p.id IN (SELECT v.product_id FROM changed c JOIN variants v ON v.id = c.variant_id);
+    PERFORM ocean_refresh_facet_options_of(ARRAY(SELECT DISTINCT v.product_id FROM changed c JOIN variants v ON v.id = c.variant_id));
     RETURN NULL;
 END
 $$;
@@ -31,8 +42,7 @@ $$;
 -- Variants removed: their products.
 CREATE FUNCTION ocean_refresh_facet_options_gone() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE products p SET facet_options = ocean_facet_options(p.id)
-    WHERE p.id IN (SELECT g.product_id FROM gone g);
+    PERFORM ocean_refresh_facet_options_of(ARRAY(SELECT DISTINCT g.product_id FROM gone g));
     RETURN NULL;
 END
 $$;
@@ -46,4 +56,11 @@ CREATE TRIGGER variant_options_facets_delete AFTER DELETE ON variant_options
 CREATE TRIGGER variants_facets_delete AFTER DELETE ON variants
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION ocean_refresh_facet_options_gone();
 
-UPDATE products p SET facet_options = ocean_facet_options(p.id);
+-- Every product that has options, in one pass.
+UPDATE products p SET facet_options = agg.opts
+FROM (
+    SELECT id, jsonb_agg(jsonb_build_array(name, value) ORDER BY name, value)::text AS opts
+    FROM (SELECT DISTINCT v.product_id AS id, o.name, o.value FROM variants v JOIN variant_options o ON o.variant_id = v.id) pairs
+    GROUP BY id
+) agg
+WHERE p.id = agg.id;
