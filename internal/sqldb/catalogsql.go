@@ -285,12 +285,20 @@ func Facets(d Dialect, f catalog.Filter, spread *int64) (string, []any) {
 	b.w(fence + ") p WHERE 1=1")
 	b.variantConds(f)
 	b.w(" LIMIT ?", f.EffectiveCap()+1)
+	// In stock: each product with a variant in stock. Filtered to those
+	// already (InStock), every product of the sample is one, and the
+	// count is the sample's: no probe into each one's variants (a sixth of
+	// a filtered aisle's facet statement at a million products).
+	stock := "SELECT 's', '', '', COUNT(*), 0, 0 FROM matched m WHERE EXISTS (SELECT 1 FROM variants v WHERE v.product_id = m.id AND v.stock > 0)"
+	if f.InStock {
+		stock = "SELECT 's', '', '', COUNT(*), 0, 0 FROM matched"
+	}
 	b.w(`)
 SELECT 'c', '', CAST(category_id AS TEXT), COUNT(*), 0, 0 FROM matched GROUP BY category_id
 UNION ALL
 SELECT 'p', '', '', COUNT(*), COALESCE(MIN(price_min), 0), COALESCE(MAX(price_max), 0) FROM matched
 UNION ALL
-SELECT 's', '', '', COUNT(*), 0, 0 FROM matched m WHERE EXISTS (SELECT 1 FROM variants v WHERE v.product_id = m.id AND v.stock > 0)
+` + stock + `
 UNION ALL
 SELECT 'o', ` + name + `, ` + value + `, CAST(SUM(g.n) AS BIGINT), 0, 0 FROM (SELECT facet_options, COUNT(*) AS n FROM matched GROUP BY facet_options) g, ` + options + ` GROUP BY 2, 3`)
 	return Rebind(d, b.sql.String()), b.args
