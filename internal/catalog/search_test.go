@@ -213,34 +213,45 @@ func (s *failingStore) Categories(ctx context.Context) ([]catalog.Category, erro
 	return s.Store.Categories(ctx)
 }
 
-// overlapStore answers a page only once the facets of the same search
-// have been asked for: a service that loads them one after the other gets
-// an error instead of a page.
+// overlapStore answers the first page and the first facets only once
+// both have been asked for: a service that loads them one after the
+// other, in either order, gets an error instead.
 type overlapStore struct {
 	catalog.Store
-	facetsAsked chan struct{}
-	once        sync.Once
-	facets      atomic.Int64
+	facetsAsked, pageAsked chan struct{}
+	facetsOnce, pageOnce   sync.Once
+	facets                 atomic.Int64
+}
+
+// meet marks one side asked and waits for the other.
+func meet(mine, other chan struct{}, once *sync.Once, what string) error {
+	once.Do(func() { close(mine) })
+	select {
+	case <-other:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New(what + " was loaded alone, not beside the other")
+	}
 }
 
 func (s *overlapStore) Facets(ctx context.Context, f catalog.Filter) (catalog.Facets, error) {
 	s.facets.Add(1)
-	s.once.Do(func() { close(s.facetsAsked) })
+	if err := meet(s.facetsAsked, s.pageAsked, &s.facetsOnce, "the facets"); err != nil {
+		return catalog.Facets{}, err
+	}
 	return s.Store.Facets(ctx, f)
 }
 
 func (s *overlapStore) Search(ctx context.Context, f catalog.Filter) ([]catalog.Hit, error) {
-	select {
-	case <-s.facetsAsked:
-		return s.Store.Search(ctx, f)
-	case <-time.After(10 * time.Second):
-		return nil, errors.New("the page was loaded without its facets in flight")
+	if err := meet(s.pageAsked, s.facetsAsked, &s.pageOnce, "the page"); err != nil {
+		return nil, err
 	}
+	return s.Store.Search(ctx, f)
 }
 
 func TestSearchLoadsThePageAndItsFacetsAtOnce(t *testing.T) {
 	f := newShop(t, nil)
-	st := &overlapStore{Store: f.st.Store, facetsAsked: make(chan struct{})}
+	st := &overlapStore{Store: f.st.Store, facetsAsked: make(chan struct{}), pageAsked: make(chan struct{})}
 	s := catalog.NewService(st, local.NewCache(100))
 	p, err := s.Search(ctx, parse(t, "q", "tee", "limit", "1"))
 	if err != nil {
@@ -478,5 +489,23 @@ func TestListSkipsFacets(t *testing.T) {
 	}
 	if !slices.EqualFunc(full.Items, page.Items, func(a, b catalog.Card) bool { return a.ID == b.ID }) || full.Facets.Total != 3 {
 		t.Errorf("Search lists %d items with %d counted, List %d", len(full.Items), full.Facets.Total, len(page.Items))
+	}
+}
+
+// panicStore's facets panic.
+type panicStore struct{ catalog.Store }
+
+func (panicStore) Facets(context.Context, catalog.Filter) (catalog.Facets, error) {
+	panic("facets exploded")
+}
+
+// The facets load beside the page, outside the request's recovery
+// middleware: a panic in it is the search's error, not a crash.
+func TestSearchFacetsPanicIsAnError(t *testing.T) {
+	f := newShop(t, nil)
+	s := catalog.NewService(panicStore{f.st.Store}, local.NewCache(100))
+	_, err := s.Search(ctx, parse(t, "q", "tee"))
+	if err == nil || !strings.Contains(err.Error(), "facets exploded") {
+		t.Fatalf("search with panicking facets: %v", err)
 	}
 }

@@ -202,6 +202,13 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		loaded = make(chan struct{})
 		go func() {
 			defer close(loaded)
+			// A panic here is outside the request's recovery middleware:
+			// it becomes this search's error instead of ending the process.
+			defer func() {
+				if r := recover(); r != nil {
+					ferr = fmt.Errorf("facets: panic: %v", r)
+				}
+			}()
 			facets, ferr = s.load(ctx, fkey, func(any) []string { return FacetTags() }, func(ctx context.Context, _ uint64) (any, error) {
 				f, _, err := s.filter(ctx, q)
 				if err != nil {

@@ -64,6 +64,14 @@ func OpenWith(ctx context.Context, url string, p Pool) (*sqldb.DB, error) {
 			cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(p.StatementTimeout.Milliseconds(), 10)
 		}
 	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	// The catalog's searches read their results as text (PlanEach below):
+	// pgx parses only ISO dates, and a rank read back must be the float
+	// that was written (shortest exact output, PostgreSQL 12's default).
+	cfg.RuntimeParams["datestyle"] = "ISO, MDY"
+	cfg.RuntimeParams["extra_float_digits"] = "1"
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(p.MaxConns)
 	db.SetMaxIdleConns(min(p.MaxIdle, p.MaxConns))

@@ -172,3 +172,7 @@ func TestErrorsContract(t *testing.T) {
 }
 
 func TestVitalsContract(t *testing.T) { storetest.Vitals(t, postgrestest.Open(t).Vitals()) }
+
+func TestFacetOptionsFollowRawWrites(t *testing.T) {
+	storetest.FacetOptionsFollowRawWrites(t, postgrestest.Open(t))
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -180,11 +181,15 @@ func (s *CatalogStore) updateVariant(ctx context.Context, tx *Tx, i int, v *cata
 			return fmt.Errorf("stock ledger: %w", err)
 		}
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM variant_options WHERE variant_id = ?`, v.ID); err != nil {
-		return err
-	}
-	if err := s.variantOptions(ctx, tx, v); err != nil {
-		return err
+	// Unchanged options are left as they are: rewriting them would also
+	// refresh the product's facet_options (migration 0022's triggers).
+	if !maps.Equal(was.Options, v.Options) {
+		if _, err := tx.exec(ctx, `DELETE FROM variant_options WHERE variant_id = ?`, v.ID); err != nil {
+			return err
+		}
+		if err := s.variantOptions(ctx, tx, v); err != nil {
+			return err
+		}
 	}
 	before, after := catalog.Snapshot(catalog.VariantOf(was)), catalog.Snapshot(catalog.VariantOf(*v))
 	if before == after {

@@ -154,3 +154,7 @@ func TestErrorsContract(t *testing.T) {
 }
 
 func TestVitalsContract(t *testing.T) { storetest.Vitals(t, sqlitetest.Open(t).Vitals()) }
+
+func TestFacetOptionsFollowRawWrites(t *testing.T) {
+	storetest.FacetOptionsFollowRawWrites(t, sqlitetest.Open(t))
+}

@@ -39,6 +39,16 @@ BEGIN
 END
 $$;
 
+-- Option rows rewritten in place (migration 0016 did that to sizes): the
+-- products of the variants they belonged to and belong to now.
+CREATE FUNCTION ocean_refresh_facet_options_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM ocean_refresh_facet_options_of(ARRAY(
+        SELECT DISTINCT v.product_id FROM (SELECT variant_id FROM old_rows UNION SELECT variant_id FROM new_rows) c JOIN variants v ON v.id = c.variant_id));
+    RETURN NULL;
+END
+$$;
+
 -- Variants removed: their products.
 CREATE FUNCTION ocean_refresh_facet_options_gone() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -50,7 +60,7 @@ $$;
 CREATE TRIGGER variant_options_facets_insert AFTER INSERT ON variant_options
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ocean_refresh_facet_options();
 CREATE TRIGGER variant_options_facets_update AFTER UPDATE ON variant_options
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ocean_refresh_facet_options();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ocean_refresh_facet_options_moved();
 CREATE TRIGGER variant_options_facets_delete AFTER DELETE ON variant_options
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ocean_refresh_facet_options();
 CREATE TRIGGER variants_facets_delete AFTER DELETE ON variants
