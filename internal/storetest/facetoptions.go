@@ -77,4 +77,3 @@ func FacetOptionsFollowRawWrites(t *testing.T, db *sqldb.DB) {
 	exec(`DELETE FROM variants WHERE id = ?`, b.Variants[0].ID)
 	want("b's S deleted", map[string]int{"M": 2, "XL": 1}, nil)
 }
-
