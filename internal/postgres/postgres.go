@@ -56,16 +56,13 @@ func OpenWith(ctx context.Context, url string, p Pool) (*sqldb.DB, error) {
 	if p.ConnectTimeout > 0 && cfg.ConnectTimeout == 0 { // the URL's connect_timeout wins
 		cfg.ConnectTimeout = p.ConnectTimeout
 	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
 	if p.StatementTimeout > 0 {
-		if cfg.RuntimeParams == nil {
-			cfg.RuntimeParams = map[string]string{}
-		}
 		if _, set := cfg.RuntimeParams["statement_timeout"]; !set { // the URL's own wins
 			cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(p.StatementTimeout.Milliseconds(), 10)
 		}
-	}
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
 	}
 	// The catalog's searches read their results as text (PlanEach below):
 	// pgx parses only ISO dates, and a rank read back must be the float
