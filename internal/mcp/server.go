@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -241,6 +242,39 @@ const clientIPHeader = "X-Ocean-Mcp-Client-Ip"
 
 // ------------------------------------------------------------------ tools
 
+// typeSchemas holds each tool type's JSON schema and its resolved form,
+// made once per process. Reflecting and resolving them was most of the cost
+// of building a Server (5.6 of 67 CPU seconds of internal/web's admin tests
+// under -race, where every test's shop builds one); the schemas are never
+// changed after they are made, so every Server can share them.
+var typeSchemas sync.Map // reflect.Type -> typeSchema
+
+type typeSchema struct {
+	schema   *jsonschema.Schema
+	resolved *jsonschema.Resolved
+}
+
+// schemaOf is T's schema (with its jsonschema descriptions) and its
+// resolved form, checked once: a type whose schema does not resolve is an
+// error on every call, the first included.
+func schemaOf[T any]() (*jsonschema.Schema, *jsonschema.Resolved, error) {
+	rt := reflect.TypeFor[T]()
+	if v, ok := typeSchemas.Load(rt); ok {
+		ts := v.(typeSchema)
+		return ts.schema, ts.resolved, nil
+	}
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.Resolve(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	typeSchemas.Store(rt, typeSchema{s, r})
+	return s, r, nil
+}
+
 // handler is a tool's logic: typed arguments in, typed result out.
 type handler[In, Out any] func(ctx context.Context, c *caller, in In) (Out, error)
 
@@ -250,19 +284,11 @@ type handler[In, Out any] func(ctx context.Context, c *caller, in In) (Out, erro
 // checks the caller's scope, audits operator calls, and shapes errors as
 // tool results with isError and the API's problem title.
 func addTool[In, Out any](s *Server, t *sdk.Tool, scope, example string, h handler[In, Out]) error {
-	in, err := jsonschema.For[In](nil)
+	in, inR, err := schemaOf[In]()
 	if err != nil {
 		return fmt.Errorf("tool %s: %w", t.Name, err)
 	}
-	inR, err := in.Resolve(nil)
-	if err != nil {
-		return fmt.Errorf("tool %s: %w", t.Name, err)
-	}
-	out, err := jsonschema.For[Out](nil)
-	if err != nil {
-		return fmt.Errorf("tool %s: %w", t.Name, err)
-	}
-	outR, err := out.Resolve(nil)
+	out, outR, err := schemaOf[Out]()
 	if err != nil {
 		return fmt.Errorf("tool %s: %w", t.Name, err)
 	}
