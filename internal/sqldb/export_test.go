@@ -1,6 +1,9 @@
 package sqldb
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // Exec runs q in the transaction (tests of the group writer).
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) error {
@@ -14,4 +17,10 @@ func (db *DB) Queued() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.jobs)
+}
+
+// ExecOne runs one statement as a write transaction of its own, as the
+// stores' single-statement writes do.
+func (db *DB) ExecOne(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.exec(ctx, q, args...)
 }

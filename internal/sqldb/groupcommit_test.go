@@ -2,12 +2,14 @@ package sqldb_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oceanshop/ocean/internal/sqldb"
 	"github.com/oceanshop/ocean/internal/sqlite/sqlitetest"
@@ -326,5 +328,60 @@ func TestGroupCommitLostTransactionTakesRefusalsWithIt(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM g_sales`); n != 0 {
 		t.Errorf("%d sales, want none", n)
+	}
+}
+
+// TestOneStatementWritesJoinTheGroup: on SQLite a write of one statement
+// outside a transaction (a new cart, a session's last-seen time, a
+// payment's status) waits for the writer like any transaction and is
+// committed with its group. It no longer takes the one write connection
+// between two groups, which kept the writer waiting in BEGIN (the old code
+// fails here: its write waits for the held group's connection and never
+// joins the queue). A refused statement is its caller's error and leaves
+// the others' writes.
+func TestOneStatementWritesJoinTheGroup(t *testing.T) {
+	db := groupDB(t, 10)
+	if _, err := db.Write.Exec(`INSERT INTO g_sales (buyer) VALUES ('taken')`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	writes := []string{
+		`INSERT INTO g_sales (buyer) VALUES ('ann')`,
+		`INSERT INTO g_sales (buyer) VALUES ('taken')`, // refused: the key is taken
+		`UPDATE g_stock SET n = n - 1 WHERE id = 1`,
+	}
+	results := make([]sql.Result, len(writes))
+	answers := make([]error, len(writes))
+	release := hold(t, db)
+	var wg sync.WaitGroup
+	for i, q := range writes {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i], answers[i] = db.ExecOne(ctx, q) }()
+		// Before, the write waited for the connection the held group
+		// has, and never joined the queue.
+		for deadline := time.Now().Add(10 * time.Second); db.Queued() < i+1; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				release()
+				wg.Wait()
+				t.Fatalf("write %d did not join the writer's queue", i)
+			}
+		}
+	}
+	release()
+	wg.Wait()
+	if answers[0] != nil || answers[2] != nil {
+		t.Fatalf("answers %v: the first and last writes should succeed", answers)
+	}
+	if answers[1] == nil || !db.IsUnique(answers[1]) {
+		t.Fatalf("a taken key answered %v, want a unique-key error", answers[1])
+	}
+	if n, err := results[2].RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("the update's rows affected: %d, %v; want 1", n, err)
+	}
+	if got := count(t, db, `SELECT COUNT(*) FROM g_sales`); got != 2 {
+		t.Fatalf("%d sales, want 2 (taken, ann)", got)
+	}
+	if got := count(t, db, `SELECT n FROM g_stock WHERE id = 1`); got != 9 {
+		t.Fatalf("stock %d, want 9", got)
 	}
 }
