@@ -188,6 +188,9 @@ func TestGroupCommitKeepsEachAllOrNothing(t *testing.T) {
 		}
 		buyers = append(buyers, b)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if fmt.Sprint(buyers) != "[ann bob]" {
 		t.Errorf("sales %v, want [ann bob]: the failed and the panicked writes must go", buyers)
 	}
