@@ -255,8 +255,9 @@ type typeSchema struct {
 }
 
 // schemaOf is T's schema (with its jsonschema descriptions) and its
-// resolved form, checked once: a type whose schema does not resolve is an
-// error on every call, the first included.
+// resolved form. Only a schema that resolves is kept: a type whose schema
+// does not is an error on every call. Two first calls at once may both
+// build it; either pair kept is the same schema.
 func schemaOf[T any]() (*jsonschema.Schema, *jsonschema.Resolved, error) {
 	rt := reflect.TypeFor[T]()
 	if v, ok := typeSchemas.Load(rt); ok {

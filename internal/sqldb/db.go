@@ -245,8 +245,8 @@ func (db *DB) Ping(ctx context.Context) error { return db.Read.PingContext(ctx) 
 func (db *DB) Queries() int64 { return db.queries.Load() }
 
 // Writes returns how many write transactions (and statements written
-// outside one) the stores have run: on SQLite, each one a turn of the
-// single writer and a commit.
+// outside one) the stores have run: on SQLite, each one a function run by
+// the single writer, committed with the others of its group.
 func (db *DB) Writes() int64 { return db.writes.Load() }
 
 // EachRow calls fn for every row of rows (fn scans the current row), then

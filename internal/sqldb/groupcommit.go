@@ -57,7 +57,8 @@ type txJob struct {
 	finished chan struct{}
 }
 
-// writer returns the DB's group writer, started on first use.
+// writer returns the DB's group writer, started on first use; nil once
+// the DB is closed if no write had started it.
 func (db *DB) writer() *groupWriter {
 	db.groupOnce.Do(func() {
 		db.group = &groupWriter{db: db, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
@@ -70,6 +71,9 @@ func (db *DB) writer() *groupWriter {
 // or the group's commit error, or nil once committed.
 func (db *DB) inGroup(ctx context.Context, fn func(*Tx) error) error {
 	w := db.writer()
+	if w == nil { // closed before any write started the writer
+		return fmt.Errorf("begin: %w", errClosed)
+	}
 	j := &txJob{ctx: ctx, fn: fn, finished: make(chan struct{})}
 	w.mu.Lock()
 	if w.shut {

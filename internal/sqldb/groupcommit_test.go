@@ -275,6 +275,22 @@ func TestGroupCommitAfterClose(t *testing.T) {
 	}
 }
 
+// TestWritesAfterCloseWithoutAnEarlierWrite: a database closed before any
+// write started the writer refuses a transaction and a one-statement
+// write with an error (it panicked on a nil writer).
+func TestWritesAfterCloseWithoutAnEarlierWrite(t *testing.T) {
+	db := sqlitetest.Open(t)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecOne(context.Background(), `CREATE TABLE never (id INTEGER)`); err == nil {
+		t.Error("a one-statement write after Close succeeded")
+	}
+	if err := buy(context.Background(), db, "after"); err == nil {
+		t.Error("a transaction after Close succeeded")
+	}
+}
+
 // TestGroupCommitAnswersARefusalOnceItsCauseIsCommitted: a function refused
 // because of what an earlier one in its group wrote (here the same unique
 // key) is answered once that write can be read, so a caller that looks for
